@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright 2026 The dfu-util authors */
+#ifndef DFU_DFU_H
+#define DFU_DFU_H
+
+/*
+ * DFU 1.1 requests, one function per request as in the specification, the
+ * status polling that honours bwPollTimeout, and the plain download and
+ * upload loops.  Everything goes through the USB seam.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include "usb.h"
+#include "dfu_proto.h"
+
+struct dfu_session {
+	struct usb_backend *be;
+	struct usb_handle *h;
+	uint8_t intf;			/* wIndex of every request */
+	uint16_t transfer_size;		/* bytes per DNLOAD/UPLOAD */
+	struct dfu_func_desc func;	/* bmAttributes, wDetachTimeOut, bcdDFU */
+	unsigned int timeout_ms;	/* control transfer timeout, default 5000 */
+	/* statistics for -v and the benchmark */
+	unsigned long n_requests;
+};
+
+/* Requests.  Each returns >= 0 on success or a negative DFU_E_* after reporting. */
+int dfu_detach(struct dfu_session *s, uint16_t timeout_ms);
+int dfu_dnload(struct dfu_session *s, uint16_t block, const unsigned char *data, uint16_t len);
+int dfu_upload(struct dfu_session *s, uint16_t block, unsigned char *data, uint16_t len);
+int dfu_getstatus(struct dfu_session *s, struct dfu_status_reply *st);
+int dfu_clrstatus(struct dfu_session *s);
+int dfu_getstate(struct dfu_session *s, uint8_t *state);
+int dfu_abort(struct dfu_session *s);
+
+/*
+ * Bring a DFU-mode interface to dfuIDLE: CLRSTATUS from dfuERROR, ABORT
+ * from dfuDNLOAD-IDLE / dfuUPLOAD-IDLE, wait out dfuDNBUSY/dfuMANIFEST.
+ */
+int dfu_ensure_idle(struct dfu_session *s);
+
+/*
+ * After a DNLOAD: poll GETSTATUS, sleeping exactly the bwPollTimeout the
+ * device asked for between polls and never after the status that ends the
+ * wait, until the state is not dfuDNBUSY / dfuMANIFEST / *-SYNC.  The last
+ * status is returned in st.  A status other than OK is reported (naming
+ * what, e.g. "block 12") and returns DFU_E_IO.
+ */
+int dfu_wait_idle(struct dfu_session *s, struct dfu_status_reply *st, const char *what);
+
+/*
+ * Download data (file minus suffix) in transfer_size blocks numbered from
+ * 0 (wrapping at 65535), then the zero-length DNLOAD and manifestation.
+ * Manifestation tolerant: back to dfuIDLE.  Otherwise the device goes to
+ * MANIFEST-WAIT-RESET (or disappears) and this returns 1 to say "needs a
+ * USB reset"; a device that vanishes during or after manifestation has
+ * done its job.
+ */
+int dfu_download(struct dfu_session *s, const unsigned char *data, size_t len);
+
+/*
+ * Upload until a short block, or exactly limit bytes when limit != 0.
+ * Writes through the callback so the caller owns the file.  Returns the
+ * number of bytes read (>= 0) or a negative DFU_E_*.
+ */
+typedef int (*dfu_sink_fn)(void *ctx, const unsigned char *data, size_t len);
+int64_t dfu_upload_all(struct dfu_session *s, uint64_t limit, dfu_sink_fn sink, void *ctx);
+
+#endif

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright 2026 The dfu-util authors */
+#ifndef DFU_DFU_FILE_H
+#define DFU_DFU_FILE_H
+
+/*
+ * Firmware files: reading them whole, the DFU suffix (DFU 1.1 Annex B) and
+ * its CRC, and writing upload files safely.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DFU_SUFFIX_LEN 16
+
+struct dfu_suffix {
+	uint16_t bcdDevice;
+	uint16_t idProduct;
+	uint16_t idVendor;
+	uint16_t bcdDFU;
+	uint8_t  bLength;
+	uint32_t dwCRC;
+};
+
+enum dfu_suffix_result {
+	SUFFIX_NONE = 0,	/* no "UFD" signature */
+	SUFFIX_OK,
+	SUFFIX_BAD_CRC,		/* signature present, CRC wrong: a corrupt file */
+	SUFFIX_BAD_LENGTH,	/* bLength < 16 or larger than the file */
+};
+
+struct dfu_file {
+	const char *name;	/* as given, "-" for stdin */
+	unsigned char *data;	/* whole file */
+	size_t size;
+	size_t payload_size;	/* bytes to send: size minus the suffix */
+	enum dfu_suffix_result suffix_result;
+	struct dfu_suffix suffix;	/* valid when suffix_result == SUFFIX_OK */
+};
+
+/* CRC as DFU 1.1 Annex B: CRC-32 (reflected 0xEDB88320), initial ~0, no final xor. */
+uint32_t dfu_crc32(uint32_t crc, const unsigned char *buf, size_t len);
+
+/* Pure: examine the last bytes of buf. */
+enum dfu_suffix_result dfu_suffix_parse(const unsigned char *buf, size_t len, struct dfu_suffix *out);
+
+/* Encode a suffix (CRC computed over data + the first 12 suffix bytes) into out[16]. */
+void dfu_suffix_build(const unsigned char *data, size_t len, const struct dfu_suffix *s,
+		      unsigned char out[DFU_SUFFIX_LEN]);
+
+/*
+ * Read a whole file ("-" = stdin) and classify its suffix.  Reports and
+ * returns DFU_E_NOINPUT when it cannot be read, DFU_E_DATA for a corrupt
+ * suffix (bad CRC, bad length).  A missing suffix is not an error here.
+ */
+int dfu_file_load(const char *name, struct dfu_file *f);
+void dfu_file_free(struct dfu_file *f);
+
+/*
+ * Upload output: refuse an existing file (DFU_E_CANTCREAT, file untouched),
+ * write to a temporary name in the same directory, and rename only on
+ * commit.  abort removes the temporary file.
+ */
+struct dfu_outfile {
+	char *final_name;
+	char *tmp_name;
+	int fd;
+	uint64_t written;
+};
+int dfu_outfile_open(struct dfu_outfile *o, const char *name);
+int dfu_outfile_write(void *o, const unsigned char *data, size_t len);	/* dfu_sink_fn */
+int dfu_outfile_commit(struct dfu_outfile *o);
+void dfu_outfile_abort(struct dfu_outfile *o);
+
+#endif

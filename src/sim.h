@@ -1,0 +1,3 @@
+#ifndef DFU_SIM_H
+#define DFU_SIM_H
+#endif

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright 2026 The dfu-util authors */
+#ifndef DFU_USB_H
+#define DFU_USB_H
+
+/*
+ * The one seam between the DFU logic and USB.  Two backends implement it:
+ * usb_libusb.c (the only file that includes <libusb.h>) and usb_sim.c (the
+ * simulated devices).  Nothing above this seam knows which one it talks to.
+ *
+ * Every operation returns >= 0 on success (a byte count for control) and a
+ * negative enum usb_err on failure.  Backends never print errors: the
+ * caller decides what the failure means and reports it (usb_strerror()).
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum usb_err {
+	USB_ERR_IO        = -1001,	/* generic transfer error */
+	USB_ERR_STALL     = -1002,	/* the device stalled the request (EPIPE) */
+	USB_ERR_NO_DEVICE = -1003,	/* device gone (disconnected or re-enumerated) */
+	USB_ERR_ACCESS    = -1004,	/* permission denied */
+	USB_ERR_BUSY      = -1005,	/* interface claimed by another program/driver */
+	USB_ERR_TIMEOUT   = -1006,
+	USB_ERR_NOT_FOUND = -1007,	/* no such config/interface/alt/string */
+	USB_ERR_NOMEM     = -1008,
+	USB_ERR_OVERFLOW  = -1009,	/* device sent more than asked for */
+	USB_ERR_INVALID   = -1010,	/* bad parameter */
+	USB_ERR_OTHER     = -1011,
+};
+
+/* A short user sentence for an enum usb_err ("device stalled the request"). */
+const char *usb_strerror(int err);
+/* The token ("USB_ERR_STALL") for -v output. */
+const char *usb_errname(int err);
+
+#define USB_MAX_CONFIGS 8
+
+/*
+ * One device as seen at enumeration time, before it is opened.  The
+ * descriptors are raw bytes exactly as the device would send them: the
+ * device descriptor and each configuration descriptor with everything that
+ * follows it (interfaces, class descriptors, endpoints), wTotalLength bytes.
+ * Parsing is done above the seam (descriptor.c) so that both backends share
+ * it and it can be tested and fuzzed.
+ */
+struct usb_dev_info {
+	uint8_t bus;
+	uint8_t devnum;
+	char path[32];			/* "1-2.3": bus, then port numbers */
+	unsigned char dev_desc[18];
+	int num_configs;
+	unsigned char *config[USB_MAX_CONFIGS];	/* malloc'd, owned by the list */
+	size_t config_len[USB_MAX_CONFIGS];
+	uintptr_t backend_ref;		/* backend's own identification */
+};
+
+struct usb_backend;
+
+/* An open device.  Backends embed or allocate it; callers only pass it on. */
+struct usb_handle {
+	struct usb_backend *backend;
+	void *priv;
+};
+
+struct usb_ops {
+	const char *name;		/* "libusb", "sim" */
+
+	/* Fresh snapshot of the bus; *list is freed with free_list. */
+	int  (*enumerate)(struct usb_backend *be, struct usb_dev_info **list, int *count);
+	void (*free_list)(struct usb_backend *be, struct usb_dev_info *list, int count);
+
+	int  (*open)(struct usb_backend *be, const struct usb_dev_info *dev, struct usb_handle **h);
+	void (*close)(struct usb_handle *h);
+
+	int  (*get_configuration)(struct usb_handle *h, int *config);
+	int  (*set_configuration)(struct usb_handle *h, int config);
+	int  (*claim_interface)(struct usb_handle *h, int intf);
+	int  (*release_interface)(struct usb_handle *h, int intf);
+	int  (*set_alt)(struct usb_handle *h, int intf, int alt);
+
+	/*
+	 * One control transfer.  For IN requests (bmRequestType bit 7 set)
+	 * data receives up to wLength bytes; returns the number of bytes
+	 * transferred.  Standard GET_DESCRIPTOR (strings, functional
+	 * descriptors) goes through here too.
+	 */
+	int  (*control)(struct usb_handle *h, uint8_t bmRequestType, uint8_t bRequest,
+			uint16_t wValue, uint16_t wIndex, unsigned char *data,
+			uint16_t wLength, unsigned int timeout_ms);
+
+	/*
+	 * USB bus reset.  Returns 0, or USB_ERR_NO_DEVICE when the device
+	 * re-enumerated as a new device (the handle is then only good for
+	 * close()): callers treat both as success.
+	 */
+	int  (*reset)(struct usb_handle *h);
+
+	/* The clock: the sim backend may run a virtual one. */
+	void     (*sleep_ms)(struct usb_backend *be, unsigned int ms);
+	uint64_t (*now_ms)(struct usb_backend *be);
+
+	/* Tear down; also frees be. */
+	void (*exit)(struct usb_backend *be);
+};
+
+struct usb_backend {
+	const struct usb_ops *ops;
+	void *priv;
+};
+
+/* Constructors.  Return 0 or a negative enum usb_err. */
+int usb_libusb_init(struct usb_backend **be);
+
+struct usb_sim_config {
+	const char *devices;	/* "PROFILE[,PROFILE...]": built-in names or profile file paths; NULL = from state dir */
+	const char *state_dir;	/* persisted memory, state and request log; NULL = nothing persisted */
+	int virtual_clock;	/* 1: sleeps advance a virtual clock instantly */
+};
+int usb_sim_init(struct usb_backend **be, const struct usb_sim_config *cfg);
+
+/* Convenience wrappers so callers read naturally. */
+static inline int usb_control(struct usb_handle *h, uint8_t rt, uint8_t req, uint16_t val,
+			      uint16_t idx, unsigned char *data, uint16_t len, unsigned int tmo)
+{
+	return h->backend->ops->control(h, rt, req, val, idx, data, len, tmo);
+}
+static inline void usb_sleep_ms(struct usb_backend *be, unsigned int ms)
+{
+	be->ops->sleep_ms(be, ms);
+}
+static inline uint64_t usb_now_ms(struct usb_backend *be)
+{
+	return be->ops->now_ms(be);
+}
+
+#endif

@@ -1,0 +1,31 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright 2026 The dfu-util authors
+#
+# Read the harness's .trs files for the tests named on the command line and
+# print one closing line: "N passed, N failed[, N skipped]".  Exits non-zero
+# when anything failed, when a test left no result, or when nothing ran at
+# all, so the suite cannot pass while empty.
+pass=0 fail=0 skip=0 missing=0
+for t in "$@"; do
+	case $t in *.sh) trs="${t%.sh}.trs" ;; *) trs="$t.trs" ;; esac
+	if [ ! -f "$trs" ]; then
+		echo "summary: no result for $t" >&2
+		missing=$((missing + 1))
+		continue
+	fi
+	p=$(grep -c '^:test-result: PASS' "$trs")
+	x=$(grep -c '^:test-result: XFAIL' "$trs")
+	f=$(grep -c '^:test-result: \(FAIL\|ERROR\|XPASS\)' "$trs")
+	s=$(grep -c '^:test-result: SKIP' "$trs")
+	pass=$((pass + p + x)) fail=$((fail + f)) skip=$((skip + s))
+done
+fail=$((fail + missing))
+line="$pass passed, $fail failed"
+[ "$skip" -gt 0 ] && line="$line, $skip skipped"
+if [ "$pass" -eq 0 ]; then
+	echo "summary: no test passed: the suite is empty or broken" >&2
+	fail=$((fail + 1))
+fi
+echo "$line"
+[ "$fail" -eq 0 ]
