@@ -25,7 +25,12 @@ struct dfu_session {
 	unsigned long n_requests;
 };
 
-/* Requests.  Each returns >= 0 on success or a negative DFU_E_* after reporting. */
+/*
+ * Requests.  Each returns >= 0 on success or a negative DFU_E_* after
+ * reporting (a USB failure is DFU_E_IO, a malformed reply DFU_E_PROTOCOL).
+ * dfu_upload returns the byte count; dfu_detach treats a device that drops
+ * off the bus during DETACH as success.
+ */
 int dfu_detach(struct dfu_session *s, uint16_t timeout_ms);
 int dfu_dnload(struct dfu_session *s, uint16_t block, const unsigned char *data, uint16_t len);
 int dfu_upload(struct dfu_session *s, uint16_t block, unsigned char *data, uint16_t len);

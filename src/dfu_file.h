@@ -60,6 +60,12 @@ void dfu_file_free(struct dfu_file *f);
  * Upload output: refuse an existing file (DFU_E_CANTCREAT, file untouched),
  * write to a temporary name in the same directory, and rename only on
  * commit.  abort removes the temporary file.
+ *
+ * open always initialises o, also when it fails, so abort is then safe.
+ * commit never replaces a file that appeared meanwhile (it keeps the data
+ * under the temporary name and says so).  After a successful commit
+ * final_name is still readable until dfu_outfile_abort, which then only
+ * frees memory; calling abort after every open is the simple rule.
  */
 struct dfu_outfile {
 	char *final_name;

@@ -1,2 +1,185 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* placeholder: being written */
+/* Copyright 2026 The dfu-util authors */
+/*
+ * dfu-util: parse the command line, check the input, pick the USB backend,
+ * run one operation, clean up, and map the result to the exit status.
+ * This is the only place the program exits.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "errors.h"
+#include "log.h"
+#include "options.h"
+#include "dfu_file.h"
+#include "ops.h"
+#include "sim.h"
+#include "usb.h"
+
+/* sysexits.h values, written down in the man page. */
+static int main_exit_status(int err)
+{
+	switch (err) {
+	case DFU_OK:		return 0;
+	case DFU_E_USAGE:	return 64;
+	case DFU_E_DATA:	return 65;
+	case DFU_E_NOINPUT:	return 66;
+	case DFU_E_NOMEM:	return 71;
+	case DFU_E_CANTCREAT:	return 73;
+	case DFU_E_IO:		return 74;
+	case DFU_E_PROTOCOL:	return 76;
+	case DFU_E_INTERRUPT:	return 130;
+	default:		return 74;
+	}
+}
+
+static void main_version(void)
+{
+	printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+	printf("features: libusb backend, simulated devices (--sim), DFU 1.1, DFU 1.0\n");
+	printf("This is free software under the GNU GPL, version 2 or later;\n"
+	       "there is NO WARRANTY, to the extent permitted by law.\n");
+}
+
+/* Options win over the environment. */
+static const char *main_setting(const char *opt, const char *env)
+{
+	const char *v;
+
+	if (opt)
+		return opt;
+	v = getenv(env);
+	return v && *v ? v : NULL;
+}
+
+static int main_open_backend(const struct dfu_options *o, struct usb_backend **be)
+{
+	struct usb_sim_config cfg;
+	const char *clock;
+	int ret;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.devices = main_setting(o->sim_devices, "DFU_UTIL_SIM");
+	cfg.state_dir = main_setting(o->sim_state, "DFU_UTIL_SIM_STATE");
+	if (cfg.devices || cfg.state_dir) {
+		if (o->sim_virtual_clock >= 0) {
+			cfg.virtual_clock = o->sim_virtual_clock;
+		} else if ((clock = main_setting(NULL, "DFU_UTIL_SIM_CLOCK")) != NULL) {
+			if (strcmp(clock, "virtual") == 0) {
+				cfg.virtual_clock = 1;
+			} else if (strcmp(clock, "real") != 0) {
+				log_error("invalid DFU_UTIL_SIM_CLOCK '%s'", clock);
+				log_hint("use 'virtual' or 'real'");
+				return DFU_E_USAGE;
+			}
+		}
+		ret = usb_sim_init(be, &cfg);
+		/* usb_sim_init reports its own errors. */
+		return ret < 0 ? (ret <= USB_ERR_IO && ret >= USB_ERR_OTHER ? DFU_E_IO : ret) : 0;
+	}
+	ret = usb_libusb_init(be);
+	if (ret < 0) {
+		log_error("cannot initialise libusb: %s", usb_strerror(ret));
+		return DFU_E_IO;
+	}
+	return 0;
+}
+
+static int main_run(const struct dfu_options *o)
+{
+	struct usb_backend *be = NULL;
+	struct dfu_file file;
+	struct dfu_outfile out;
+	int have_file = 0, have_out = 0;
+	int ret;
+
+	memset(&file, 0, sizeof(file));
+	memset(&out, 0, sizeof(out));
+
+	if (o->dfuse_address) {
+		log_error("DfuSe addresses (-s) are not supported yet");
+		return DFU_E_USAGE;
+	}
+
+	/* Check the whole input before any device is touched. */
+	if (o->action == ACTION_DOWNLOAD) {
+		ret = dfu_file_load(o->download_file, &file);
+		if (ret < 0)
+			return ret;
+		have_file = 1;
+		if (file.suffix_result == SUFFIX_NONE)
+			log_note("'%s' has no DFU suffix; sending it whole", file.name);
+	}
+	if (o->action == ACTION_UPLOAD) {
+		ret = dfu_outfile_open(&out, o->upload_file);
+		if (ret < 0)
+			goto out;
+		have_out = 1;
+	}
+
+	ret = main_open_backend(o, &be);
+	if (ret < 0)
+		goto out;
+
+	switch (o->action) {
+	case ACTION_LIST:
+		ret = ops_list(be, o);
+		break;
+	case ACTION_DOWNLOAD:
+		ret = ops_download(be, o, &file);
+		break;
+	case ACTION_UPLOAD:
+		ret = ops_upload(be, o, &out);
+		if (ret == 0)
+			have_out = 0;	/* committed */
+		break;
+	default:
+		ret = ops_detach_reset(be, o);
+		break;
+	}
+out:
+	if (have_out)
+		dfu_outfile_abort(&out);
+	if (have_file)
+		dfu_file_free(&file);
+	if (be)
+		be->ops->exit(be);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct dfu_options o;
+	int ret;
+
+	log_set_progname("dfu-util");
+	options_init(&o);
+	ret = options_parse(&o, argc, argv);
+	if (ret < 0)
+		return main_exit_status(ret);
+	log_set_verbosity(o.verbose);
+
+	switch (o.action) {
+	case ACTION_HELP:
+		options_usage();
+		return 0;
+	case ACTION_VERSION:
+		main_version();
+		return 0;
+	default:
+		break;
+	}
+	if (o.sim_devices && strcmp(o.sim_devices, "help") == 0) {
+		sim_profile_print_builtins();
+		return 0;
+	}
+	if (o.action == ACTION_NONE && !o.detach && !o.reset) {
+		log_error("nothing to do");
+		log_hint("give -l, -D FILE, -U FILE, -e or -R; see 'dfu-util --help'");
+		return main_exit_status(DFU_E_USAGE);
+	}
+	ret = main_run(&o);
+	return main_exit_status(ret);
+}

@@ -12,6 +12,8 @@
  */
 
 #define OPT_MAX_IDS 2		/* -d runtime_vid:pid,dfu_vid:pid */
+/* A USB string descriptor holds at most 126 UTF-16 units: 378 bytes of UTF-8. */
+#define OPT_SERIAL_MAX 378
 
 /* One vid:pid pair from -d; each part may be "any" (*) or "none" (-). */
 enum id_match { ID_ANY = 0, ID_VALUE, ID_NONE };
@@ -43,6 +45,11 @@ struct dfu_options {
 	int alt;			/* -a number, -1 = any (or by name) */
 	const char *alt_name;		/* -a NAME when not a number */
 	const char *serial[2];		/* -S serial[,serial]: run-time, DFU; NULL = any */
+	/*
+	 * Holds the first serial of "-S a,b" (argv cannot be cut in place);
+	 * serial[0] may point here, so do not copy the struct by value.
+	 */
+	char serial_buf[OPT_SERIAL_MAX + 1];
 
 	/* operations */
 	int detach;			/* -e */

@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Copyright 2026 The dfu-util authors
 #
-# Read the harness's .trs files for the tests named on the command line and
+# Read the harness's .trs files for the test bases named on the command line and
 # print one closing line: "N passed, N failed[, N skipped]".  Exits non-zero
 # when anything failed, when a test left no result, or when nothing ran at
 # all, so the suite cannot pass while empty.
 pass=0 fail=0 skip=0 missing=0
 for t in "$@"; do
-	case $t in *.sh) trs="${t%.sh}.trs" ;; *) trs="$t.trs" ;; esac
+	trs="$t.trs"
 	if [ ! -f "$trs" ]; then
 		echo "summary: no result for $t" >&2
 		missing=$((missing + 1))

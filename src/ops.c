@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright 2026 The dfu-util authors */
+/*
+ * The operations: find the device the options select (detaching a run-time
+ * interface and waiting for it to come back in DFU mode when needed), then
+ * list, download, upload or reset.
+ */
+#include <string.h>
+
+#include "ops.h"
+#include "device.h"
+#include "dfu.h"
+#include "errors.h"
+#include "log.h"
+
+#define OPS_CONTROL_TIMEOUT_MS	5000
+/* How often to look for a device that is coming (back) while waiting. */
+#define OPS_POLL_MS		20
+#define OPS_MAX_MATCH		16
+
+/* What a search found: a copy of the chosen interface. */
+struct ops_target {
+	struct dfu_if d;
+};
+
+/*
+ * Scan once and apply the selectors.  Returns 1 and fills t when exactly one
+ * interface matches, 0 when none does (nothing reported), or a negative
+ * error (ambiguity is reported here).
+ */
+static int ops_scan_once(struct usb_backend *be, const struct dfu_options *o, int dfu_mode,
+			 const char *prefer_path, struct ops_target *t, struct dfu_if_list *keep)
+{
+	int idx[OPS_MAX_MATCH];
+	int n, ret;
+
+	ret = device_scan(be, keep);
+	if (ret < 0)
+		return ret;
+	n = device_match(keep, o, dfu_mode, idx, OPS_MAX_MATCH);
+	if (n > 1 && prefer_path) {
+		/* After a detach the device keeps its port: prefer it. */
+		int m = 0;
+
+		for (int i = 0; i < n && i < OPS_MAX_MATCH; i++)
+			if (strcmp(keep->items[idx[i]].path, prefer_path) == 0)
+				idx[m++] = idx[i];
+		if (m > 0)
+			n = m;
+	}
+	if (n > 1) {
+		device_report_ambiguous(keep, idx, n < OPS_MAX_MATCH ? n : OPS_MAX_MATCH);
+		return DFU_E_USAGE;
+	}
+	if (n == 1) {
+		t->d = keep->items[idx[0]];
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Find the one interface the options select.  With -w, keep looking until
+ * one appears; otherwise report what was seen and why nothing matched.
+ */
+static int ops_find(struct usb_backend *be, const struct dfu_options *o, struct ops_target *t)
+{
+	struct dfu_if_list l = { 0, NULL };
+	int said_waiting = 0;
+	int ret;
+
+	for (;;) {
+		ret = ops_scan_once(be, o, 0, NULL, t, &l);
+		if (ret != 0)
+			break;
+		if (!o->wait) {
+			device_report_no_match(&l, o, 0);
+			ret = DFU_E_IO;
+			break;
+		}
+		if (!said_waiting) {
+			log_note("waiting for a matching device (interrupt to stop)...");
+			said_waiting = 1;
+		}
+		if (log_verbosity() >= 1)
+			log_debug(1, "seen %d DFU interface(s), none matching", l.count);
+		device_list_free(&l);
+		usb_sleep_ms(be, 100);
+	}
+	device_list_free(&l);
+	return ret < 0 ? ret : 0;
+}
+
+static void ops_session_init(struct dfu_session *s, struct usb_backend *be, struct usb_handle *h,
+			     const struct dfu_if *d)
+{
+	memset(s, 0, sizeof(*s));
+	s->be = be;
+	s->h = h;
+	s->intf = d->intf;
+	s->func = d->func;
+	s->timeout_ms = OPS_CONTROL_TIMEOUT_MS;
+}
+
+/* Reset, where a re-enumerating device counts as success. */
+static int ops_usb_reset(struct usb_handle *h)
+{
+	int ret = h->backend->ops->reset(h);
+
+	if (ret < 0 && ret != USB_ERR_NO_DEVICE) {
+		log_error("USB reset failed: %s", usb_strerror(ret));
+		return DFU_E_IO;
+	}
+	return 0;
+}
+
+/* DFU_DETACH to a run-time interface, then a USB reset unless it detaches itself. */
+static int ops_detach(struct usb_backend *be, const struct dfu_if *rt)
+{
+	struct usb_handle *h;
+	struct dfu_session s;
+	uint16_t timeout;
+	int ret;
+
+	ret = device_open(be, rt, &h);
+	if (ret < 0)
+		return ret;
+	ops_session_init(&s, be, h, rt);
+	/* wValue is how long the device should wait for our reset. */
+	timeout = rt->has_func && rt->func.wDetachTimeOut ? rt->func.wDetachTimeOut : 1000;
+	log_note("detaching %04x:%04x (path %s) into DFU mode", rt->vid, rt->pid, rt->path);
+	ret = dfu_detach(&s, timeout);
+	if (ret >= 0 && !(rt->has_func && (rt->func.bmAttributes & DFU_ATTR_WILL_DETACH)))
+		ret = ops_usb_reset(h);
+	device_close(h, rt);
+	return ret < 0 ? ret : 0;
+}
+
+/* After a detach: poll for the DFU-mode device until it appears or -E runs out. */
+static int ops_wait_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
+			     const struct dfu_if *rt, struct ops_target *t)
+{
+	uint64_t deadline = usb_now_ms(be) + (uint64_t)o->detach_delay * 1000;
+	struct dfu_if_list l = { 0, NULL };
+	int ret;
+
+	for (;;) {
+		ret = ops_scan_once(be, o, 1, rt->path, t, &l);
+		if (ret != 0)
+			break;
+		if (usb_now_ms(be) >= deadline) {
+			log_error("device did not come back in DFU mode within %u s", o->detach_delay);
+			log_hint("give it more time with -E SECONDS, or select the DFU-mode IDs with -d RUNTIME,DFU");
+			ret = DFU_E_IO;
+			break;
+		}
+		device_list_free(&l);
+		usb_sleep_ms(be, OPS_POLL_MS);
+	}
+	device_list_free(&l);
+	return ret < 0 ? ret : 0;
+}
+
+/* Find the target and make sure it is a DFU-mode interface. */
+static int ops_find_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
+			     struct ops_target *t, struct dfu_if *was_runtime)
+{
+	int ret = ops_find(be, o, t);
+
+	if (ret < 0)
+		return ret;
+	if (!t->d.runtime) {
+		if (was_runtime)
+			was_runtime->vid = was_runtime->pid = 0;
+		return 0;
+	}
+	if (was_runtime)
+		*was_runtime = t->d;
+	ret = ops_detach(be, &t->d);
+	if (ret < 0)
+		return ret;
+	return ops_wait_dfu_mode(be, o, &t->d, t);
+}
+
+static int ops_transfer_size(const struct dfu_options *o, const struct dfu_if *d, uint16_t *out)
+{
+	if (o->transfer_size) {
+		*out = (uint16_t)o->transfer_size;
+		return 0;
+	}
+	if (!d->has_func || d->func.wTransferSize == 0) {
+		log_error("%04x:%04x does not say how large a transfer it accepts", d->vid, d->pid);
+		log_hint("give the transfer size with -t BYTES");
+		return DFU_E_PROTOCOL;
+	}
+	*out = d->func.wTransferSize;
+	return 0;
+}
+
+/* Open the DFU-mode interface and bring it to dfuIDLE. */
+static int ops_open_session(struct usb_backend *be, const struct dfu_options *o,
+			    const struct dfu_if *d, struct dfu_session *s)
+{
+	struct usb_handle *h;
+	int ret;
+
+	ret = device_open(be, d, &h);
+	if (ret < 0)
+		return ret;
+	ops_session_init(s, be, h, d);
+	ret = ops_transfer_size(o, d, &s->transfer_size);
+	if (ret == 0)
+		ret = dfu_ensure_idle(s);
+	if (ret < 0) {
+		device_close(h, d);
+		return ret;
+	}
+	log_debug(1, "opened %04x:%04x intf %u alt %u, transfer size %u",
+		  d->vid, d->pid, d->intf, d->alt, s->transfer_size);
+	return 0;
+}
+
+int ops_list(struct usb_backend *be, const struct dfu_options *o)
+{
+	struct dfu_if_list l = { 0, NULL };
+	int ret = device_scan(be, &l);
+
+	if (ret < 0)
+		return ret;
+	device_print_list(&l, o->verbose);
+	device_list_free(&l);
+	return 0;
+}
+
+/* The suffix names the device a file is for; 0xffff means any. */
+static int ops_suffix_fits(const struct dfu_suffix *sfx, uint16_t vid, uint16_t pid)
+{
+	return (sfx->idVendor == 0xffff || sfx->idVendor == vid) &&
+	       (sfx->idProduct == 0xffff || sfx->idProduct == pid);
+}
+
+static int ops_check_suffix(const struct dfu_file *f, const struct dfu_if *d, const struct dfu_if *rt)
+{
+	const struct dfu_suffix *sfx = &f->suffix;
+
+	if (f->suffix_result != SUFFIX_OK)
+		return 0;
+	if (ops_suffix_fits(sfx, d->vid, d->pid))
+		return 0;
+	if (rt && rt->vid && ops_suffix_fits(sfx, rt->vid, rt->pid))
+		return 0;
+	log_error("'%s' is for device %04x:%04x, not %04x:%04x", f->name,
+		  sfx->idVendor, sfx->idProduct, d->vid, d->pid);
+	log_hint("check that you picked the right file; the IDs come from its DFU suffix");
+	return DFU_E_DATA;
+}
+
+/* After success: -R, or the reset a manifestation-intolerant device needs. */
+static int ops_finish(struct dfu_session *s, const struct dfu_options *o, int needs_reset,
+		      const struct dfu_if *d)
+{
+	int ret = 0;
+
+	if (needs_reset || o->reset) {
+		log_note("resetting the device");
+		ret = ops_usb_reset(s->h);
+	}
+	device_close(s->h, d);
+	return ret;
+}
+
+int ops_download(struct usb_backend *be, const struct dfu_options *o, const struct dfu_file *f)
+{
+	struct ops_target t;
+	struct dfu_if rt;
+	struct dfu_session s;
+	int ret;
+
+	ret = ops_find(be, o, &t);
+	if (ret < 0)
+		return ret;
+	/* Refuse a file for another device before sending anything, where we can tell. */
+	if (!t.d.runtime || o->n_ids < 2) {
+		ret = ops_check_suffix(f, &t.d, NULL);
+		if (ret < 0 && !t.d.runtime)
+			return ret;
+	}
+	memset(&rt, 0, sizeof(rt));
+	if (t.d.runtime) {
+		rt = t.d;
+		ret = ops_detach(be, &rt);
+		if (ret == 0)
+			ret = ops_wait_dfu_mode(be, o, &rt, &t);
+		if (ret < 0)
+			return ret;
+		ret = ops_check_suffix(f, &t.d, &rt);
+		if (ret < 0)
+			return ret;
+	}
+	ret = ops_open_session(be, o, &t.d, &s);
+	if (ret < 0)
+		return ret;
+	ret = dfu_download(&s, f->data, f->payload_size);
+	if (ret < 0) {
+		device_close(s.h, &t.d);
+		return ret;
+	}
+	log_note("download done: %zu bytes", f->payload_size);
+	return ops_finish(&s, o, ret == 1, &t.d);
+}
+
+int ops_upload(struct usb_backend *be, const struct dfu_options *o, struct dfu_outfile *out)
+{
+	struct ops_target t;
+	struct dfu_session s;
+	int64_t got;
+	int ret;
+
+	ret = ops_find_dfu_mode(be, o, &t, NULL);
+	if (ret < 0)
+		return ret;
+	if (t.d.has_func && !(t.d.func.bmAttributes & DFU_ATTR_CAN_UPLOAD)) {
+		log_error("%04x:%04x does not support upload", t.d.vid, t.d.pid);
+		return DFU_E_PROTOCOL;
+	}
+	ret = ops_open_session(be, o, &t.d, &s);
+	if (ret < 0)
+		return ret;
+	got = dfu_upload_all(&s, o->have_upload_size ? o->upload_size : 0, dfu_outfile_write, out);
+	if (got < 0) {
+		device_close(s.h, &t.d);
+		return (int)got;
+	}
+	if (o->have_upload_size && (uint64_t)got < o->upload_size)
+		log_warn("device sent %lld bytes, fewer than the %llu asked for",
+			 (long long)got, (unsigned long long)o->upload_size);
+	ret = dfu_outfile_commit(out);
+	if (ret < 0) {
+		device_close(s.h, &t.d);
+		return ret;
+	}
+	log_note("upload done: %lld bytes written to '%s'", (long long)got, out->final_name);
+	return ops_finish(&s, o, 0, &t.d);
+}
+
+int ops_detach_reset(struct usb_backend *be, const struct dfu_options *o)
+{
+	struct ops_target t;
+	struct usb_handle *h;
+	int ret;
+
+	ret = ops_find(be, o, &t);
+	if (ret < 0)
+		return ret;
+	if (t.d.runtime) {
+		if (o->detach || o->reset)
+			ret = ops_detach(be, &t.d);
+		return ret;
+	}
+	if (o->detach && !o->reset) {
+		log_note("%04x:%04x is already in DFU mode", t.d.vid, t.d.pid);
+		return 0;
+	}
+	/* DFU 1.1 forbids DETACH in dfuIDLE: a reset is how to leave DFU mode. */
+	ret = device_open(be, &t.d, &h);
+	if (ret < 0)
+		return ret;
+	log_note("resetting the device");
+	ret = ops_usb_reset(h);
+	device_close(h, &t.d);
+	return ret;
+}

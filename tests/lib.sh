@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright 2026 The dfu-util authors
+#
+# Sourced by the scenario scripts.  They run the built dfu-util against
+# simulated devices and speak TAP: each check is one counted result.
+#
+#   sim_new NAME            fresh state directory for a new simulated bus
+#   dfu ARGS...             run dfu-util on it; sets $rc, $out, $err
+#   expect_rc N "what"      exit status check
+#   expect_out RE "what"    stdout matches a grep -E pattern
+#   expect_err RE "what"    stderr matches a grep -E pattern
+#   reqs NAME               how many NAME requests the simulator recorded
+#   expect_reqs NAME N "what"
+#   ok COND... "what"       generic: the command succeeds
+#   done_testing            print the plan; call last
+
+set -u
+: "${DFU_UTIL:?DFU_UTIL must point at the built dfu-util}"
+: "${TOP_SRCDIR:?TOP_SRCDIR must point at the source tree}"
+
+tap_n=0
+tap_failed=0
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/dfu-test.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+export DFU_UTIL_SIM_CLOCK=virtual
+unset DFU_UTIL_SIM DFU_UTIL_SIM_STATE
+
+tap_result()
+{
+	local status=$1; shift
+	tap_n=$((tap_n + 1))
+	if [ "$status" -eq 0 ]; then
+		echo "ok $tap_n - $*"
+	else
+		echo "not ok $tap_n - $*"
+		tap_failed=$((tap_failed + 1))
+		# Show what the tool said, as TAP comments, for the .log file.
+		if [ -n "${last_cmd:-}" ]; then
+			echo "# command: $last_cmd"
+			echo "# exit status: ${rc:-?}"
+			printf '%s\n' "${out:-}" | sed 's/^/# stdout: /'
+			printf '%s\n' "${err:-}" | sed 's/^/# stderr: /'
+		fi
+	fi
+}
+
+# A new, empty simulated bus in its own state directory.
+sim_new()
+{
+	sim_dir="$scratch/$1"
+	rm -rf "$sim_dir"
+	mkdir -p "$sim_dir"
+}
+
+dfu()
+{
+	last_cmd="dfu-util $*"
+	out=$("$DFU_UTIL" --sim-state "$sim_dir" "$@" 2>"$scratch/stderr" </dev/null) && rc=0 || rc=$?
+	err=$(cat "$scratch/stderr")
+}
+
+expect_rc()
+{
+	[ "$rc" -eq "$1" ]
+	tap_result $? "$2 (exit $1)"
+}
+
+expect_out()
+{
+	printf '%s\n' "$out" | grep -Eq -- "$1"
+	tap_result $? "$2"
+}
+
+expect_err()
+{
+	printf '%s\n' "$err" | grep -Eq -- "$1"
+	tap_result $? "$2"
+}
+
+# Requests the simulated devices saw since the bus was created.
+reqs()
+{
+	if [ -f "$sim_dir/requests.log" ]; then
+		grep -c " $1 " "$sim_dir/requests.log" || true
+	else
+		echo 0
+	fi
+}
+
+# Count of DFU class requests (anything but descriptors and alt settings).
+dfu_reqs()
+{
+	if [ -f "$sim_dir/requests.log" ]; then
+		grep -Ec ' (DETACH|DNLOAD|UPLOAD|GETSTATUS|CLRSTATUS|GETSTATE|ABORT|RESET) ' \
+			"$sim_dir/requests.log" || true
+	else
+		echo 0
+	fi
+}
+
+expect_reqs()
+{
+	local got
+	got=$(reqs "$1")
+	[ "$got" -eq "$2" ]
+	tap_result $? "$3 ($1 x $2, saw $got)"
+}
+
+ok()
+{
+	local what=$1; shift
+	"$@" >/dev/null 2>&1
+	tap_result $? "$what"
+}
+
+# A file of N random bytes: mkdata FILE SIZE
+mkdata()
+{
+	head -c "$2" /dev/urandom > "$1"
+}
+
+done_testing()
+{
+	echo "1..$tap_n"
+}

@@ -1,0 +1,81 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright 2026 The dfu-util authors
+# Listing and device matching on simulated devices.
+. "$TOP_SRCDIR/tests/lib.sh"
+
+ids_of() { printf '%s\n' "$out" | sed -n "s/^Found $1: \[\([0-9a-f]*:[0-9a-f]*\)\].*/\1/p" | head -n 1; }
+
+sim_new one
+dfu --sim dfu-plain -l
+expect_rc 0 "-l on one simulated device"
+expect_out '^Found DFU: \[[0-9a-f]{4}:[0-9a-f]{4}\] ver=[0-9a-f]{4}, devnum=[0-9]+, cfg=1, intf=0, path="1-1", alt=0, name="[^"]*", serial="[^"]*"$' \
+	"-l prints the classic line format"
+plain=$(ids_of DFU)
+[ "$(printf '%s\n' "$out" | grep -c '^Found DFU')" -eq 1 ]
+tap_result $? "one line for one alt setting"
+[ "$(dfu_reqs)" -eq 0 ]
+tap_result $? "listing sends no DFU request"
+
+dfu -l -v
+expect_rc 0 "-l -v"
+expect_out 'wTransferSize|transfer size' "-l -v shows the functional descriptor"
+
+sim_new f4
+dfu --sim stm32f4 -l
+expect_rc 0 "-l on the STM32F4 profile"
+expect_out 'Found DFU: \[0483:df11\] ver=2200, devnum=[0-9]+, cfg=1, intf=0, path="1-1", alt=3, name="@Device Feature/0xFFFF0000/01\*004 g"' \
+	"fourth alt setting listed with its name"
+[ "$(printf '%s\n' "$out" | grep -c '^Found DFU: \[0483:df11\]')" -eq 4 ]
+tap_result $? "four alt settings, four lines"
+printf '%s\n' "$out" | awk -F'alt=' '{ split($2, a, ","); print a[1] }' | sort -c -n
+tap_result $? "ordered by alt setting"
+
+sim_new rt
+dfu --sim runtime -l
+expect_rc 0 "-l on a run-time device"
+expect_out '^Found Runtime: \[' "run-time interfaces say Found Runtime"
+
+# Two devices on one bus.
+sim_new two
+dfu --sim dfu-plain,dfu-plain:serial=SECOND -l
+expect_rc 0 "-l with two devices"
+[ "$(printf '%s\n' "$out" | grep -c '^Found DFU')" -eq 2 ]
+tap_result $? "both devices listed"
+expect_out 'path="1-2".*serial="SECOND"' "second device on port 2 with its serial"
+
+tmp="$scratch/up.bin"
+dfu -Z 16 -U "$tmp"
+expect_rc 64 "two matching devices are refused"
+expect_err 'more than one' "ambiguity is explained"
+expect_err '\-S|-p|-n' "the message suggests -S, -p or -n"
+[ ! -e "$tmp" ]
+tap_result $? "no upload file left behind"
+
+dfu -S SECOND -Z 16 -U "$tmp"
+expect_rc 0 "-S picks one of two"
+rm -f "$tmp"
+dfu -p 1-1 -Z 16 -U "$tmp"
+expect_rc 0 "-p picks one of two"
+rm -f "$tmp"
+
+dfu -d "$plain" -S NOSUCH -Z 16 -U "$tmp"
+expect_rc 74 "no device with that serial"
+expect_err 'no DFU device matched' "no-match error"
+expect_err 'serial' "the reason names the serial"
+
+dfu -d dead:beef -Z 16 -U "$tmp"
+expect_rc 74 "wrong vid:pid matches nothing"
+expect_err 'dead:beef|0xdead|dead' "the reason quotes the wanted ids"
+
+dfu -a 7 -Z 16 -U "$tmp"
+expect_rc 74 "no alt setting 7"
+
+dfu -n 250 -Z 16 -U "$tmp"
+expect_rc 74 "no device number 250"
+
+sim_new f4alt
+dfu --sim stm32f4 -a "@Option Bytes  /0x1FFFC000/01*016 g" -e
+expect_rc 0 "-a by name matches an alt setting"
+
+done_testing

@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright 2026 The dfu-util authors
+# Devices found in a state other than dfuIDLE are brought back first.
+. "$TOP_SRCDIR/tests/lib.sh"
+
+fw="$scratch/fw.bin"
+back="$scratch/back.bin"
+mkdata "$fw" 2000
+
+sim_new error
+dfu --sim dfu-plain:state=dfuERROR -D "$fw"
+expect_rc 0 "download to a device that starts in dfuERROR"
+expect_reqs CLRSTATUS 1 "CLRSTATUS clears the error"
+head -c 2000 "$sim_dir/dev1.mem" | cmp -s - "$fw"
+tap_result $? "the file arrived"
+
+sim_new dnidle
+dfu --sim dfu-plain:state=dfuDNLOAD-IDLE -D "$fw"
+expect_rc 0 "download to a device that starts in dfuDNLOAD-IDLE"
+expect_reqs ABORT 1 "ABORT returns it to dfuIDLE"
+head -c 2000 "$sim_dir/dev1.mem" | cmp -s - "$fw"
+tap_result $? "the file arrived"
+
+sim_new upidle
+dfu --sim dfu-plain:state=dfuUPLOAD-IDLE -Z 1000 -U "$back"
+expect_rc 0 "upload from a device that starts in dfuUPLOAD-IDLE"
+expect_reqs ABORT 1 "ABORT returns it to dfuIDLE"
+head -c 1000 "$sim_dir/dev1.mem" | cmp -s - "$back"
+tap_result $? "the upload starts at the beginning"
+
+done_testing

@@ -1,0 +1,116 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright 2026 The dfu-util authors
+# DFU 1.1 download and upload round trips on simulated devices.
+. "$TOP_SRCDIR/tests/lib.sh"
+
+fw="$scratch/fw.bin"
+back="$scratch/back.bin"
+
+# --- manifestation-tolerant device: 5000 bytes = 4 full 1024-byte blocks + 904
+sim_new tolerant
+mkdata "$fw" 5000
+dfu --sim dfu-plain -D "$fw"
+expect_rc 0 "download to a tolerant device"
+expect_err 'no DFU suffix' "a file without suffix gets one note"
+expect_reqs DNLOAD 6 "5 data blocks and the zero-length one"
+expect_reqs RESET 0 "a tolerant device needs no reset"
+head -c 5000 "$sim_dir/dev1.mem" | cmp -s - "$fw"
+tap_result $? "device memory holds the file"
+# Each data block: GETSTATUS (DNBUSY), wait, GETSTATUS (DNLOAD-IDLE).
+# The first GETSTATUS is the one that brings it to dfuIDLE before starting.
+gs=$(reqs GETSTATUS)
+[ "$gs" -le $((1 + 5 * 2 + 2)) ]
+tap_result $? "no GETSTATUS beyond what the protocol needs ($gs)"
+grep ' DNLOAD ' "$sim_dir/requests.log" | sed -n 's/.*wValue=\([0-9]*\).*/\1/p' | tr '\n' ' ' > "$scratch/blocks"
+[ "$(cat "$scratch/blocks")" = "0 1 2 3 4 5 " ]
+tap_result $? "block numbers count from 0 ($(cat "$scratch/blocks"))"
+grep ' DNLOAD ' "$sim_dir/requests.log" | sed -n 's/.*wLength=\([0-9]*\).*/\1/p' | tr '\n' ' ' > "$scratch/lens"
+[ "$(cat "$scratch/lens")" = "1024 1024 1024 1024 904 0 " ]
+tap_result $? "full blocks, a short last one, then zero length ($(cat "$scratch/lens"))"
+
+dfu -Z 5000 -U "$back"
+expect_rc 0 "upload 5000 bytes"
+cmp -s "$fw" "$back"
+tap_result $? "upload gives back what was downloaded"
+rm -f "$back"
+
+dfu -U "$back"
+expect_rc 0 "upload until the device sends a short block"
+cmp -s "$fw" "$back"
+tap_result $? "the whole image comes back, no more"
+
+# A 1 KiB read from the README's example, on a fresh device.
+sim_new readme
+dfu --sim dfu-plain -Z 1024 -U "$back.1k"
+expect_rc 0 "read 1 KiB from a fresh device"
+[ "$(wc -c < "$back.1k")" -eq 1024 ]
+tap_result $? "exactly 1024 bytes written"
+head -c 1024 "$sim_dir/dev1.mem" | cmp -s - "$back.1k"
+tap_result $? "the bytes are the device's"
+ls "$scratch" | grep -q 'back.bin.1k.' && st=1 || st=0
+tap_result $st "no temporary file left"
+
+# --- exact multiple of the transfer size: the device needs a short block
+# to end an upload, so a 2048-byte image uploads as 1024 + 1024 + 0.
+sim_new exact
+mkdata "$fw" 2048
+dfu --sim dfu-plain -D "$fw"
+expect_rc 0 "download a multiple of the transfer size"
+expect_reqs DNLOAD 3 "two full blocks and the zero-length one"
+rm -f "$back"
+dfu -U "$back"
+expect_rc 0 "upload of an exact multiple"
+cmp -s "$fw" "$back"
+tap_result $? "round trip of an exact multiple"
+
+# --- -t smaller than the device's transfer size
+sim_new small
+mkdata "$fw" 1000
+dfu --sim dfu-plain -t 256 -D "$fw"
+expect_rc 0 "download with -t 256"
+expect_reqs DNLOAD 5 "four blocks of 256 and the zero-length one"
+
+# --- manifestation-intolerant device: USB reset after manifestation
+sim_new intolerant
+mkdata "$fw" 3000
+dfu --sim dfu-intolerant -D "$fw"
+expect_rc 0 "download to an intolerant device"
+expect_reqs RESET 1 "a USB reset ends manifestation"
+head -c 3000 "$sim_dir/dev1.mem" | cmp -s - "$fw"
+tap_result $? "intolerant device memory holds the file"
+rm -f "$back"
+dfu -Z 3000 -U "$back"
+expect_rc 0 "upload from the intolerant device after its reset"
+cmp -s "$fw" "$back"
+tap_result $? "round trip on the intolerant device"
+
+# --- -R after a tolerant download
+sim_new reset
+mkdata "$fw" 100
+dfu --sim dfu-plain -R -D "$fw"
+expect_rc 0 "-R after download"
+expect_reqs RESET 1 "-R resets once"
+expect_reqs DETACH 0 "no DFU_DETACH to a device in dfuIDLE"
+
+# --- stdin
+sim_new stdin
+mkdata "$fw" 1500
+last_cmd="dfu-util -D - < fw"
+"$DFU_UTIL" --sim-state "$sim_dir" --sim dfu-plain -D - < "$fw" >/dev/null 2>&1 && rc=0 || rc=$?
+expect_rc 0 "download from standard input"
+head -c 1500 "$sim_dir/dev1.mem" | cmp -s - "$fw"
+tap_result $? "stdin bytes reached the device"
+
+# --- DFU 1.0 device
+sim_new dfu10
+mkdata "$fw" 2500
+dfu --sim dfu10 -D "$fw"
+expect_rc 0 "download to a DFU 1.0 device"
+rm -f "$back"
+dfu -Z 2500 -U "$back"
+expect_rc 0 "upload from a DFU 1.0 device"
+cmp -s "$fw" "$back"
+tap_result $? "round trip on a DFU 1.0 device"
+
+done_testing
