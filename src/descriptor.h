@@ -6,7 +6,8 @@
 /*
  * Pure parsers for raw USB descriptors (no USB access): they are shared by
  * both backends, unit-tested and fuzzed.  Lengths are checked against the
- * buffer; a bLength that lies is an error, never an over-read.
+ * buffer; a bLength that lies is an error, never an over-read.  They report
+ * nothing: the caller knows which device the bytes came from.
  */
 
 #include <stddef.h>

@@ -4,10 +4,11 @@
 #define DFU_DEVICE_H
 
 /*
- * Device discovery, matching, listing, opening and detach, all through the
- * USB seam (usb.h).
+ * Device discovery, matching, listing and opening, all through the USB
+ * seam (usb.h).  Detaching is the caller's business (ops.c).
  */
 
+#include <stddef.h>
 #include <stdint.h>
 #include "usb.h"
 #include "dfu_proto.h"
@@ -28,35 +29,63 @@ struct dfu_if {
 	char serial[256];		/* "UNKNOWN" when unreadable */
 	uintptr_t backend_ref;		/* copied from usb_dev_info, for open */
 	struct usb_dev_info info;	/* shallow copy without configs (config[] = NULL) */
+	int open_err;			/* 0, or the enum usb_err that kept the scan from
+					   opening the device (names are then "UNKNOWN") */
 };
 
 struct dfu_if_list {
 	int count;
-	struct dfu_if *items;		/* sorted by bus, devnum, intf, alt */
+	struct dfu_if *items;		/* sorted by bus, devnum, config, intf, alt */
 };
 
 /*
  * Enumerate, parse descriptors, open each DFU device to read its strings
  * (and the functional descriptor by GET_DESCRIPTOR when the configuration
- * has none).  Devices that cannot be opened are still listed, with names
- * "UNKNOWN".  Returns 0 or a negative DFU_E_*.
+ * has none; failing that has_func is 0 and func holds DFU 1.0 defaults
+ * with wTransferSize 0).  DFU interfaces are class 0xfe subclass 1 with
+ * protocol 1 (run-time) or 0/2 (DFU mode).  Devices that cannot be opened
+ * are still listed, with names "UNKNOWN" and open_err set.  out is
+ * overwritten (free it first).  Nothing is reported for a device that is
+ * merely unreadable; returns 0 or a negative DFU_E_* (enumeration failed,
+ * out of memory) after reporting it.
  */
 int device_scan(struct usb_backend *be, struct dfu_if_list *out);
 void device_list_free(struct dfu_if_list *l);
 
-/* -l output: one "Found DFU:"/"Found Runtime:" line per alt; with verbose, more. */
+/*
+ * -l output: one "Found DFU:"/"Found Runtime:" line per alt; with verbose,
+ * the functional descriptor under each interface.  Then a warning for each
+ * device that could not be opened (and the udev hint for access denied).
+ */
 void device_print_list(const struct dfu_if_list *l, int verbose);
 
 /*
- * Apply the selectors of o.  want_runtime: 1 = the run-time phase (ids[0],
- * serial[0]), 0 = the DFU-mode phase (ids[1] when given, serial[1]).
- * Returns the number of matching interfaces (distinct device+intf; alts of
- * one interface count once unless -a picks one) and stores their indices
- * in idx[0..max-1].  why(): one line per non-matching device, for the
- * "no device matched" report.
+ * Apply the selectors of o and return the number of matching interfaces
+ * (distinct device + configuration + interface); the indices of their
+ * chosen alt settings go to idx[0..max-1] (the count may exceed max).
+ *
+ * dfu_mode 0, the first look: every DFU interface is a candidate.  A
+ * run-time interface (protocol 1) must match ids[0] and serial[0]; a
+ * DFU-mode one (protocol 0 or 2) ids[1] and serial[1], or ids[0] and
+ * serial[0] when only one was given.  When one device offers both kinds,
+ * only its DFU-mode interfaces are returned (no detach needed).
+ * dfu_mode 1, after a detach: only DFU-mode interfaces are candidates.
+ *
+ * -n, -p, -c and -i apply to both kinds; -a (number or exact name) only to
+ * DFU-mode interfaces, since a run-time interface has just its alt 0 and -a
+ * names the alt to use after the detach.  Without -a the lowest alt of
+ * each interface is chosen.  Pure: reports nothing.
  */
 int device_match(const struct dfu_if_list *l, const struct dfu_options *o, int dfu_mode,
 		 int *idx, int max);
+
+/*
+ * Why the device of l->items[item] is not selected, as one line for the
+ * no-match report ("serial 315A28A0B956 is not ABC").  Returns 0 when one
+ * of the device's interfaces does match (buf then holds ""), 1 otherwise.
+ */
+int device_mismatch_reason(const struct dfu_if_list *l, const struct dfu_options *o,
+			   int dfu_mode, int item, char *buf, size_t len);
 
 /* Report "no device matched" with what was seen and why each was refused. */
 void device_report_no_match(const struct dfu_if_list *l, const struct dfu_options *o, int dfu_mode);
@@ -65,7 +94,8 @@ void device_report_ambiguous(const struct dfu_if_list *l, const int *idx, int n)
 
 /*
  * Open the device of d, select its configuration, claim d->intf and set
- * d->alt.  Reports errors itself (access denied: hint at the udev rule).
+ * d->alt (not for a run-time interface: it has only alt 0).  Reports errors
+ * itself (access denied: hint at the udev rule) and returns DFU_E_IO.
  */
 int device_open(struct usb_backend *be, const struct dfu_if *d, struct usb_handle **h);
 void device_close(struct usb_handle *h, const struct dfu_if *d);

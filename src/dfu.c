@@ -1,2 +1,555 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* placeholder: being written */
+/* Copyright 2026 The dfu-util authors */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dfu.h"
+#include "errors.h"
+#include "log.h"
+
+/*
+ * How long one busy wait (dfuDNBUSY, dfuMANIFEST, the -SYNC states) may
+ * last before we give up.  The clock is the backend's, so on the
+ * simulator's virtual clock this is device time, not wall time.  A device
+ * gets DFU_BUSY_BASE_MS plus the bwPollTimeouts it asked for, the latter
+ * capped at DFU_BUSY_POLL_CAP_MS: a hung device that keeps answering
+ * "busy" is dropped after at most 3 minutes, longer than the slowest
+ * mass erase we know of, while a device that answers with short poll
+ * timeouts but never finishes is dropped after about a minute.
+ */
+#define DFU_BUSY_BASE_MS	60000u
+#define DFU_BUSY_POLL_CAP_MS	120000u
+
+/*
+ * A device that answers "busy, poll again in 0 ms" without the clock
+ * moving at all (a virtual clock, or a very fast bus) could keep us
+ * spinning forever; this many such polls in a row end the wait.
+ */
+#define DFU_BUSY_MAX_STILL_POLLS 10000u
+
+/* Corrective rounds (CLRSTATUS, ABORT) dfu_ensure_idle tries before giving up. */
+#define DFU_IDLE_MAX_ROUNDS	4
+
+/* Room for the "block 12 at offset 12288" style context strings. */
+#define DFU_WHAT_LEN		96
+
+/* Keeps the busy-wait bounded: see the constants above. */
+struct dfu_busy_guard {
+	uint64_t start_ms;
+	uint64_t last_ms;
+	uint64_t polled_ms;		/* sum of the bwPollTimeouts, capped */
+	unsigned int still_polls;	/* consecutive polls without the clock moving */
+};
+
+static void dfu_busy_init(struct dfu_session *s, struct dfu_busy_guard *g)
+{
+	g->start_ms = usb_now_ms(s->be);
+	g->last_ms = g->start_ms;
+	g->polled_ms = 0;
+	g->still_polls = 0;
+}
+
+/* Called each time the device says it is busy; reports and fails past the bound. */
+static int dfu_busy_check(struct dfu_session *s, struct dfu_busy_guard *g,
+			  const struct dfu_status_reply *st, const char *what)
+{
+	uint64_t now = usb_now_ms(s->be);
+
+	if (now == g->last_ms) {
+		if (++g->still_polls > DFU_BUSY_MAX_STILL_POLLS) {
+			log_error("device stays in %s (%s) after %u polls without progress",
+				  dfu_state_name(st->bState), what, DFU_BUSY_MAX_STILL_POLLS);
+			return DFU_E_PROTOCOL;
+		}
+	} else {
+		g->still_polls = 0;
+		g->last_ms = now;
+	}
+	if (now - g->start_ms > DFU_BUSY_BASE_MS + g->polled_ms) {
+		log_error("device still in %s (%s) after %llu ms; giving up",
+			  dfu_state_name(st->bState), what,
+			  (unsigned long long)(now - g->start_ms));
+		log_hint("the device may be hung: replug it and try again");
+		return DFU_E_PROTOCOL;
+	}
+	g->polled_ms += st->bwPollTimeout;
+	if (g->polled_ms > DFU_BUSY_POLL_CAP_MS)
+		g->polled_ms = DFU_BUSY_POLL_CAP_MS;
+	return 0;
+}
+
+static int dfu_is_busy_state(int state)
+{
+	return state == DFU_STATE_DFU_DNBUSY || state == DFU_STATE_DFU_MANIFEST ||
+	       state == DFU_STATE_DFU_DNLOAD_SYNC || state == DFU_STATE_DFU_MANIFEST_SYNC;
+}
+
+/* One counted control transfer on the session's interface. */
+static int dfu_xfer(struct dfu_session *s, uint8_t rt, int req, uint16_t value,
+		    unsigned char *data, uint16_t len)
+{
+	s->n_requests++;
+	return usb_control(s->h, rt, (uint8_t)req, value, s->intf, data, len, s->timeout_ms);
+}
+
+/*
+ * Report a failed transfer once.  ctx says what the request was about
+ * ("block 12", "after block 3"); it may be empty.  Every USB failure ends
+ * up as DFU_E_IO so main() maps it to one exit status.
+ */
+static int dfu_report(int req, int rc, const char *ctx, const char *extra)
+{
+	const char *sep = ctx && *ctx ? " " : "";
+
+	if (!ctx)
+		ctx = "";
+	if (!extra)
+		extra = "";
+	if (rc == USB_ERR_STALL)
+		log_error("device stalled %s%s%s%s", dfu_request_name(req), sep, ctx, extra);
+	else if (rc == USB_ERR_NO_DEVICE)
+		log_error("device lost during %s%s%s", dfu_request_name(req), sep, ctx);
+	else
+		log_error("%s%s%s failed: %s", dfu_request_name(req), sep, ctx, usb_strerror(rc));
+	log_debug(1, "%s: %s", dfu_request_name(req), usb_errname(rc));
+	if (rc == USB_ERR_NO_DEVICE)
+		log_hint("check the cable and the device's power, then try again");
+	return DFU_E_IO;
+}
+
+/* GETSTATUS without reporting: returns 0, a negative usb_err, or DFU_E_PROTOCOL (short reply). */
+static int dfu_getstatus_raw(struct dfu_session *s, struct dfu_status_reply *st, int *got)
+{
+	unsigned char buf[DFU_STATUS_LEN];
+	int rc;
+
+	memset(buf, 0, sizeof(buf));
+	rc = dfu_xfer(s, DFU_RT_IN, DFU_GETSTATUS, 0, buf, sizeof(buf));
+	*got = rc;
+	if (rc < 0)
+		return rc;
+	/* Never decode bytes that did not arrive. */
+	if (rc != DFU_STATUS_LEN)
+		return DFU_E_PROTOCOL;
+	dfu_status_decode(buf, st);
+	log_debug(3, "GETSTATUS: status %s, state %s, poll %u ms",
+		  dfu_status_name(st->bStatus), dfu_state_name(st->bState),
+		  (unsigned int)st->bwPollTimeout);
+	return 0;
+}
+
+static int dfu_getstatus_ctx(struct dfu_session *s, struct dfu_status_reply *st, const char *ctx)
+{
+	int got;
+	int rc = dfu_getstatus_raw(s, st, &got);
+
+	if (rc == DFU_E_PROTOCOL) {
+		log_error("short GETSTATUS reply%s%s: %d of %d bytes", ctx && *ctx ? " " : "",
+			  ctx ? ctx : "", got, DFU_STATUS_LEN);
+		return DFU_E_PROTOCOL;
+	}
+	if (rc < 0)
+		return dfu_report(DFU_GETSTATUS, rc, ctx, NULL);
+	return 0;
+}
+
+int dfu_getstatus(struct dfu_session *s, struct dfu_status_reply *st)
+{
+	return dfu_getstatus_ctx(s, st, NULL);
+}
+
+int dfu_detach(struct dfu_session *s, uint16_t timeout_ms)
+{
+	int rc = dfu_xfer(s, DFU_RT_OUT, DFU_DETACH, timeout_ms, NULL, 0);
+
+	/*
+	 * Devices with bitWillDetach may drop off the bus before the status
+	 * stage completes: that is the detach we asked for, not a failure.
+	 */
+	if (rc == USB_ERR_NO_DEVICE) {
+		log_debug(1, "device left the bus on DETACH");
+		return 0;
+	}
+	if (rc < 0)
+		return dfu_report(DFU_DETACH, rc, NULL, NULL);
+	return 0;
+}
+
+/* A stalled transfer leaves the device in dfuERROR; its status says why. */
+static void dfu_stall_reason(struct dfu_session *s, char *buf, size_t len)
+{
+	struct dfu_status_reply st;
+	int got;
+
+	buf[0] = '\0';
+	if (dfu_getstatus_raw(s, &st, &got) == 0 && st.bStatus != DFU_STATUS_OK)
+		snprintf(buf, len, " (device status %s: %s)", dfu_status_name(st.bStatus),
+			 dfu_status_text(st.bStatus));
+}
+
+int dfu_dnload_ctx(struct dfu_session *s, uint16_t block, const unsigned char *data,
+		   uint16_t len, const char *ctx)
+{
+	char reason[160];
+	int rc;
+
+	log_debug(3, "DNLOAD block %u, %u bytes", (unsigned int)block, (unsigned int)len);
+	/* The seam takes a non-const buffer for both directions; OUT never writes it. */
+	rc = dfu_xfer(s, DFU_RT_OUT, DFU_DNLOAD, block, (unsigned char *)(uintptr_t)data, len);
+	if (rc == USB_ERR_STALL) {
+		dfu_stall_reason(s, reason, sizeof(reason));
+		return dfu_report(DFU_DNLOAD, rc, ctx, reason);
+	}
+	if (rc < 0)
+		return dfu_report(DFU_DNLOAD, rc, ctx, NULL);
+	return len;
+}
+
+int dfu_dnload(struct dfu_session *s, uint16_t block, const unsigned char *data, uint16_t len)
+{
+	char ctx[DFU_WHAT_LEN];
+
+	snprintf(ctx, sizeof(ctx), "block %u", (unsigned int)block);
+	return dfu_dnload_ctx(s, block, data, len, ctx);
+}
+
+int dfu_upload(struct dfu_session *s, uint16_t block, unsigned char *data, uint16_t len)
+{
+	char ctx[DFU_WHAT_LEN];
+
+	snprintf(ctx, sizeof(ctx), "block %u", (unsigned int)block);
+	return dfu_upload_ctx(s, block, data, len, ctx);
+}
+
+int dfu_upload_ctx(struct dfu_session *s, uint16_t block, unsigned char *data, uint16_t len,
+		   const char *ctx)
+{
+	char reason[160];
+	int rc;
+
+	rc = dfu_xfer(s, DFU_RT_IN, DFU_UPLOAD, block, data, len);
+	if (rc == USB_ERR_STALL) {
+		dfu_stall_reason(s, reason, sizeof(reason));
+		return dfu_report(DFU_UPLOAD, rc, ctx, reason);
+	}
+	if (rc < 0)
+		return dfu_report(DFU_UPLOAD, rc, ctx, NULL);
+	if (rc > len) {
+		log_error("device sent %d bytes for UPLOAD %s, %u requested", rc, ctx,
+			  (unsigned int)len);
+		return DFU_E_PROTOCOL;
+	}
+	return rc;
+}
+
+int dfu_clrstatus(struct dfu_session *s)
+{
+	int rc = dfu_xfer(s, DFU_RT_OUT, DFU_CLRSTATUS, 0, NULL, 0);
+
+	return rc < 0 ? dfu_report(DFU_CLRSTATUS, rc, NULL, NULL) : 0;
+}
+
+int dfu_getstate(struct dfu_session *s, uint8_t *state)
+{
+	unsigned char b = 0;
+	int rc = dfu_xfer(s, DFU_RT_IN, DFU_GETSTATE, 0, &b, 1);
+
+	if (rc < 0)
+		return dfu_report(DFU_GETSTATE, rc, NULL, NULL);
+	if (rc != 1) {
+		log_error("empty GETSTATE reply");
+		return DFU_E_PROTOCOL;
+	}
+	*state = b;
+	return 0;
+}
+
+int dfu_abort(struct dfu_session *s)
+{
+	int rc = dfu_xfer(s, DFU_RT_OUT, DFU_ABORT, 0, NULL, 0);
+
+	return rc < 0 ? dfu_report(DFU_ABORT, rc, NULL, NULL) : 0;
+}
+
+int dfu_ensure_idle(struct dfu_session *s)
+{
+	struct dfu_status_reply st;
+	struct dfu_busy_guard guard;
+	int rounds = 0;
+	int rc;
+
+	dfu_busy_init(s, &guard);
+	for (;;) {
+		rc = dfu_getstatus_ctx(s, &st, "while checking the device state");
+		if (rc < 0)
+			return rc;
+		log_debug(1, "device state %s, status %s", dfu_state_name(st.bState),
+			  dfu_status_name(st.bStatus));
+
+		switch (st.bState) {
+		case DFU_STATE_DFU_IDLE:
+			return 0;
+		case DFU_STATE_APP_IDLE:
+		case DFU_STATE_APP_DETACH:
+			log_error("device is in run-time mode (%s), not in DFU mode",
+				  dfu_state_name(st.bState));
+			log_hint("detach it first (-e) or select its DFU-mode interface");
+			return DFU_E_PROTOCOL;
+		case DFU_STATE_DFU_MANIFEST_WAIT_RESET:
+			log_error("device is waiting for a USB reset after a previous download (%s)",
+				  dfu_state_name(st.bState));
+			log_hint("reset or replug the device, then try again");
+			return DFU_E_PROTOCOL;
+		case DFU_STATE_DFU_DNBUSY:
+		case DFU_STATE_DFU_MANIFEST:
+			/* Waiting is not a corrective round: the guard bounds it. */
+			rc = dfu_busy_check(s, &guard, &st, "while waiting for the device to become idle");
+			if (rc < 0)
+				return rc;
+			if (st.bwPollTimeout)
+				usb_sleep_ms(s->be, st.bwPollTimeout);
+			continue;
+		default:
+			break;
+		}
+
+		if (rounds++ >= DFU_IDLE_MAX_ROUNDS) {
+			log_error("device does not return to dfuIDLE (still %s, status %s)",
+				  dfu_state_name(st.bState), dfu_status_name(st.bStatus));
+			log_hint("reset or replug the device, then try again");
+			return DFU_E_PROTOCOL;
+		}
+		switch (st.bState) {
+		case DFU_STATE_DFU_ERROR:
+			log_debug(1, "clearing error status %s (%s)", dfu_status_name(st.bStatus),
+				  dfu_status_text(st.bStatus));
+			rc = dfu_clrstatus(s);
+			break;
+		case DFU_STATE_DFU_DNLOAD_SYNC:
+		case DFU_STATE_DFU_DNLOAD_IDLE:
+		case DFU_STATE_DFU_MANIFEST_SYNC:
+		case DFU_STATE_DFU_UPLOAD_IDLE:
+			rc = dfu_abort(s);
+			break;
+		default:
+			log_error("device reports unknown state %u", (unsigned int)st.bState);
+			return DFU_E_PROTOCOL;
+		}
+		if (rc < 0)
+			return rc;
+	}
+}
+
+int dfu_wait_idle(struct dfu_session *s, struct dfu_status_reply *st, const char *what)
+{
+	struct dfu_busy_guard guard;
+	char ctx[DFU_WHAT_LEN + 8];
+	int rc;
+
+	if (!what)
+		what = "";
+	snprintf(ctx, sizeof(ctx), "after %s", what);
+	dfu_busy_init(s, &guard);
+	for (;;) {
+		rc = dfu_getstatus_ctx(s, st, ctx);
+		if (rc < 0)
+			return rc;
+		if (st->bStatus != DFU_STATUS_OK) {
+			log_error("device reports %s (%s) in state %s, %s",
+				  dfu_status_name(st->bStatus), dfu_status_text(st->bStatus),
+				  dfu_state_name(st->bState), ctx);
+			return DFU_E_IO;
+		}
+		if (!dfu_is_busy_state(st->bState))
+			return 0;
+		rc = dfu_busy_check(s, &guard, st, ctx);
+		if (rc < 0)
+			return rc;
+		/* Exactly what the device asked for; 0 means poll again at once. */
+		if (st->bwPollTimeout)
+			usb_sleep_ms(s->be, st->bwPollTimeout);
+	}
+}
+
+/*
+ * After the zero-length DNLOAD.  Returns 0 when the device is back in
+ * dfuIDLE, 1 when it needs (or already had) a reset.
+ */
+static int dfu_manifest(struct dfu_session *s, uint16_t block)
+{
+	struct dfu_status_reply st;
+	struct dfu_busy_guard guard;
+	int tolerant = !!(s->func.bmAttributes & DFU_ATTR_MANIFEST_TOLERANT);
+	int rc, got;
+
+	rc = dfu_xfer(s, DFU_RT_OUT, DFU_DNLOAD, block, NULL, 0);
+	if (rc == USB_ERR_NO_DEVICE) {
+		log_note("device left the bus to manifest the new firmware");
+		return 1;
+	}
+	if (rc < 0) {
+		char reason[160] = "";
+
+		if (rc == USB_ERR_STALL)
+			dfu_stall_reason(s, reason, sizeof(reason));
+		return dfu_report(DFU_DNLOAD, rc, "(end of download)", reason);
+	}
+
+	dfu_busy_init(s, &guard);
+	for (;;) {
+		rc = dfu_getstatus_raw(s, &st, &got);
+		if (rc < 0) {
+			/*
+			 * The whole image was accepted; a device that resets
+			 * itself or stops answering while manifesting has done
+			 * what we wanted.
+			 */
+			log_note("device stopped answering during manifestation; assuming it is done");
+			log_debug(1, "GETSTATUS after the last block: %s",
+				  rc == DFU_E_PROTOCOL ? "short reply" : usb_errname(rc));
+			return 1;
+		}
+		if (st.bStatus != DFU_STATUS_OK) {
+			log_error("device reports %s (%s) in state %s during manifestation",
+				  dfu_status_name(st.bStatus), dfu_status_text(st.bStatus),
+				  dfu_state_name(st.bState));
+			return DFU_E_IO;
+		}
+		switch (st.bState) {
+		case DFU_STATE_DFU_IDLE:
+			return 0;
+		case DFU_STATE_DFU_MANIFEST_WAIT_RESET:
+			return 1;
+		case DFU_STATE_DFU_MANIFEST:
+			if (!tolerant) {
+				/*
+				 * It goes to dfuMANIFEST-WAIT-RESET by itself and
+				 * may not answer any more: wait what it asked,
+				 * then the caller resets it.
+				 */
+				if (st.bwPollTimeout)
+					usb_sleep_ms(s->be, st.bwPollTimeout);
+				return 1;
+			}
+			break;
+		case DFU_STATE_DFU_MANIFEST_SYNC:
+		case DFU_STATE_DFU_DNLOAD_SYNC:
+		case DFU_STATE_DFU_DNBUSY:
+			break;
+		default:
+			log_error("device went to %s instead of manifesting the download",
+				  dfu_state_name(st.bState));
+			return DFU_E_PROTOCOL;
+		}
+		rc = dfu_busy_check(s, &guard, &st, "during manifestation");
+		if (rc < 0)
+			return rc;
+		if (st.bwPollTimeout)
+			usb_sleep_ms(s->be, st.bwPollTimeout);
+	}
+}
+
+int dfu_download(struct dfu_session *s, const unsigned char *data, size_t len)
+{
+	struct dfu_status_reply st;
+	char what[DFU_WHAT_LEN];
+	uint16_t block = 0;
+	size_t off = 0;
+	int rc;
+
+	if (len == 0) {
+		log_error("nothing to download: the file has no payload");
+		return DFU_E_DATA;
+	}
+	if (s->transfer_size == 0) {
+		log_error("invalid transfer size 0");
+		return DFU_E_USAGE;
+	}
+
+	progress_start("Download", len, usb_now_ms(s->be));
+	while (off < len) {
+		uint16_t chunk = len - off < s->transfer_size ? (uint16_t)(len - off) : s->transfer_size;
+
+		snprintf(what, sizeof(what), "block %u at offset %zu", (unsigned int)block, off);
+		rc = dfu_dnload_ctx(s, block, data + off, chunk, what);
+		if (rc < 0)
+			return rc;
+		rc = dfu_wait_idle(s, &st, what);
+		if (rc < 0)
+			return rc;
+		if (st.bState != DFU_STATE_DFU_DNLOAD_IDLE) {
+			log_error("device went to %s after %s, expected dfuDNLOAD-IDLE",
+				  dfu_state_name(st.bState), what);
+			return DFU_E_PROTOCOL;
+		}
+		off += chunk;
+		block++;	/* uint16_t: wraps 65535 -> 0 as the host and device both expect */
+		progress_update(off, usb_now_ms(s->be));
+	}
+	progress_end(off, usb_now_ms(s->be));
+
+	return dfu_manifest(s, block);
+}
+
+int64_t dfu_upload_all(struct dfu_session *s, uint64_t limit, dfu_sink_fn sink, void *ctx)
+{
+	unsigned char *buf;
+	uint64_t done = 0;
+	uint16_t block = 0;
+	int full = 0;
+	int rc;
+
+	if (s->transfer_size == 0) {
+		log_error("invalid transfer size 0");
+		return DFU_E_USAGE;
+	}
+	buf = malloc(s->transfer_size);
+	if (!buf) {
+		log_error("out of memory");
+		return DFU_E_NOMEM;
+	}
+
+	progress_start("Upload", limit, usb_now_ms(s->be));
+	for (;;) {
+		uint16_t want = s->transfer_size;
+
+		if (limit && limit - done < want)
+			want = (uint16_t)(limit - done);
+		rc = dfu_upload(s, block, buf, want);
+		if (rc < 0)
+			goto out;
+		if (rc > 0) {
+			int src = sink(ctx, buf, (size_t)rc);
+
+			if (src < 0) {
+				rc = src;
+				goto out;
+			}
+		}
+		done += (uint64_t)rc;
+		block++;
+		progress_update(done, usb_now_ms(s->be));
+		/* A short frame ends the upload and puts the device back in dfuIDLE. */
+		full = rc == want;
+		if (!full)
+			break;
+		if (limit && done >= limit)
+			break;
+	}
+	progress_end(done, usb_now_ms(s->be));
+
+	/*
+	 * We stopped on a full frame, so the device did not see the end of
+	 * its data and is still in dfuUPLOAD-IDLE: ABORT takes it to dfuIDLE.
+	 */
+	if (full) {
+		rc = dfu_abort(s);
+		if (rc < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	return rc < 0 ? rc : (int64_t)done;
+}

@@ -40,6 +40,16 @@ int dfu_getstate(struct dfu_session *s, uint8_t *state);
 int dfu_abort(struct dfu_session *s);
 
 /*
+ * dfu_dnload and dfu_upload with the caller's words for what the block is
+ * about ("erase command for page 0x08004000"), used in the one error
+ * message instead of "block N".
+ */
+int dfu_dnload_ctx(struct dfu_session *s, uint16_t block, const unsigned char *data,
+		   uint16_t len, const char *ctx);
+int dfu_upload_ctx(struct dfu_session *s, uint16_t block, unsigned char *data, uint16_t len,
+		   const char *ctx);
+
+/*
  * Bring a DFU-mode interface to dfuIDLE: CLRSTATUS from dfuERROR, ABORT
  * from dfuDNLOAD-IDLE / dfuUPLOAD-IDLE, wait out dfuDNBUSY/dfuMANIFEST.
  */

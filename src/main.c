@@ -54,6 +54,16 @@ static const char *main_setting(const char *opt, const char *env)
 	return v && *v ? v : NULL;
 }
 
+static void main_sim_help(void)
+{
+	const char *const *names = sim_profile_names();
+
+	printf("built-in simulated device profiles (--sim NAME[:key=value...][,...]):\n");
+	for (int i = 0; names[i]; i++)
+		printf("  %-16s %s\n", names[i], sim_profile_summary(names[i]));
+	printf("a profile may also be a file; see doc/sim-profile.txt\n");
+}
+
 static int main_open_backend(const struct dfu_options *o, struct usb_backend **be)
 {
 	struct usb_sim_config cfg;
@@ -132,14 +142,13 @@ static int main_run(const struct dfu_options *o)
 		break;
 	case ACTION_UPLOAD:
 		ret = ops_upload(be, o, &out);
-		if (ret == 0)
-			have_out = 0;	/* committed */
 		break;
 	default:
 		ret = ops_detach_reset(be, o);
 		break;
 	}
 out:
+	/* After a commit this only frees; otherwise it removes the temporary file. */
 	if (have_out)
 		dfu_outfile_abort(&out);
 	if (have_file)
@@ -172,7 +181,7 @@ int main(int argc, char **argv)
 		break;
 	}
 	if (o.sim_devices && strcmp(o.sim_devices, "help") == 0) {
-		sim_profile_print_builtins();
+		main_sim_help();
 		return 0;
 	}
 	if (o.action == ACTION_NONE && !o.detach && !o.reset) {

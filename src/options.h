@@ -37,14 +37,15 @@ struct dfu_options {
 
 	/* device selection */
 	int n_ids;			/* 0: -d not given */
-	struct id_pair ids[OPT_MAX_IDS];	/* [0] run-time (and DFU if only one), [1] DFU mode */
+	struct id_pair ids[OPT_MAX_IDS];	/* [0] run-time (and DFU if only one), [1] DFU mode;
+					   ",df:u" gives [0] = -:-, empty parts of [1] copy [0] */
 	int devnum;			/* -n, -1 = any */
 	const char *path;		/* -p "bus-port.port", NULL = any */
 	int config;			/* -c, -1 = any */
 	int intf;			/* -i, -1 = any */
 	int alt;			/* -a number, -1 = any (or by name) */
 	const char *alt_name;		/* -a NAME when not a number */
-	const char *serial[2];		/* -S serial[,serial]: run-time, DFU; NULL = any */
+	const char *serial[2];		/* -S serial[,serial]: run-time, DFU; NULL = any; one serial fills both */
 	/*
 	 * Holds the first serial of "-S a,b" (argv cannot be cut in place);
 	 * serial[0] may point here, so do not copy the struct by value.

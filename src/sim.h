@@ -1,3 +1,241 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright 2026 The dfu-util authors */
 #ifndef DFU_SIM_H
 #define DFU_SIM_H
+
+/*
+ * The simulated DFU device: a model of a USB DFU 1.1 device, driven by the
+ * requests a host sends it.  It is a device, not a mock: it keeps its own
+ * state machine, memory and timers and refuses what the specification
+ * forbids, so the host code is tested against the protocol rather than
+ * against itself.
+ *
+ * The model does no I/O and has no clock: every entry point takes the
+ * current time in microseconds.  Two front ends drive it: usb_sim.c (the
+ * USB seam, for the unit and scenario tests and --sim) and, later, a USB
+ * gadget through FunctionFS, which only forwards class requests; so the
+ * standard requests (GET_DESCRIPTOR, SET_INTERFACE) live in the front end,
+ * built from sim_build_descriptors() and sim_string().
+ *
+ * sim_profile.c holds the profile text format, the built-in profiles and
+ * the descriptor builder.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include "dfu_proto.h"
+
+/* ------------------------------------------------------------ profiles */
+
+#define SIM_NAME_MAX	64
+#define SIM_STR_MAX	128	/* bytes of UTF-8 per string, including NUL */
+#define SIM_MAX_ALTS	16
+#define SIM_MAX_INTF	8	/* DFU interface number limit (placeholders before it) */
+
+/* Where the DFU functional descriptor is placed (profile key func_location). */
+enum sim_func_loc {
+	SIM_FUNC_INTERFACE = 0,	/* after the last alt setting of the DFU interface */
+	SIM_FUNC_EVERY_ALT,	/* after every alt setting */
+	SIM_FUNC_CONFIG,	/* right after the configuration header */
+	SIM_FUNC_REQUEST,	/* not in the configuration: GET_DESCRIPTOR 0x21 only */
+	SIM_FUNC_NONE,		/* nowhere (host must assume DFU 1.0 defaults) */
+};
+
+/* What a USB reset in DFU mode does once the firmware is valid. */
+enum sim_after {
+	SIM_AFTER_RUNTIME = 0,	/* run the application: run-time mode if the profile has one, else idle */
+	SIM_AFTER_IDLE,		/* stay in DFU mode, dfuIDLE */
+	SIM_AFTER_VANISH,	/* disconnect and never come back */
+};
+
+struct sim_profile {
+	char name[SIM_NAME_MAX];
+	uint16_t vendor, product;		/* DFU mode */
+	int has_runtime;			/* runtime_vendor/product given */
+	uint16_t runtime_vendor, runtime_product;
+	uint16_t bcd_device;
+	uint16_t bcd_usb;
+	char manufacturer[SIM_STR_MAX];
+	char product_name[SIM_STR_MAX];
+	char serial[SIM_STR_MAX];
+	char runtime_name[SIM_STR_MAX];		/* run-time interface string */
+	uint16_t dfu_version;			/* bcdDFUVersion */
+	uint8_t attributes;			/* bmAttributes */
+	uint16_t detach_timeout;		/* wDetachTimeOut, ms */
+	uint16_t transfer_size;			/* wTransferSize */
+	uint8_t func_length;			/* 9, or 7 for DFU 1.0 */
+	enum sim_func_loc func_location;
+	uint8_t dfu_protocol;			/* DFU-mode bInterfaceProtocol: 2, or 0 */
+	uint8_t interface;			/* DFU interface number in DFU mode */
+	uint8_t runtime_interface;		/* ... and in run-time mode */
+	int n_alts;
+	char alt[SIM_MAX_ALTS][SIM_STR_MAX];
+	uint32_t memory_size;
+	uint32_t firmware_size;			/* initial image size */
+	uint32_t dnload_busy_ms;
+	uint32_t poll_timeout_ms;		/* bwPollTimeout the device reports */
+	uint32_t manifest_ms;
+	enum sim_after after_manifest;
+	int state;				/* initial enum dfu_state, -1 = default */
+	int status;				/* initial enum dfu_status, -1 = default */
+	uint32_t usb_overhead_us;		/* virtual cost of one control transfer */
+	uint32_t usb_byte_ns;			/* ... plus this per data byte */
+	uint64_t seen;				/* parser: bit per key given */
+};
+
+/* Defaults for every key (name and ids left empty). */
+void sim_profile_defaults(struct sim_profile *p);
+
+/*
+ * Parse profile text into p (which the caller has set to defaults, or to a
+ * profile being overridden).  origin names the text in messages ("file
+ * x.prof", "built-in profile dfu-plain").  require_ids: 1 = vendor and
+ * product must be present.  On error reports "ORIGIN:LINE: what" once and
+ * returns DFU_E_DATA.
+ */
+int sim_profile_parse(struct sim_profile *p, const char *text, const char *origin,
+		      int require_ids);
+
+/* Set one key; 0 or DFU_E_DATA, reported with origin and line. */
+int sim_profile_set(struct sim_profile *p, const char *key, const char *value,
+		    const char *origin, int line);
+
+/*
+ * After parsing and overrides: resolve derived defaults (one unnamed alt
+ * when none was given, firmware_size = memory_size when not given) and
+ * check the whole profile; 0 or DFU_E_DATA (reported).
+ */
+int sim_profile_finish(struct sim_profile *p, const char *origin);
+
+/* Built-in profile text by name, NULL when unknown. */
+const char *sim_profile_builtin(const char *name);
+/* NULL-terminated list of built-in names, for "--sim help". */
+const char *const *sim_profile_names(void);
+/* The key table, for its self-check in tests/test_sim.c. */
+int sim_profile_key_count(void);
+const char *sim_profile_key_name(int i);
+/* One-line description of a built-in profile ("" when unknown). */
+const char *sim_profile_summary(const char *name);
+
+/* ------------------------------------------------------------ descriptors */
+
+#define SIM_CONFIG_MAX	512
+#define SIM_MAX_STRINGS	(4 + SIM_MAX_ALTS)
+
+/* The raw descriptors of the current mode, as the device sends them. */
+struct sim_descriptors {
+	unsigned char device[18];
+	unsigned char config[SIM_CONFIG_MAX];
+	size_t config_len;
+	unsigned char func[9];			/* the functional descriptor alone */
+	size_t func_len;			/* 0: the profile has none */
+	const char *strings[SIM_MAX_STRINGS];	/* [i] = UTF-8 of string index i, NULL = none */
+	int n_strings;
+};
+
+struct sim_device;
+
+/* Build the descriptors for the device's current mode. */
+void sim_build_descriptors(const struct sim_device *d, struct sim_descriptors *out);
+
+/*
+ * Encode string descriptor index (0 = the LANGID list, 0x0409) into buf as
+ * UTF-16LE.  Returns the descriptor length (truncated to len), or -1 when
+ * the index does not exist.
+ */
+int sim_string(const struct sim_descriptors *ds, unsigned int index, unsigned char *buf,
+	       size_t len);
+
+/* ------------------------------------------------------------ the model */
+
+/* sim_control results besides a byte count */
+#define SIM_STALL	(-1)
+#define SIM_GONE	(-2)
+
+/*
+ * Device memory as a list of regions so DfuSe memory maps can be added.
+ * In plain DFU every alt setting reads and writes region 0.
+ */
+#define SIM_MAX_REGIONS	4
+struct sim_region {
+	uint32_t start;			/* address of data[0] (DfuSe) */
+	uint32_t size;
+	unsigned char *data;
+	uint32_t image_size;		/* bytes of firmware UPLOAD returns */
+};
+
+enum sim_mode { SIM_MODE_RUNTIME = 0, SIM_MODE_DFU = 1 };
+
+struct sim_counters {
+	unsigned long requests[7];	/* per enum dfu_request */
+	unsigned long stalls;
+	unsigned long resets;
+	uint64_t busy_us;		/* sum of busy periods imposed */
+};
+
+struct sim_device {
+	struct sim_profile prof;
+	enum sim_mode mode;
+	int state;			/* enum dfu_state */
+	int status;			/* enum dfu_status */
+	int gone;			/* disconnected for good */
+	unsigned int generation;	/* bumped at every re-enumeration */
+	uint8_t devnum;			/* set by the front end; 0 = needs one */
+	int alt;			/* current alt setting of the DFU interface */
+
+	int n_regions;
+	struct sim_region region[SIM_MAX_REGIONS];
+
+	/* download / upload bookkeeping */
+	uint16_t dl_block;		/* next expected block number */
+	uint32_t dl_offset;		/* write offset in the region */
+	uint32_t ul_offset;		/* read offset of the next UPLOAD */
+	int block_done;			/* DNLOAD-SYNC: last block has been written */
+	int fw_valid;			/* 0 from the first block until manifestation ends */
+	int manifest_done;		/* MANIFEST-SYNC: manifestation finished */
+
+	/* timers, device time in microseconds */
+	uint64_t busy_until_us;
+	uint64_t detach_until_us;	/* appDETACH ends here without a reset */
+
+	struct sim_counters count;
+};
+
+/*
+ * Create the device from a checked profile: memory filled with a
+ * deterministic pattern, mode and state from the profile.  0 or
+ * DFU_E_NOMEM (reported).
+ */
+int sim_init(struct sim_device *d, const struct sim_profile *p);
+void sim_free(struct sim_device *d);
+
+/* Restore the profile's initial mode and state (memory untouched). */
+void sim_reset_state(struct sim_device *d);
+
+/*
+ * One class request to the DFU interface (wIndex already checked by the
+ * front end).  Returns the bytes transferred (IN: written into data), or
+ * SIM_STALL, or SIM_GONE when the device has disconnected.
+ */
+int sim_control(struct sim_device *d, uint64_t now_us, uint8_t bmRequestType, uint8_t bRequest,
+		uint16_t wValue, uint16_t wIndex, unsigned char *data, uint16_t wLength);
+
+/*
+ * USB bus reset.  Returns 0 (same device, same address), 1 (the device
+ * re-enumerated: new mode or descriptors; generation bumped, devnum set to
+ * 0 for the front end to assign) or SIM_GONE (it disconnected).
+ */
+int sim_bus_reset(struct sim_device *d, uint64_t now_us);
+
+/* SET_INTERFACE on the DFU interface: 0 or SIM_STALL (no such alt). */
+int sim_set_alt(struct sim_device *d, int alt);
+
+/* Let timers run out (detach timer, busy periods); the entry points call it. */
+void sim_tick(struct sim_device *d, uint64_t now_us);
+
+/* Number of alt settings of the DFU interface in the current mode. */
+int sim_num_alts(const struct sim_device *d);
+/* DFU interface number in the current mode. */
+int sim_interface(const struct sim_device *d);
+
 #endif

@@ -1,2 +1,719 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* placeholder: being written */
+/* Copyright 2026 The dfu-util authors */
+
+/*
+ * Simulated device profiles: the "key = value" text format (documented in
+ * doc/sim-profile.txt), the built-in profiles written in that same format,
+ * and the raw descriptors a device with a given profile sends.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "errors.h"
+#include "log.h"
+#include "options.h"
+#include "sim.h"
+
+/* ------------------------------------------------------------ built-ins */
+
+struct sim_builtin {
+	const char *name;
+	const char *summary;
+	const char *text;
+};
+
+/* Kept sorted by name; the unit test checks it. */
+static const struct sim_builtin sim_builtins[] = {
+	{ "dfu-intolerant",
+	  "DFU 1.1 mode only, manifestation intolerant: needs a USB reset after download",
+	  "name = dfu-intolerant\n"
+	  "vendor = 0x1209\n"
+	  "product = 0x2003\n"
+	  "bcd_device = 0x0100\n"
+	  "manufacturer = dfu-util simulator\n"
+	  "product_name = Simulated DFU device (manifestation intolerant)\n"
+	  "serial = SIM0002\n"
+	  "attributes = 0x03\n"
+	  "detach_timeout = 1000\n"
+	  "transfer_size = 1024\n"
+	  "alt = Flash\n"
+	  "memory_size = 262144\n"
+	  "firmware_size = 16384\n"
+	  "dnload_busy_ms = 5\n"
+	  "poll_timeout_ms = 5\n"
+	  "manifest_ms = 20\n"
+	  "after_manifest = idle\n" },
+	{ "dfu-plain",
+	  "DFU 1.1 mode only, manifestation tolerant, 256 KiB",
+	  "name = dfu-plain\n"
+	  "vendor = 0x1209\n"
+	  "product = 0x2002\n"
+	  "bcd_device = 0x0100\n"
+	  "manufacturer = dfu-util simulator\n"
+	  "product_name = Simulated DFU device\n"
+	  "serial = SIM0001\n"
+	  "attributes = 0x07\n"
+	  "detach_timeout = 1000\n"
+	  "transfer_size = 1024\n"
+	  "alt = Flash\n"
+	  "memory_size = 262144\n"
+	  "firmware_size = 16384\n"
+	  "dnload_busy_ms = 5\n"
+	  "poll_timeout_ms = 5\n"
+	  "manifest_ms = 20\n" },
+	/* After the qi-hardware atusb: run-time interface 1, DFU 1.0 bootloader */
+	{ "dfu10",
+	  "DFU 1.0: 7-byte functional descriptor, protocol 0, run-time interface 1",
+	  "name = dfu10\n"
+	  "runtime_vendor = 0x20b7\n"
+	  "runtime_product = 0x1540\n"
+	  "vendor = 0x20b7\n"
+	  "product = 0x1540\n"
+	  "bcd_device = 0x0001\n"
+	  "serial = 4630333438371508231a\n"
+	  "dfu_version = 0x0100\n"
+	  "func_length = 7\n"
+	  "dfu_protocol = 0\n"
+	  "runtime_interface = 1\n"
+	  "attributes = 0x07\n"
+	  "detach_timeout = 1000\n"
+	  "transfer_size = 64\n"
+	  "alt = \n"
+	  "memory_size = 16384\n"
+	  "firmware_size = 4096\n"
+	  "dnload_busy_ms = 10\n"
+	  "poll_timeout_ms = 10\n"
+	  "manifest_ms = 10\n" },
+	/* After the Openmoko/Black Magic pattern: a run-time DFU interface
+	 * behind CDC interfaces, and a DFU mode with another product id. */
+	{ "runtime",
+	  "run-time device (1d50:6018) that detaches into DFU mode (1d50:6017)",
+	  "name = runtime\n"
+	  "runtime_vendor = 0x1d50\n"
+	  "runtime_product = 0x6018\n"
+	  "vendor = 0x1d50\n"
+	  "product = 0x6017\n"
+	  "bcd_device = 0x0100\n"
+	  "manufacturer = dfu-util simulator\n"
+	  "product_name = Simulated probe\n"
+	  "serial = C2C89BDB\n"
+	  "runtime_name = Simulated probe firmware upgrade\n"
+	  "runtime_interface = 2\n"
+	  "attributes = 0x07\n"
+	  "detach_timeout = 1000\n"
+	  "transfer_size = 1024\n"
+	  "alt = Internal Flash\n"
+	  "memory_size = 131072\n"
+	  "firmware_size = 8192\n"
+	  "dnload_busy_ms = 5\n"
+	  "poll_timeout_ms = 5\n"
+	  "manifest_ms = 20\n"
+	  "after_manifest = runtime\n" },
+	/* From an STM32F4 ROM bootloader's descriptors (DfuSe behaviour later) */
+	{ "stm32f4",
+	  "STM32F4 ROM bootloader descriptors (0483:df11, DfuSe 1.1a, four alts)",
+	  "name = stm32f4\n"
+	  "vendor = 0x0483\n"
+	  "product = 0xdf11\n"
+	  "bcd_device = 0x2200\n"
+	  "bcd_usb = 0x0100\n"
+	  "manufacturer = STMicroelectronics\n"
+	  "product_name = STM32  BOOTLOADER\n"
+	  "serial = 315A28A0B956\n"
+	  "dfu_version = 0x011a\n"
+	  "attributes = 0x0b\n"
+	  "detach_timeout = 255\n"
+	  "transfer_size = 2048\n"
+	  "alt = @Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg\n"
+	  "alt = @Option Bytes  /0x1FFFC000/01*016 g\n"
+	  "alt = @OTP Memory /0x1FFF7800/01*512 g,01*016 g\n"
+	  "alt = @Device Feature/0xFFFF0000/01*004 g\n"
+	  "memory_size = 1048576\n"
+	  "firmware_size = 32768\n"
+	  "dnload_busy_ms = 25\n"
+	  "poll_timeout_ms = 25\n"
+	  "manifest_ms = 10\n"
+	  "after_manifest = vanish\n" },
+};
+
+#define N_BUILTINS (sizeof(sim_builtins) / sizeof(sim_builtins[0]))
+
+static const char *sim_builtin_names[N_BUILTINS + 1];
+
+const char *sim_profile_builtin(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_BUILTINS; i++)
+		if (strcmp(sim_builtins[i].name, name) == 0)
+			return sim_builtins[i].text;
+	return NULL;
+}
+
+const char *const *sim_profile_names(void)
+{
+	size_t i;
+
+	for (i = 0; i < N_BUILTINS; i++)
+		sim_builtin_names[i] = sim_builtins[i].name;
+	sim_builtin_names[N_BUILTINS] = NULL;
+	return sim_builtin_names;
+}
+
+const char *sim_profile_summary(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_BUILTINS; i++)
+		if (strcmp(sim_builtins[i].name, name) == 0)
+			return sim_builtins[i].summary;
+	return "";
+}
+
+/* ------------------------------------------------------------ parsing */
+
+void sim_profile_defaults(struct sim_profile *p)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "custom");
+	p->bcd_device = 0x0100;
+	p->bcd_usb = 0x0200;
+	p->dfu_version = 0x0110;
+	p->attributes = DFU_ATTR_CAN_DNLOAD | DFU_ATTR_CAN_UPLOAD | DFU_ATTR_MANIFEST_TOLERANT;
+	p->detach_timeout = 1000;
+	p->transfer_size = 1024;
+	p->func_length = 9;
+	p->func_location = SIM_FUNC_INTERFACE;
+	p->dfu_protocol = DFU_PROTOCOL_DFU;
+	p->memory_size = 262144;
+	p->firmware_size = UINT32_MAX;	/* = memory_size unless given */
+	p->dnload_busy_ms = 5;
+	p->poll_timeout_ms = 5;
+	p->manifest_ms = 20;
+	p->after_manifest = SIM_AFTER_RUNTIME;
+	p->state = -1;
+	p->status = -1;
+	/*
+	 * Full speed moves at most about 1 MB/s through endpoint 0, and a
+	 * control transfer costs a frame or so of scheduling.
+	 */
+	p->usb_overhead_us = 500;
+	p->usb_byte_ns = 1000;
+}
+
+enum sim_key_kind { K_U8, K_U16, K_U32, K_STR, K_ALT, K_LOC, K_AFTER, K_STATE, K_STATUS,
+		    K_FLEN };
+
+struct sim_key {
+	const char *key;
+	enum sim_key_kind kind;
+	size_t off;
+	size_t size;		/* K_STR buffer size */
+};
+
+#define KEY(k, kind, field) { k, kind, offsetof(struct sim_profile, field), \
+			      sizeof(((struct sim_profile *)0)->field) }
+
+/* Sorted by key (checked by the unit test). */
+static const struct sim_key sim_keys[] = {
+	KEY("after_manifest", K_AFTER, after_manifest),
+	KEY("alt", K_ALT, alt),
+	KEY("attributes", K_U8, attributes),
+	KEY("bcd_device", K_U16, bcd_device),
+	KEY("bcd_usb", K_U16, bcd_usb),
+	KEY("detach_timeout", K_U16, detach_timeout),
+	KEY("dfu_protocol", K_U8, dfu_protocol),
+	KEY("dfu_version", K_U16, dfu_version),
+	KEY("dnload_busy_ms", K_U32, dnload_busy_ms),
+	KEY("firmware_size", K_U32, firmware_size),
+	KEY("func_length", K_FLEN, func_length),
+	KEY("func_location", K_LOC, func_location),
+	KEY("interface", K_U8, interface),
+	KEY("manifest_ms", K_U32, manifest_ms),
+	KEY("manufacturer", K_STR, manufacturer),
+	KEY("memory_size", K_U32, memory_size),
+	KEY("name", K_STR, name),
+	KEY("poll_timeout_ms", K_U32, poll_timeout_ms),
+	KEY("product", K_U16, product),
+	KEY("product_name", K_STR, product_name),
+	KEY("runtime_interface", K_U8, runtime_interface),
+	KEY("runtime_name", K_STR, runtime_name),
+	KEY("runtime_product", K_U16, runtime_product),
+	KEY("runtime_vendor", K_U16, runtime_vendor),
+	KEY("serial", K_STR, serial),
+	KEY("state", K_STATE, state),
+	KEY("status", K_STATUS, status),
+	KEY("transfer_size", K_U16, transfer_size),
+	KEY("usb_byte_ns", K_U32, usb_byte_ns),
+	KEY("usb_overhead_us", K_U32, usb_overhead_us),
+	KEY("vendor", K_U16, vendor),
+};
+
+#define N_KEYS (sizeof(sim_keys) / sizeof(sim_keys[0]))
+
+static const char *const sim_loc_names[] = { "interface", "every_alt", "config", "request", "none" };
+static const char *const sim_after_names[] = { "runtime", "idle", "vanish" };
+
+int sim_profile_key_count(void)
+{
+	return (int)N_KEYS;
+}
+
+const char *sim_profile_key_name(int i)
+{
+	return i >= 0 && i < (int)N_KEYS ? sim_keys[i].key : NULL;
+}
+
+static int sim_find_name(const char *const *names, int n, const char *v)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], v) == 0)
+			return i;
+	return -1;
+}
+
+static void sim_bad(const char *origin, int line, const char *key, const char *value,
+		    const char *why)
+{
+	if (line > 0)
+		log_error("%s:%d: invalid %s '%s'%s%s", origin, line, key, value,
+			  why ? ": " : "", why ? why : "");
+	else
+		log_error("%s: invalid %s '%s'%s%s", origin, key, value, why ? ": " : "",
+			  why ? why : "");
+}
+
+int sim_profile_set(struct sim_profile *p, const char *key, const char *value,
+		    const char *origin, int line)
+{
+	const struct sim_key *k = NULL;
+	unsigned char *base = (unsigned char *)p;
+	uint64_t v = 0, max;
+	size_t i;
+	int n;
+
+	for (i = 0; i < N_KEYS; i++) {
+		if (strcmp(sim_keys[i].key, key) == 0) {
+			k = &sim_keys[i];
+			break;
+		}
+	}
+	if (!k) {
+		if (line > 0)
+			log_error("%s:%d: unknown key '%s'", origin, line, key);
+		else
+			log_error("%s: unknown key '%s'", origin, key);
+		log_hint("see doc/sim-profile.txt for the keys a profile may set");
+		return DFU_E_DATA;
+	}
+
+	switch (k->kind) {
+	case K_U8:
+	case K_U16:
+	case K_U32:
+	case K_FLEN:
+		max = k->kind == K_U8 || k->kind == K_FLEN ? 0xff :
+		      k->kind == K_U16 ? 0xffff : 0xffffffffu;
+		if (parse_number_quiet(value, max, &v) < 0) {
+			sim_bad(origin, line, key, value, "not a number in range");
+			return DFU_E_DATA;
+		}
+		if (k->kind == K_FLEN && v != 7 && v != 9) {
+			sim_bad(origin, line, key, value, "must be 9, or 7 for DFU 1.0");
+			return DFU_E_DATA;
+		}
+		if (k->kind == K_U8 || k->kind == K_FLEN)
+			*(uint8_t *)(base + k->off) = (uint8_t)v;
+		else if (k->kind == K_U16)
+			*(uint16_t *)(base + k->off) = (uint16_t)v;
+		else
+			*(uint32_t *)(base + k->off) = (uint32_t)v;
+		break;
+	case K_STR:
+		if (strlen(value) >= k->size) {
+			sim_bad(origin, line, key, value, "too long");
+			return DFU_E_DATA;
+		}
+		memcpy(base + k->off, value, strlen(value) + 1);
+		break;
+	case K_ALT:
+		if (p->n_alts >= SIM_MAX_ALTS) {
+			sim_bad(origin, line, key, value, "too many alt settings");
+			return DFU_E_DATA;
+		}
+		if (strlen(value) >= SIM_STR_MAX) {
+			sim_bad(origin, line, key, value, "too long");
+			return DFU_E_DATA;
+		}
+		memcpy(p->alt[p->n_alts++], value, strlen(value) + 1);
+		break;
+	case K_LOC:
+		n = sim_find_name(sim_loc_names, 5, value);
+		if (n < 0) {
+			sim_bad(origin, line, key, value,
+				"one of interface, every_alt, config, request, none");
+			return DFU_E_DATA;
+		}
+		p->func_location = (enum sim_func_loc)n;
+		break;
+	case K_AFTER:
+		n = sim_find_name(sim_after_names, 3, value);
+		if (n < 0) {
+			sim_bad(origin, line, key, value, "one of runtime, idle, vanish");
+			return DFU_E_DATA;
+		}
+		p->after_manifest = (enum sim_after)n;
+		break;
+	case K_STATE:
+		for (n = 0; n <= DFU_STATE_DFU_ERROR; n++)
+			if (strcmp(dfu_state_name(n), value) == 0)
+				break;
+		if (n > DFU_STATE_DFU_ERROR) {
+			sim_bad(origin, line, key, value, "not a DFU state name such as dfuIDLE");
+			return DFU_E_DATA;
+		}
+		p->state = n;
+		break;
+	case K_STATUS:
+		for (n = 0; n <= DFU_STATUS_ERR_STALLEDPKT; n++)
+			if (strcmp(dfu_status_name(n), value) == 0)
+				break;
+		if (n > DFU_STATUS_ERR_STALLEDPKT) {
+			sim_bad(origin, line, key, value, "not a status name such as errADDRESS");
+			return DFU_E_DATA;
+		}
+		p->status = n;
+		break;
+	}
+	p->seen |= (uint64_t)1 << (k - sim_keys);
+	return 0;
+}
+
+static int sim_seen(const struct sim_profile *p, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < N_KEYS; i++)
+		if (strcmp(sim_keys[i].key, key) == 0)
+			return (p->seen >> i) & 1;
+	return 0;
+}
+
+static int sim_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+int sim_profile_parse(struct sim_profile *p, const char *text, const char *origin,
+		      int require_ids)
+{
+	char buf[512];
+	const char *s = text, *eol, *eq;
+	size_t klen, vlen, len;
+	int line = 0, alts_replaced = 0, rc;
+	char key[32];
+
+	while (*s) {
+		const char *ks, *ke, *vs, *ve;
+
+		line++;
+		eol = strchr(s, '\n');
+		len = eol ? (size_t)(eol - s) : strlen(s);
+		ks = s;
+		ke = s + len;
+		s = eol ? eol + 1 : s + len;
+
+		while (ks < ke && sim_is_space(*ks))
+			ks++;
+		if (ks == ke || *ks == '#')
+			continue;
+		eq = memchr(ks, '=', (size_t)(ke - ks));
+		if (!eq) {
+			log_error("%s:%d: expected 'key = value'", origin, line);
+			return DFU_E_DATA;
+		}
+		vs = eq + 1;
+		ve = ke;
+		while (eq > ks && sim_is_space(eq[-1]))
+			eq--;
+		klen = (size_t)(eq - ks);
+		while (vs < ve && sim_is_space(*vs))
+			vs++;
+		while (ve > vs && sim_is_space(ve[-1]))
+			ve--;
+		/* quotes keep leading or trailing spaces of a string value */
+		if (ve - vs >= 2 && *vs == '"' && ve[-1] == '"') {
+			vs++;
+			ve--;
+		}
+		vlen = (size_t)(ve - vs);
+		if (klen == 0 || klen >= sizeof(key)) {
+			log_error("%s:%d: expected 'key = value'", origin, line);
+			return DFU_E_DATA;
+		}
+		if (vlen >= sizeof(buf)) {
+			log_error("%s:%d: value too long", origin, line);
+			return DFU_E_DATA;
+		}
+		memcpy(key, ks, klen);
+		key[klen] = '\0';
+		memcpy(buf, vs, vlen);
+		buf[vlen] = '\0';
+
+		/* a text that lists alt settings replaces the ones it inherits */
+		if (strcmp(key, "alt") == 0 && !alts_replaced) {
+			p->n_alts = 0;
+			alts_replaced = 1;
+		}
+		rc = sim_profile_set(p, key, buf, origin, line);
+		if (rc < 0)
+			return rc;
+	}
+
+	if (require_ids) {
+		if (!sim_seen(p, "vendor")) {
+			log_error("%s: missing required key 'vendor'", origin);
+			return DFU_E_DATA;
+		}
+		if (!sim_seen(p, "product")) {
+			log_error("%s: missing required key 'product'", origin);
+			return DFU_E_DATA;
+		}
+	}
+	return 0;
+}
+
+int sim_profile_finish(struct sim_profile *p, const char *origin)
+{
+	int rv = sim_seen(p, "runtime_vendor"), rp = sim_seen(p, "runtime_product");
+
+	if (rv != rp) {
+		log_error("%s: runtime_vendor and runtime_product go together", origin);
+		return DFU_E_DATA;
+	}
+	p->has_runtime = rv;
+	if (p->n_alts == 0) {
+		p->n_alts = 1;
+		p->alt[0][0] = '\0';
+	}
+	if (p->firmware_size == UINT32_MAX)
+		p->firmware_size = p->memory_size;
+	if (p->firmware_size > p->memory_size) {
+		log_error("%s: firmware_size %lu is larger than memory_size %lu", origin,
+			  (unsigned long)p->firmware_size, (unsigned long)p->memory_size);
+		return DFU_E_DATA;
+	}
+	if (p->memory_size > 256u * 1024 * 1024) {
+		log_error("%s: memory_size %lu is above the 256 MiB limit", origin,
+			  (unsigned long)p->memory_size);
+		return DFU_E_DATA;
+	}
+	if (p->transfer_size == 0) {
+		log_error("%s: transfer_size must not be 0", origin);
+		return DFU_E_DATA;
+	}
+	if (p->interface >= SIM_MAX_INTF || p->runtime_interface >= SIM_MAX_INTF) {
+		log_error("%s: interface numbers must be below %d", origin, SIM_MAX_INTF);
+		return DFU_E_DATA;
+	}
+	if (p->state >= 0 && p->state <= DFU_STATE_APP_DETACH && !p->has_runtime) {
+		log_error("%s: state %s needs runtime_vendor and runtime_product", origin,
+			  dfu_state_name(p->state));
+		return DFU_E_DATA;
+	}
+	if (p->manifest_ms > 0xffffff) {
+		log_error("%s: manifest_ms %lu does not fit in 24 bits", origin,
+			  (unsigned long)p->manifest_ms);
+		return DFU_E_DATA;
+	}
+	if (p->poll_timeout_ms > 0xffffff) {
+		log_error("%s: poll_timeout_ms %lu does not fit in 24 bits", origin,
+			  (unsigned long)p->poll_timeout_ms);
+		return DFU_E_DATA;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ descriptors */
+
+static void sim_put16(unsigned char *b, uint16_t v)
+{
+	b[0] = v & 0xff;
+	b[1] = v >> 8;
+}
+
+static size_t sim_put_func(const struct sim_profile *p, unsigned char *b)
+{
+	b[0] = p->func_length;
+	b[1] = USB_DT_DFU;
+	b[2] = p->attributes;
+	sim_put16(b + 3, p->detach_timeout);
+	sim_put16(b + 5, p->transfer_size);
+	if (p->func_length >= 9)
+		sim_put16(b + 7, p->dfu_version);
+	return p->func_length;
+}
+
+static size_t sim_put_intf(unsigned char *b, uint8_t num, uint8_t alt, uint8_t cls,
+			   uint8_t sub, uint8_t proto, uint8_t istr)
+{
+	b[0] = 9;
+	b[1] = USB_DT_INTERFACE;
+	b[2] = num;
+	b[3] = alt;
+	b[4] = 0;		/* bNumEndpoints: DFU uses endpoint 0 only */
+	b[5] = cls;
+	b[6] = sub;
+	b[7] = proto;
+	b[8] = istr;
+	return 9;
+}
+
+void sim_build_descriptors(const struct sim_device *d, struct sim_descriptors *out)
+{
+	const struct sim_profile *p = &d->prof;
+	int dfu = d->mode == SIM_MODE_DFU;
+	uint8_t intf = dfu ? p->interface : p->runtime_interface;
+	int n_alts = dfu ? p->n_alts : 1;
+	unsigned char *c = out->config;
+	size_t n = 9;
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	out->strings[1] = p->manufacturer[0] ? p->manufacturer : NULL;
+	out->strings[2] = p->product_name[0] ? p->product_name : NULL;
+	out->strings[3] = p->serial[0] ? p->serial : NULL;
+	if (dfu) {
+		for (i = 0; i < n_alts; i++)
+			out->strings[4 + i] = p->alt[i][0] ? p->alt[i] : NULL;
+	} else {
+		out->strings[4] = p->runtime_name[0] ? p->runtime_name : NULL;
+	}
+	out->n_strings = 4 + n_alts;
+
+	c = out->device;
+	c[0] = 18;
+	c[1] = USB_DT_DEVICE;
+	sim_put16(c + 2, p->bcd_usb);
+	c[4] = 0;		/* class defined at interface level */
+	c[5] = 0;
+	c[6] = 0;
+	c[7] = 64;		/* bMaxPacketSize0 */
+	sim_put16(c + 8, dfu ? p->vendor : p->runtime_vendor);
+	sim_put16(c + 10, dfu ? p->product : p->runtime_product);
+	sim_put16(c + 12, p->bcd_device);
+	c[14] = out->strings[1] ? 1 : 0;
+	c[15] = out->strings[2] ? 2 : 0;
+	c[16] = out->strings[3] ? 3 : 0;
+	c[17] = 1;		/* bNumConfigurations */
+
+	out->func_len = p->func_location == SIM_FUNC_NONE ? 0 : sim_put_func(p, out->func);
+
+	c = out->config;
+	if (p->func_location == SIM_FUNC_CONFIG)
+		n += sim_put_func(p, c + n);
+	/* the application's other functions: vendor-specific, no endpoints */
+	for (i = 0; i < intf; i++)
+		n += sim_put_intf(c + n, (uint8_t)i, 0, 0xff, 0, 0, 0);
+	for (i = 0; i < n_alts; i++) {
+		n += sim_put_intf(c + n, intf, (uint8_t)i, USB_CLASS_APP_SPECIFIC, DFU_SUBCLASS,
+				  dfu ? p->dfu_protocol : DFU_PROTOCOL_RUNTIME,
+				  out->strings[4 + i] ? (uint8_t)(4 + i) : 0);
+		if (p->func_location == SIM_FUNC_EVERY_ALT)
+			n += sim_put_func(p, c + n);
+	}
+	if (p->func_location == SIM_FUNC_INTERFACE)
+		n += sim_put_func(p, c + n);
+
+	c[0] = 9;
+	c[1] = USB_DT_CONFIG;
+	sim_put16(c + 2, (uint16_t)n);
+	c[4] = (uint8_t)(intf + 1);	/* bNumInterfaces */
+	c[5] = 1;			/* bConfigurationValue */
+	c[6] = 0;
+	c[7] = 0x80;			/* bus powered */
+	c[8] = 50;			/* 100 mA */
+	out->config_len = n;
+}
+
+/* Next code point of UTF-8 text; invalid bytes decode as '?'. */
+static uint32_t sim_utf8_next(const unsigned char **sp)
+{
+	const unsigned char *s = *sp;
+	uint32_t cp;
+	int extra, i;
+
+	if (s[0] < 0x80) {
+		*sp = s + 1;
+		return s[0];
+	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		cp = s[0] & 0x1f;
+		extra = 1;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		cp = s[0] & 0x0f;
+		extra = 2;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		cp = s[0] & 0x07;
+		extra = 3;
+	} else {
+		*sp = s + 1;
+		return '?';
+	}
+	for (i = 1; i <= extra; i++) {
+		if ((s[i] & 0xc0) != 0x80) {
+			*sp = s + i;
+			return '?';
+		}
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	*sp = s + extra + 1;
+	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return '?';
+	return cp;
+}
+
+int sim_string(const struct sim_descriptors *ds, unsigned int index, unsigned char *buf,
+	       size_t len)
+{
+	unsigned char d[255];
+	const unsigned char *s;
+	size_t n = 2, out;
+
+	if (index == 0) {
+		d[2] = 0x09;	/* LANGID: English (United States) */
+		d[3] = 0x04;
+		n = 4;
+	} else {
+		if (index >= SIM_MAX_STRINGS || !ds->strings[index])
+			return -1;
+		s = (const unsigned char *)ds->strings[index];
+		while (*s) {
+			uint32_t cp = sim_utf8_next(&s);
+
+			if (cp >= 0x10000) {
+				if (n + 4 > sizeof(d) - 1)
+					break;
+				cp -= 0x10000;
+				sim_put16(d + n, (uint16_t)(0xd800 | (cp >> 10)));
+				sim_put16(d + n + 2, (uint16_t)(0xdc00 | (cp & 0x3ff)));
+				n += 4;
+			} else {
+				if (n + 2 > sizeof(d) - 1)
+					break;
+				sim_put16(d + n, (uint16_t)cp);
+				n += 2;
+			}
+		}
+	}
+	d[0] = (unsigned char)n;
+	d[1] = USB_DT_STRING;
+	out = n < len ? n : len;
+	memcpy(buf, d, out);
+	return (int)out;
+}

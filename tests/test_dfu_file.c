@@ -306,6 +306,29 @@ static void test_load_corrupt(void **state)
 	assert_int_equal(dfu_file_load(p, &f), DFU_E_DATA);
 }
 
+static void test_load_stdin(void **state)
+{
+	struct dfu_file f;
+	int fds[2], saved;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], good_file, sizeof(good_file)), (ssize_t)sizeof(good_file));
+	close(fds[1]);
+	saved = dup(STDIN_FILENO);
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(fds[0], STDIN_FILENO), STDIN_FILENO);
+	close(fds[0]);
+	assert_int_equal(dfu_file_load("-", &f), 0);
+	assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+	close(saved);
+	assert_string_equal(f.name, "-");
+	assert_int_equal(f.size, sizeof(good_file));
+	assert_int_equal(f.payload_size, GOOD_PAYLOAD);
+	assert_int_equal(f.suffix_result, SUFFIX_OK);
+	dfu_file_free(&f);
+}
+
 static void test_load_missing(void **state)
 {
 	struct tmpdir *t = *state;
@@ -440,6 +463,7 @@ int main(void)
 		DIR_TEST(test_load_large_plain),
 		DIR_TEST(test_load_empty),
 		DIR_TEST(test_load_corrupt),
+		cmocka_unit_test(test_load_stdin),
 		DIR_TEST(test_load_missing),
 		DIR_TEST(test_outfile_refuses_existing),
 		DIR_TEST(test_outfile_refuses_dangling_symlink),

@@ -1,0 +1,612 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright 2026 The dfu-util authors */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dfuse.h"
+#include "errors.h"
+#include "log.h"
+
+/* Room for "block 65535 at 0x08000000" and "erase of page 0x08000000". */
+#define DFUSE_WHAT_LEN		64
+
+/* The wBlockNum of the zero-length DNLOAD that leaves DFU mode. */
+#define DFUSE_LEAVE_BLOCK	DFUSE_FIRST_BLOCK
+
+#define DFUSE_LAST_BLOCK	65535u
+
+static int dfuse_check_transfer_size(const struct dfu_session *s)
+{
+	if (s->transfer_size == 0) {
+		log_error("invalid transfer size 0");
+		return DFU_E_USAGE;
+	}
+	return 0;
+}
+
+/* Data blocks address 32 bits: a range that passes 4 GiB cannot be sent. */
+static int dfuse_check_range(uint32_t addr, uint64_t len, const char *verb)
+{
+	if ((uint64_t)addr + len > UINT64_C(0x100000000)) {
+		log_error("cannot %s %" PRIu64 " bytes at 0x%08" PRIx32 ": the range passes 4 GiB",
+			  verb, len, addr);
+		return DFU_E_DATA;
+	}
+	return 0;
+}
+
+/*
+ * GETSTATUS that reports nothing: for the moments when the device is
+ * expected to vanish (leave, read unprotect, will-reset), where a failed
+ * transfer is the good outcome.  Returns 0, a negative usb_err, or
+ * DFU_E_PROTOCOL for a short reply.
+ */
+static int dfuse_getstatus_quiet(struct dfu_session *s, struct dfu_status_reply *st)
+{
+	unsigned char buf[DFU_STATUS_LEN];
+	int rc;
+
+	memset(buf, 0, sizeof(buf));
+	s->n_requests++;
+	rc = usb_control(s->h, DFU_RT_IN, DFU_GETSTATUS, 0, s->intf, buf, DFU_STATUS_LEN,
+			 s->timeout_ms);
+	if (rc < 0)
+		return rc;
+	if (rc != DFU_STATUS_LEN)
+		return DFU_E_PROTOCOL;
+	dfu_status_decode(buf, st);
+	log_debug(3, "GETSTATUS: status %s, state %s, poll %u ms", dfu_status_name(st->bStatus),
+		  dfu_state_name(st->bState), (unsigned int)st->bwPollTimeout);
+	return 0;
+}
+
+/*
+ * The status wait after a command or a data block.  dfu_wait_idle sleeps
+ * exactly what the device asks while it is busy and never after the status
+ * that ends the wait, so a device that answers dfuDNLOAD-IDLE at once
+ * (some repeat their last bwPollTimeout there) costs no sleep at all.
+ */
+static int dfuse_wait(struct dfu_session *s, const char *what)
+{
+	struct dfu_status_reply st;
+	int rc = dfu_wait_idle(s, &st, what);
+
+	if (rc < 0)
+		return rc;
+	if (st.bState != DFU_STATE_DFU_DNLOAD_IDLE) {
+		log_error("device went to %s after %s, expected dfuDNLOAD-IDLE",
+			  dfu_state_name(st.bState), what);
+		return DFU_E_PROTOCOL;
+	}
+	return 0;
+}
+
+/* One DfuSe command: DNLOAD block 0 with the payload, then the status wait. */
+static int dfuse_command(struct dfu_session *s, const unsigned char *cmd, uint16_t len,
+			 const char *what)
+{
+	int rc;
+
+	log_debug(2, "DfuSe command: %s", what);
+	rc = dfu_dnload_ctx(s, 0, cmd, len, what);
+	if (rc < 0)
+		return rc;
+	return dfuse_wait(s, what);
+}
+
+static void dfuse_put_le32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v & 0xff);
+	p[1] = (unsigned char)((v >> 8) & 0xff);
+	p[2] = (unsigned char)((v >> 16) & 0xff);
+	p[3] = (unsigned char)((v >> 24) & 0xff);
+}
+
+static int dfuse_address_command(struct dfu_session *s, uint8_t code, uint32_t addr,
+				 const char *what)
+{
+	unsigned char cmd[5];
+
+	cmd[0] = code;
+	dfuse_put_le32(cmd + 1, addr);
+	return dfuse_command(s, cmd, sizeof(cmd), what);
+}
+
+int dfuse_set_address(struct dfu_session *s, uint32_t addr)
+{
+	char what[DFUSE_WHAT_LEN];
+
+	snprintf(what, sizeof(what), "set address 0x%08" PRIx32, addr);
+	return dfuse_address_command(s, DFUSE_CMD_SET_ADDRESS, addr, what);
+}
+
+int dfuse_erase_page(struct dfu_session *s, uint32_t addr)
+{
+	char what[DFUSE_WHAT_LEN];
+
+	snprintf(what, sizeof(what), "erase of page 0x%08" PRIx32, addr);
+	return dfuse_address_command(s, DFUSE_CMD_ERASE, addr, what);
+}
+
+int dfuse_mass_erase(struct dfu_session *s)
+{
+	static const unsigned char cmd[1] = { DFUSE_CMD_ERASE };
+
+	return dfuse_command(s, cmd, sizeof(cmd), "mass erase");
+}
+
+int dfuse_read_unprotect(struct dfu_session *s)
+{
+	static const unsigned char cmd[1] = { DFUSE_CMD_READ_UNPROTECT };
+	struct dfu_status_reply st;
+	int rc;
+
+	rc = dfu_dnload_ctx(s, 0, cmd, sizeof(cmd), "read unprotect command");
+	if (rc < 0)
+		return rc;
+	/*
+	 * The device answers dfuDNBUSY, then erases all of its flash and
+	 * resets without another word (AN3156): wait for nothing more.
+	 */
+	rc = dfuse_getstatus_quiet(s, &st);
+	if (rc < 0) {
+		log_note("device reset to apply the read unprotect");
+		log_debug(1, "GETSTATUS after read unprotect: %s",
+			  rc == DFU_E_PROTOCOL ? "short reply" : usb_errname(rc));
+		return 0;
+	}
+	if (st.bStatus != DFU_STATUS_OK) {
+		log_error("device refused read unprotect: %s (%s) in state %s",
+			  dfu_status_name(st.bStatus), dfu_status_text(st.bStatus),
+			  dfu_state_name(st.bState));
+		return DFU_E_IO;
+	}
+	log_note("read unprotect accepted: the device erases its flash and resets");
+	return 0;
+}
+
+int dfuse_get_commands(struct dfu_session *s, unsigned char *buf, size_t len)
+{
+	uint16_t want = len > 65535 ? 65535 : (uint16_t)len;
+	int n, rc;
+
+	/* UPLOAD is only allowed from dfuIDLE; a previous command leaves dfuDNLOAD-IDLE. */
+	rc = dfu_abort(s);
+	if (rc < 0)
+		return rc;
+	n = dfu_upload_ctx(s, 0, buf, want, "block 0 (Get Commands)");
+	if (n < 0)
+		return n;
+	rc = dfu_abort(s);
+	if (rc < 0)
+		return rc;
+	return n;
+}
+
+int dfuse_leave(struct dfu_session *s, int set_address, uint32_t addr)
+{
+	struct dfu_status_reply st;
+	int rc;
+
+	if (set_address) {
+		rc = dfuse_set_address(s, addr);
+		if (rc < 0)
+			return rc;
+	}
+	s->n_requests++;
+	rc = usb_control(s->h, DFU_RT_OUT, DFU_DNLOAD, DFUSE_LEAVE_BLOCK, s->intf, NULL, 0,
+			 s->timeout_ms);
+	if (rc == USB_ERR_NO_DEVICE) {
+		log_note("device left DFU mode");
+		return 0;
+	}
+	if (rc < 0) {
+		log_error("leave request (zero-length DNLOAD) failed: %s", usb_strerror(rc));
+		log_debug(1, "DNLOAD: %s", usb_errname(rc));
+		return DFU_E_IO;
+	}
+	/*
+	 * The leave runs on this GETSTATUS: the device answers dfuMANIFEST
+	 * and disconnects, or is already gone.  Both mean it left.
+	 */
+	rc = dfuse_getstatus_quiet(s, &st);
+	if (rc < 0) {
+		log_note("device left DFU mode");
+		log_debug(1, "GETSTATUS after leave: %s",
+			  rc == DFU_E_PROTOCOL ? "short reply" : usb_errname(rc));
+		return 0;
+	}
+	if (st.bStatus != DFU_STATUS_OK) {
+		log_error("device reports %s (%s) in state %s after the leave request",
+			  dfu_status_name(st.bStatus), dfu_status_text(st.bStatus),
+			  dfu_state_name(st.bState));
+		return DFU_E_IO;
+	}
+	switch (st.bState) {
+	case DFU_STATE_DFU_MANIFEST_SYNC:
+	case DFU_STATE_DFU_MANIFEST:
+	case DFU_STATE_DFU_MANIFEST_WAIT_RESET:
+		if (set_address)
+			log_note("device left DFU mode to start the application at 0x%08" PRIx32,
+				 addr);
+		else
+			log_note("device left DFU mode");
+		return 0;
+	default:
+		log_warn("device stayed in %s after the leave request", dfu_state_name(st.bState));
+		return 1;
+	}
+}
+
+/* After the last block of a write that resets the device: expect silence. */
+static int dfuse_await_reset(struct dfu_session *s, const char *what)
+{
+	struct dfu_status_reply st;
+	int rc = dfuse_getstatus_quiet(s, &st);
+
+	if (rc < 0) {
+		log_note("device reset after %s, as expected", what);
+		return 1;
+	}
+	if (st.bStatus != DFU_STATUS_OK) {
+		log_error("device reports %s (%s) in state %s, after %s",
+			  dfu_status_name(st.bStatus), dfu_status_text(st.bStatus),
+			  dfu_state_name(st.bState), what);
+		return DFU_E_IO;
+	}
+	switch (st.bState) {
+	case DFU_STATE_DFU_DNBUSY:
+		/* It programs and resets now: another GETSTATUS would never be answered. */
+		log_note("device is applying the last block and will reset");
+		return 1;
+	case DFU_STATE_DFU_DNLOAD_IDLE:
+		return 0;
+	default:
+		log_error("device went to %s after %s, expected dfuDNBUSY",
+			  dfu_state_name(st.bState), what);
+		return DFU_E_PROTOCOL;
+	}
+}
+
+/*
+ * The write loop shared by dfuse_write and the executor.  done, when not
+ * NULL, counts bytes for the progress bar the caller started.
+ */
+static int dfuse_write_blocks(struct dfu_session *s, uint32_t addr, const unsigned char *data,
+			      size_t len, unsigned int flags, uint64_t *done)
+{
+	char what[DFUSE_WHAT_LEN];
+	uint16_t block = DFUSE_FIRST_BLOCK;
+	int need_address = 1;
+	size_t off = 0;
+	int rc;
+
+	rc = dfuse_check_transfer_size(s);
+	if (rc < 0)
+		return rc;
+	rc = dfuse_check_range(addr, len, "write");
+	if (rc < 0)
+		return rc;
+
+	while (off < len) {
+		uint16_t chunk = len - off < s->transfer_size ? (uint16_t)(len - off)
+							      : s->transfer_size;
+		uint32_t at = addr + (uint32_t)off;
+
+		/*
+		 * The device puts block n at pointer + (n - 2) * wTransferSize:
+		 * one SET_ADDRESS per run, and a fresh one before the block
+		 * number would wrap (or before every block for devices that
+		 * mishandle the increment).
+		 */
+		if (need_address || (flags & DFUSE_WRITE_ADDRESS_EVERY_BLOCK)) {
+			rc = dfuse_set_address(s, at);
+			if (rc < 0)
+				return rc;
+			block = DFUSE_FIRST_BLOCK;
+			need_address = 0;
+		}
+		snprintf(what, sizeof(what), "block %u at 0x%08" PRIx32, (unsigned int)block, at);
+		log_debug(3, "DNLOAD %s, %u bytes", what, (unsigned int)chunk);
+		rc = dfu_dnload_ctx(s, block, data + off, chunk, what);
+		if (rc < 0)
+			return rc;
+		off += chunk;
+		if (off == len && (flags & DFUSE_WRITE_WILL_RESET)) {
+			rc = dfuse_await_reset(s, what);
+			if (rc >= 0 && done)
+				*done += chunk;
+			return rc;
+		}
+		rc = dfuse_wait(s, what);
+		if (rc < 0)
+			return rc;
+		if (done) {
+			*done += chunk;
+			progress_update(*done, usb_now_ms(s->be));
+		}
+		if (block == DFUSE_LAST_BLOCK)
+			need_address = 1;
+		else
+			block++;
+	}
+	return 0;
+}
+
+int dfuse_write(struct dfu_session *s, uint32_t addr, const unsigned char *data, size_t len,
+		unsigned int flags)
+{
+	return dfuse_write_blocks(s, addr, data, len, flags, NULL);
+}
+
+/*
+ * The read loop: UPLOAD blocks of request bytes from addr, keeping len
+ * bytes in all, fed to sink.  done, when not NULL, drives the progress bar.
+ */
+static int dfuse_read_blocks(struct dfu_session *s, uint32_t addr, uint64_t len,
+			     uint16_t request, dfu_sink_fn sink, void *ctx, uint64_t *done)
+{
+	char what[DFUSE_WHAT_LEN];
+	unsigned char *buf;
+	uint16_t block = DFUSE_FIRST_BLOCK;
+	int need_address = 1, started = 0;
+	uint64_t off = 0;
+	int rc = 0;
+
+	if (request == 0) {
+		log_error("invalid upload request size 0");
+		return DFU_E_USAGE;
+	}
+	rc = dfuse_check_range(addr, len, "read");
+	if (rc < 0 || len == 0)
+		return rc;
+	buf = malloc(request);
+	if (!buf) {
+		log_error("out of memory");
+		return DFU_E_NOMEM;
+	}
+
+	while (off < len) {
+		uint32_t at = addr + (uint32_t)off;
+		uint16_t keep = len - off < request ? (uint16_t)(len - off) : request;
+		int n;
+
+		if (need_address) {
+			/*
+			 * SET_ADDRESS is a DNLOAD: not allowed in dfuUPLOAD-IDLE,
+			 * and UPLOAD is not allowed in the dfuDNLOAD-IDLE it
+			 * leaves, hence an ABORT on either side.
+			 */
+			if (started) {
+				rc = dfu_abort(s);
+				if (rc < 0)
+					goto out;
+			}
+			rc = dfuse_set_address(s, at);
+			if (rc < 0)
+				goto out;
+			rc = dfu_abort(s);
+			if (rc < 0)
+				goto out;
+			block = DFUSE_FIRST_BLOCK;
+			need_address = 0;
+			started = 1;
+		}
+		snprintf(what, sizeof(what), "block %u at 0x%08" PRIx32, (unsigned int)block, at);
+		/* Always the full request: the device may compute the address from wLength. */
+		n = dfu_upload_ctx(s, block, buf, request, what);
+		if (n < 0) {
+			rc = n;
+			goto out;
+		}
+		if (n < keep) {
+			log_error("device sent %d bytes for UPLOAD %s, %u expected", n, what,
+				  (unsigned int)keep);
+			rc = DFU_E_PROTOCOL;
+			goto out;
+		}
+		rc = sink(ctx, buf, keep);
+		if (rc < 0)
+			goto out;
+		off += keep;
+		if (done) {
+			*done += keep;
+			progress_update(*done, usb_now_ms(s->be));
+		}
+		if (block == DFUSE_LAST_BLOCK)
+			need_address = 1;
+		else
+			block++;
+	}
+	/* Back to dfuIDLE (harmless if a short last block already got it there). */
+	rc = dfu_abort(s);
+out:
+	free(buf);
+	return rc;
+}
+
+struct dfuse_mem_sink {
+	unsigned char *buf;
+	size_t len, pos;
+};
+
+static int dfuse_mem_sink_fn(void *ctx, const unsigned char *data, size_t len)
+{
+	struct dfuse_mem_sink *m = ctx;
+
+	/* dfuse_read_blocks never keeps more than asked for. */
+	if (len > m->len - m->pos)
+		len = m->len - m->pos;
+	memcpy(m->buf + m->pos, data, len);
+	m->pos += len;
+	return 0;
+}
+
+int dfuse_read(struct dfu_session *s, uint32_t addr, unsigned char *buf, size_t len)
+{
+	struct dfuse_mem_sink m = { buf, len, 0 };
+	int rc = dfuse_check_transfer_size(s);
+
+	if (rc < 0)
+		return rc;
+	return dfuse_read_blocks(s, addr, len, s->transfer_size, dfuse_mem_sink_fn, &m, NULL);
+}
+
+int64_t dfuse_upload(struct dfu_session *s, const struct dfuse_upload_plan *p,
+		     dfu_sink_fn sink, void *ctx)
+{
+	uint64_t done = 0;
+	size_t i;
+	int rc;
+
+	progress_start("Upload", p->length, usb_now_ms(s->be));
+	for (i = 0; i < p->n_runs; i++) {
+		const struct dfuse_upload_run *r = &p->runs[i];
+
+		if (r->request == 0 || r->request > 65535) {
+			log_error("invalid upload request size %" PRIu32, r->request);
+			return DFU_E_USAGE;
+		}
+		rc = dfuse_read_blocks(s, r->address, r->len, (uint16_t)r->request, sink, ctx,
+				       &done);
+		if (rc < 0)
+			return rc;
+	}
+	progress_end(done, usb_now_ms(s->be));
+	return (int64_t)done;
+}
+
+/* Read one preserved range back, within readable memory when the map is known. */
+static int dfuse_read_back(struct dfu_session *s, const struct dfuse_map *map,
+			   struct dfuse_read *r)
+{
+	struct dfuse_upload_plan up;
+	size_t i;
+	int rc;
+
+	if (!map)
+		return dfuse_read(s, r->address, r->data, r->len);
+	memset(&up, 0, sizeof(up));
+	rc = dfuse_upload_plan_build(map, r->address, 1, r->len, s->transfer_size, 0, &up);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < up.n_runs; i++) {
+		const struct dfuse_upload_run *u = &up.runs[i];
+		struct dfuse_mem_sink m;
+
+		m.buf = r->data + (u->address - r->address);
+		m.len = u->len;
+		m.pos = 0;
+		rc = dfuse_read_blocks(s, u->address, u->len, (uint16_t)u->request,
+				       dfuse_mem_sink_fn, &m, NULL);
+		if (rc < 0)
+			break;
+	}
+	dfuse_upload_plan_free(&up);
+	return rc;
+}
+
+static int dfuse_exec_reads(struct dfu_session *s, struct dfuse_plan *plan,
+			    const struct dfuse_map *map)
+{
+	uint64_t total = 0;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < plan->n_reads; i++) {
+		struct dfuse_read *r = &plan->reads[i];
+
+		rc = dfuse_read_back(s, map, r);
+		if (rc < 0)
+			return rc;
+		total += r->len;
+		log_debug(1, "read back 0x%08" PRIx32 "-0x%08" PRIx32 " (%" PRIu32
+			  " bytes) to keep it through the erase",
+			  r->address, r->address + r->len - 1, r->len);
+	}
+	/* Now that the old bytes are known, lay the runs out again with them. */
+	rc = dfuse_plan_layout(plan);
+	if (rc < 0)
+		return rc;
+	log_debug(1, "preserving %" PRIu64 " bytes outside the data: %" PRIu64
+		  " rewritten, the rest read back as erased (0xFF)",
+		  total, plan->preserved_bytes);
+	return 0;
+}
+
+static int dfuse_exec_erase(struct dfu_session *s, const struct dfuse_plan *plan)
+{
+	uint64_t done = 0;
+	size_t i;
+	int rc;
+
+	if (plan->mass_erase) {
+		log_note("mass erase");
+		return dfuse_mass_erase(s);
+	}
+	if (plan->n_erases == 0)
+		return 0;
+	progress_start("Erase", plan->erase_bytes, usb_now_ms(s->be));
+	for (i = 0; i < plan->n_erases; i++) {
+		log_debug(2, "erasing %" PRIu32 " bytes at 0x%08" PRIx32, plan->erases[i].size,
+			  plan->erases[i].address);
+		rc = dfuse_erase_page(s, plan->erases[i].address);
+		if (rc < 0)
+			return rc;
+		done += plan->erases[i].size;
+		progress_update(done, usb_now_ms(s->be));
+	}
+	progress_end(done, usb_now_ms(s->be));
+	return 0;
+}
+
+int dfuse_execute(struct dfu_session *s, struct dfuse_plan *plan,
+		  const struct dfuse_exec_options *opt)
+{
+	static const struct dfuse_exec_options defaults = { NULL, 0 };
+	uint64_t done = 0;
+	size_t i;
+	int rc;
+
+	if (!opt)
+		opt = &defaults;
+	rc = dfuse_check_transfer_size(s);
+	if (rc < 0)
+		return rc;
+	if (plan->transfer_size != s->transfer_size) {
+		log_error("plan made for transfer size %" PRIu32 ", device uses %u",
+			  plan->transfer_size, (unsigned int)s->transfer_size);
+		return DFU_E_USAGE;
+	}
+
+	if (plan->n_reads) {
+		rc = dfuse_exec_reads(s, plan, opt->map);
+		if (rc < 0)
+			return rc;
+	}
+	rc = dfuse_exec_erase(s, plan);
+	if (rc < 0)
+		return rc;
+
+	progress_start("Download", plan->write_bytes, usb_now_ms(s->be));
+	for (i = 0; i < plan->n_runs; i++) {
+		const struct dfuse_run *r = &plan->runs[i];
+		unsigned int flags = 0;
+
+		if (opt->will_reset && i + 1 == plan->n_runs)
+			flags |= DFUSE_WRITE_WILL_RESET;
+		log_debug(2, "writing %" PRIu32 " bytes at 0x%08" PRIx32 " in %" PRIu32 " blocks",
+			  r->len, r->address, r->n_blocks);
+		rc = dfuse_write_blocks(s, r->address, r->data, r->len, flags, &done);
+		if (rc < 0)
+			return rc;
+		if (rc == 1) {
+			progress_end(done, usb_now_ms(s->be));
+			return 1;
+		}
+	}
+	progress_end(done, usb_now_ms(s->be));
+	return 0;
+}

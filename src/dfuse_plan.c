@@ -1,0 +1,804 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright 2026 The dfu-util authors */
+/*
+ * The -s string and the DfuSe plans.  Everything here is pure data: the
+ * whole job is checked against the memory map before the executor sends
+ * its first request, so a bad address late in a file can never leave a
+ * device half erased.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dfuse_plan.h"
+#include "errors.h"
+#include "log.h"
+#include "options.h"
+
+#define FOUR_GIB ((uint64_t)1 << 32)
+
+/* ------------------------------------------------------------ -s */
+
+/* Exact tokens only: the old tool matched prefixes and read past "l". */
+static const struct dfuse_modifier {
+	const char *name;
+	size_t flag;		/* offset of an int in struct dfuse_request */
+} dfuse_modifiers[] = {
+	{ "leave",			offsetof(struct dfuse_request, leave) },
+	{ "unprotect",			offsetof(struct dfuse_request, unprotect) },
+	{ "mass-erase",			offsetof(struct dfuse_request, mass_erase) },
+	{ "will-reset",			offsetof(struct dfuse_request, will_reset) },
+	{ "force",			offsetof(struct dfuse_request, force) },
+	{ "no-preserve",		offsetof(struct dfuse_request, no_preserve) },
+	{ "set-address-every-block",	offsetof(struct dfuse_request, set_address_every_block) },
+};
+
+static void dfuse_hint_modifiers(void)
+{
+	log_hint("valid modifiers: leave, unprotect, mass-erase, will-reset, force, no-preserve, "
+		 "set-address-every-block, or a number (the upload length)");
+}
+
+/* After the one report: leave nothing half parsed behind. */
+static int dfuse_parse_fail(struct dfuse_request *out)
+{
+	memset(out, 0, sizeof(*out));
+	return DFU_E_USAGE;
+}
+
+static int dfuse_parse_addr_part(const char *text, const char *tok, struct dfuse_request *out)
+{
+	uint64_t v;
+
+	if (tok[0] == '\0' || strcmp(tok, "default") == 0)
+		return 0;
+	if (parse_number_quiet(tok, UINT32_MAX, &v) != DFU_OK) {
+		log_error("invalid DfuSe address '%s': '%s' is not a 32-bit number", text, tok);
+		if (tok[0] == '0' && tok[1] != 'x' && tok[1] != 'X' && strpbrk(tok, "89"))
+			log_hint("a leading 0 means octal; write 0x%s for hex", tok + 1);
+		else
+			log_hint("use 0x hex (0x08000000), decimal, or 0-prefixed octal");
+		return DFU_E_USAGE;
+	}
+	out->has_address = 1;
+	out->address = (uint32_t)v;
+	return 0;
+}
+
+static int dfuse_parse_modifier(const char *text, const char *tok, struct dfuse_request *out)
+{
+	size_t i;
+	uint64_t v;
+
+	if (tok[0] == '\0') {
+		log_error("invalid DfuSe address '%s': empty modifier", text);
+		log_hint("modifiers are separated by single ':' and the text must not end with ':'");
+		return DFU_E_USAGE;
+	}
+	for (i = 0; i < sizeof(dfuse_modifiers) / sizeof(dfuse_modifiers[0]); i++) {
+		int *flag = (int *)((char *)out + dfuse_modifiers[i].flag);
+
+		if (strcmp(tok, dfuse_modifiers[i].name) != 0)
+			continue;
+		if (*flag) {
+			log_error("invalid DfuSe address '%s': '%s' given twice", text, tok);
+			return DFU_E_USAGE;
+		}
+		*flag = 1;
+		return 0;
+	}
+	if (tok[0] >= '0' && tok[0] <= '9') {
+		if (out->has_length) {
+			log_error("invalid DfuSe address '%s': more than one length", text);
+			return DFU_E_USAGE;
+		}
+		if (parse_number_quiet(tok, UINT32_MAX, &v) != DFU_OK) {
+			log_error("invalid DfuSe address '%s': upload length '%s' is not a 32-bit number",
+				  text, tok);
+			log_hint("use decimal, 0x hex, or 0-prefixed octal, e.g. :1024 or :0x400");
+			return DFU_E_USAGE;
+		}
+		if (v == 0) {
+			log_error("invalid DfuSe address '%s': upload length 0", text);
+			return DFU_E_USAGE;
+		}
+		out->has_length = 1;
+		out->length = (uint32_t)v;
+		return 0;
+	}
+	log_error("invalid DfuSe address '%s': unknown modifier '%s'", text, tok);
+	dfuse_hint_modifiers();
+	return DFU_E_USAGE;
+}
+
+int dfuse_parse_address(const char *text, struct dfuse_request *out)
+{
+	char *copy, *tok, *colon;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!text)
+		text = "";
+	/* A private copy we can cut at each ':'. */
+	copy = strdup(text);
+	if (!copy) {
+		log_error("out of memory");
+		return DFU_E_NOMEM;
+	}
+	tok = copy;
+	colon = strchr(tok, ':');
+	if (colon)
+		*colon = '\0';
+	rc = dfuse_parse_addr_part(text, tok, out);
+	while (!rc && colon) {
+		tok = colon + 1;
+		colon = strchr(tok, ':');
+		if (colon)
+			*colon = '\0';
+		rc = dfuse_parse_modifier(text, tok, out);
+	}
+	free(copy);
+	if (rc)
+		return dfuse_parse_fail(out);
+
+	if (out->mass_erase && !out->force) {
+		log_error("invalid DfuSe address '%s': mass-erase needs force", text);
+		log_hint("a mass erase wipes the whole memory; confirm with :mass-erase:force");
+		return dfuse_parse_fail(out);
+	}
+	if (out->unprotect && !out->force) {
+		log_error("invalid DfuSe address '%s': unprotect needs force", text);
+		log_hint("read-unprotect erases the whole memory; confirm with :unprotect:force");
+		return dfuse_parse_fail(out);
+	}
+	if (out->has_address && out->has_length &&
+	    (uint64_t)out->address + out->length > FOUR_GIB) {
+		log_error("invalid DfuSe address '%s': %lu bytes from 0x%08lX pass the end of the "
+			  "4 GiB address space", text, (unsigned long)out->length,
+			  (unsigned long)out->address);
+		return dfuse_parse_fail(out);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+/* Make room for one more element in a growing array. */
+static int dfuse_grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	void *p;
+	size_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	p = realloc(*arr, ncap * elem);
+	if (!p) {
+		log_error("out of memory");
+		return DFU_E_NOMEM;
+	}
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+static const char *dfuse_label(const struct dfuse_chunk *c, char *buf, size_t len)
+{
+	if (c->label)
+		snprintf(buf, len, "%s: ", c->label);
+	else
+		buf[0] = '\0';
+	return buf;
+}
+
+static int dfuse_check_transfer_size(uint32_t ts)
+{
+	if (ts == 0 || ts > 65535) {
+		log_error("invalid transfer size %lu for DfuSe (1..65535)", (unsigned long)ts);
+		return DFU_E_USAGE;
+	}
+	return 0;
+}
+
+static int dfuse_check_map(const struct dfuse_map *map)
+{
+	if (!map || map->n_segments == 0) {
+		log_error("the alt setting has no DfuSe memory map");
+		log_hint("its interface string must describe the memory, e.g. "
+			 "'@Internal Flash /0x08000000/04*016Kg'");
+		return DFU_E_PROTOCOL;
+	}
+	return 0;
+}
+
+static int dfuse_chunk_cmp(const void *a, const void *b)
+{
+	const struct dfuse_chunk *x = a, *y = b;
+
+	if (x->address != y->address)
+		return x->address < y->address ? -1 : 1;
+	/* Equal starts: shorter first, so the overlap check sees them. */
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* ------------------------------------------------------------ download plan */
+
+static int dfuse_plan_warn(struct dfuse_plan *plan, size_t *cap, const char *fmt, ...)
+	DFU_PRINTF(3, 4);
+
+static int dfuse_plan_warn(struct dfuse_plan *plan, size_t *cap, const char *fmt, ...)
+{
+	va_list ap;
+	int rc = dfuse_grow((void **)&plan->warnings, cap, plan->n_warnings,
+			    sizeof(plan->warnings[0]));
+
+	if (rc)
+		return rc;
+	va_start(ap, fmt);
+	vsnprintf(plan->warnings[plan->n_warnings], DFUSE_WARNING_MAX, fmt, ap);
+	va_end(ap);
+	log_warn("%s", plan->warnings[plan->n_warnings]);
+	plan->n_warnings++;
+	return 0;
+}
+
+/* Copy, drop empty chunks, sort, refuse wraps and overlaps. */
+static int dfuse_plan_chunks(struct dfuse_plan *plan, const struct dfuse_chunk *chunks,
+			     size_t n_chunks)
+{
+	char l1[64], l2[64];
+	size_t i, n = 0;
+
+	for (i = 0; i < n_chunks; i++) {
+		if (chunks[i].len == 0)
+			continue;
+		if ((uint64_t)chunks[i].address + chunks[i].len > FOUR_GIB) {
+			log_error("%s%lu bytes at 0x%08lX pass the end of the 4 GiB address space",
+				  dfuse_label(&chunks[i], l1, sizeof(l1)),
+				  (unsigned long)chunks[i].len, (unsigned long)chunks[i].address);
+			return DFU_E_DATA;
+		}
+		n++;
+	}
+	if (n == 0) {
+		log_error("nothing to write: the data is empty");
+		return DFU_E_DATA;
+	}
+	plan->chunks = malloc(n * sizeof(*plan->chunks));
+	if (!plan->chunks) {
+		log_error("out of memory");
+		return DFU_E_NOMEM;
+	}
+	for (i = 0; i < n_chunks; i++)
+		if (chunks[i].len)
+			plan->chunks[plan->n_chunks++] = chunks[i];
+	qsort(plan->chunks, n, sizeof(*plan->chunks), dfuse_chunk_cmp);
+	for (i = 0; i < n; i++) {
+		plan->data_bytes += plan->chunks[i].len;
+		if (i > 0 && (uint64_t)plan->chunks[i - 1].address + plan->chunks[i - 1].len >
+			     plan->chunks[i].address) {
+			const struct dfuse_chunk *a = &plan->chunks[i - 1], *b = &plan->chunks[i];
+
+			log_error("%s0x%08lX-0x%08lX overlaps %s0x%08lX-0x%08lX",
+				  dfuse_label(b, l1, sizeof(l1)), (unsigned long)b->address,
+				  (unsigned long)(b->address + b->len - 1),
+				  dfuse_label(a, l2, sizeof(l2)), (unsigned long)a->address,
+				  (unsigned long)(a->address + a->len - 1));
+			return DFU_E_DATA;
+		}
+	}
+	return 0;
+}
+
+/* Check one chunk against the map and add the pages it needs erased. */
+static int dfuse_plan_chunk_pages(struct dfuse_plan *plan, const struct dfuse_map *map,
+				  const struct dfuse_chunk *c, const struct dfuse_plan_options *opt,
+				  size_t *cap)
+{
+	uint64_t addr = c->address, end = (uint64_t)c->address + c->len;
+	char l[64];
+
+	while (addr < end) {
+		const struct dfuse_segment *seg = dfuse_map_find(map, (uint32_t)addr);
+		uint64_t piece_end, page;
+		char line[160];
+
+		if (!seg) {
+			log_error("%s0x%08lX is outside the memory map of \"%s\"",
+				  dfuse_label(c, l, sizeof(l)), (unsigned long)addr, map->name);
+			log_hint("the data covers 0x%08lX-0x%08lX; see the map with -l -v",
+				 (unsigned long)c->address, (unsigned long)(end - 1));
+			return DFU_E_DATA;
+		}
+		piece_end = (uint64_t)seg->last + 1 < end ? (uint64_t)seg->last + 1 : end;
+		if (!dfuse_segment_can(seg, DFUSE_WRITABLE) && !opt->force) {
+			dfuse_segment_format(seg, line, sizeof(line));
+			log_error("%s0x%08lX-0x%08lX is not writable (\"%s\" %s)",
+				  dfuse_label(c, l, sizeof(l)), (unsigned long)addr,
+				  (unsigned long)(piece_end - 1), map->name, line);
+			log_hint("nothing was erased; add :force to -s to write there anyway");
+			return DFU_E_DATA;
+		}
+		if (dfuse_segment_can(seg, DFUSE_ERASABLE) && !opt->mass_erase) {
+			for (page = dfuse_segment_page_start(seg, (uint32_t)addr); page < piece_end;
+			     page += seg->page_size) {
+				/* Chunks are sorted, so a shared page is always the last one. */
+				if (plan->n_erases &&
+				    plan->erases[plan->n_erases - 1].address == page)
+					continue;
+				if (dfuse_grow((void **)&plan->erases, cap, plan->n_erases,
+					       sizeof(plan->erases[0])))
+					return DFU_E_NOMEM;
+				plan->erases[plan->n_erases].address = (uint32_t)page;
+				plan->erases[plan->n_erases].size = seg->page_size;
+				plan->n_erases++;
+				plan->erase_bytes += seg->page_size;
+			}
+		}
+		addr = piece_end;
+	}
+	return 0;
+}
+
+/* A gap of an erased page: read it back, or warn that it is lost. */
+static int dfuse_plan_gap(struct dfuse_plan *plan, const struct dfuse_map *map, uint32_t start,
+			  uint64_t end, size_t *read_cap)
+{
+	const struct dfuse_segment *seg = dfuse_map_find(map, start);
+	struct dfuse_read *prev;
+
+	if (!dfuse_segment_can(seg, DFUSE_READABLE))
+		return 1;	/* counted by the caller, one warning per page */
+	prev = plan->n_reads ? &plan->reads[plan->n_reads - 1] : NULL;
+	/* Gaps of neighbouring pages join into one read: one SET_ADDRESS fewer. */
+	if (prev && (uint64_t)prev->address + prev->len == start) {
+		prev->len += (uint32_t)(end - start);
+		return 0;
+	}
+	if (dfuse_grow((void **)&plan->reads, read_cap, plan->n_reads, sizeof(plan->reads[0])))
+		return DFU_E_NOMEM;
+	plan->reads[plan->n_reads].address = start;
+	plan->reads[plan->n_reads].len = (uint32_t)(end - start);
+	plan->reads[plan->n_reads].data = NULL;
+	plan->n_reads++;
+	return 0;
+}
+
+/* For each erased page, the bytes the data leaves uncovered. */
+static int dfuse_plan_preserve(struct dfuse_plan *plan, const struct dfuse_map *map,
+			       size_t *warn_cap)
+{
+	size_t read_cap = 0, pi, ci = 0, i;
+
+	for (pi = 0; pi < plan->n_erases; pi++) {
+		uint64_t ps = plan->erases[pi].address;
+		uint64_t pe = ps + plan->erases[pi].size;
+		uint64_t cursor = ps, lost = 0;
+		int rc;
+
+		/* Skip chunks that end before this page. */
+		while (ci < plan->n_chunks &&
+		       (uint64_t)plan->chunks[ci].address + plan->chunks[ci].len <= ps)
+			ci++;
+		for (i = ci; i < plan->n_chunks && plan->chunks[i].address < pe; i++) {
+			uint64_t cs = plan->chunks[i].address;
+			uint64_t ce = cs + plan->chunks[i].len;
+
+			if (cs > cursor) {
+				rc = dfuse_plan_gap(plan, map, (uint32_t)cursor, cs, &read_cap);
+				if (rc < 0)
+					return rc;
+				if (rc > 0)
+					lost += cs - cursor;
+			}
+			if (ce > cursor)
+				cursor = ce;
+		}
+		if (cursor < pe) {
+			rc = dfuse_plan_gap(plan, map, (uint32_t)cursor, pe, &read_cap);
+			if (rc < 0)
+				return rc;
+			if (rc > 0)
+				lost += pe - cursor;
+		}
+		if (lost) {
+			rc = dfuse_plan_warn(plan, warn_cap,
+					     "page 0x%08lX is not readable: %lu bytes of it outside "
+					     "the data will be lost in the erase",
+					     (unsigned long)ps, (unsigned long)lost);
+			if (rc)
+				return rc;
+		}
+	}
+	for (i = 0; i < plan->n_reads; i++) {
+		plan->reads[i].data = malloc(plan->reads[i].len);
+		if (!plan->reads[i].data) {
+			log_error("out of memory");
+			return DFU_E_NOMEM;
+		}
+		memset(plan->reads[i].data, 0xff, plan->reads[i].len);
+	}
+	return 0;
+}
+
+int dfuse_plan_build(const struct dfuse_map *map, const struct dfuse_chunk *chunks,
+		     size_t n_chunks, const struct dfuse_plan_options *opt,
+		     struct dfuse_plan *plan)
+{
+	size_t erase_cap = 0, warn_cap = 0, i;
+	int rc;
+
+	memset(plan, 0, sizeof(*plan));
+	rc = dfuse_check_transfer_size(opt->transfer_size);
+	if (!rc)
+		rc = dfuse_check_map(map);
+	if (!rc)
+		rc = dfuse_plan_chunks(plan, chunks, n_chunks);
+	for (i = 0; !rc && i < plan->n_chunks; i++)
+		rc = dfuse_plan_chunk_pages(plan, map, &plan->chunks[i], opt, &erase_cap);
+	if (rc)
+		goto fail;
+	plan->transfer_size = opt->transfer_size;
+	plan->mass_erase = opt->mass_erase;
+	plan->max_blocks = opt->set_address_every_block ? 1 : DFUSE_MAX_BLOCKS_PER_RUN;
+	if (opt->preserve && !opt->mass_erase) {
+		rc = dfuse_plan_preserve(plan, map, &warn_cap);
+		if (rc)
+			goto fail;
+	}
+	rc = dfuse_plan_layout(plan);
+	if (rc)
+		goto fail;
+	return 0;
+fail:
+	dfuse_plan_free(plan);
+	return rc;
+}
+
+/* ------------------------------------------------------------ layout */
+
+struct dfuse_piece {
+	uint32_t address;
+	uint32_t len;
+	const unsigned char *src;
+	int preserved;
+};
+
+static int dfuse_piece_cmp(const void *a, const void *b)
+{
+	const struct dfuse_piece *x = a, *y = b;
+
+	return x->address < y->address ? -1 : x->address > y->address;
+}
+
+static int dfuse_all_ff(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != 0xff)
+			return 0;
+	return 1;
+}
+
+static int dfuse_add_piece(struct dfuse_piece **arr, size_t *n, size_t *cap, uint32_t address,
+			   uint32_t len, const unsigned char *src, int preserved)
+{
+	if (dfuse_grow((void **)arr, cap, *n, sizeof(**arr)))
+		return DFU_E_NOMEM;
+	(*arr)[*n].address = address;
+	(*arr)[*n].len = len;
+	(*arr)[*n].src = src;
+	(*arr)[*n].preserved = preserved;
+	(*n)++;
+	return 0;
+}
+
+/*
+ * The read-back pieces worth writing: the part of a read inside one page
+ * is kept whole (so the run keeps the page's alignment) unless it is all
+ * 0xFF, which an erased page already holds.
+ */
+static int dfuse_layout_reads(struct dfuse_plan *plan, struct dfuse_piece **pieces, size_t *n,
+			      size_t *cap)
+{
+	size_t ri, pi = 0;
+
+	for (ri = 0; ri < plan->n_reads; ri++) {
+		const struct dfuse_read *r = &plan->reads[ri];
+		uint64_t a = r->address, end = (uint64_t)r->address + r->len;
+
+		while (a < end) {
+			uint64_t page_end, piece_end;
+
+			while (pi < plan->n_erases &&
+			       (uint64_t)plan->erases[pi].address + plan->erases[pi].size <= a)
+				pi++;
+			/* Reads lie inside erased pages by construction; be safe anyway. */
+			page_end = pi < plan->n_erases ?
+				   (uint64_t)plan->erases[pi].address + plan->erases[pi].size : end;
+			piece_end = page_end < end ? page_end : end;
+			if (!dfuse_all_ff(r->data + (a - r->address), (size_t)(piece_end - a)) &&
+			    dfuse_add_piece(pieces, n, cap, (uint32_t)a, (uint32_t)(piece_end - a),
+					    r->data + (a - r->address), 1))
+				return DFU_E_NOMEM;
+			a = piece_end;
+		}
+	}
+	return 0;
+}
+
+static int dfuse_add_run(struct dfuse_plan *plan, size_t *cap, uint32_t address, uint32_t len,
+			 const unsigned char *data)
+{
+	struct dfuse_run *r;
+
+	if (dfuse_grow((void **)&plan->runs, cap, plan->n_runs, sizeof(plan->runs[0])))
+		return DFU_E_NOMEM;
+	r = &plan->runs[plan->n_runs++];
+	r->address = address;
+	r->len = len;
+	r->n_blocks = (uint32_t)(((uint64_t)len + plan->transfer_size - 1) / plan->transfer_size);
+	r->data = data;
+	return 0;
+}
+
+int dfuse_plan_layout(struct dfuse_plan *plan)
+{
+	struct dfuse_piece *pieces = NULL;
+	size_t n = 0, cap = 0, run_cap = 0, i, total = 0, off = 0;
+	uint64_t max_run = (uint64_t)plan->max_blocks * plan->transfer_size;
+	int rc = 0;
+
+	free(plan->runs);
+	free(plan->image);
+	plan->runs = NULL;
+	plan->image = NULL;
+	plan->n_runs = 0;
+	plan->write_bytes = 0;
+	plan->preserved_bytes = 0;
+
+	for (i = 0; !rc && i < plan->n_chunks; i++)
+		rc = dfuse_add_piece(&pieces, &n, &cap, plan->chunks[i].address,
+				     (uint32_t)plan->chunks[i].len, plan->chunks[i].data, 0);
+	if (!rc)
+		rc = dfuse_layout_reads(plan, &pieces, &n, &cap);
+	if (rc)
+		goto out;
+	qsort(pieces, n, sizeof(*pieces), dfuse_piece_cmp);
+	for (i = 0; i < n; i++) {
+		total += pieces[i].len;
+		if (pieces[i].preserved)
+			plan->preserved_bytes += pieces[i].len;
+	}
+	plan->image = malloc(total ? total : 1);
+	if (!plan->image) {
+		log_error("out of memory");
+		rc = DFU_E_NOMEM;
+		goto out;
+	}
+	/* Copy contiguous pieces into one span, then cut spans into runs. */
+	i = 0;
+	while (i < n) {
+		uint64_t span_start = pieces[i].address, span_end = span_start;
+		size_t span_off = off, j = i;
+		uint64_t a;
+
+		while (j < n && pieces[j].address == span_end) {
+			memcpy(plan->image + off, pieces[j].src, pieces[j].len);
+			off += pieces[j].len;
+			span_end += pieces[j].len;
+			j++;
+		}
+		for (a = span_start; a < span_end; a += max_run) {
+			uint64_t len = span_end - a < max_run ? span_end - a : max_run;
+
+			rc = dfuse_add_run(plan, &run_cap, (uint32_t)a, (uint32_t)len,
+					   plan->image + span_off + (a - span_start));
+			if (rc)
+				goto out;
+		}
+		i = j;
+	}
+	plan->write_bytes = total;
+out:
+	free(pieces);
+	return rc;
+}
+
+void dfuse_run_block(const struct dfuse_run *r, uint32_t transfer_size, uint32_t index,
+		     struct dfuse_block *out)
+{
+	uint32_t off = index * transfer_size;
+
+	out->number = (uint16_t)(DFUSE_FIRST_BLOCK + index);
+	out->address = r->address + off;
+	out->len = r->len - off < transfer_size ? r->len - off : transfer_size;
+	out->data = r->data + off;
+}
+
+void dfuse_plan_free(struct dfuse_plan *plan)
+{
+	size_t i;
+
+	for (i = 0; i < plan->n_reads; i++)
+		free(plan->reads[i].data);
+	free(plan->reads);
+	free(plan->erases);
+	free(plan->runs);
+	free(plan->warnings);
+	free(plan->chunks);
+	free(plan->image);
+	memset(plan, 0, sizeof(*plan));
+}
+
+void dfuse_plan_describe(const struct dfuse_plan *plan)
+{
+	char size[32];
+	size_t i, j;
+
+	log_note("plan: %llu bytes of data, %llu bytes written in %lu run%s of %lu-byte blocks",
+		 (unsigned long long)plan->data_bytes, (unsigned long long)plan->write_bytes,
+		 (unsigned long)plan->n_runs, plan->n_runs == 1 ? "" : "s",
+		 (unsigned long)plan->transfer_size);
+	if (plan->mass_erase)
+		log_note("  erase: mass erase of the whole memory");
+	else if (plan->n_erases == 0)
+		log_note("  erase: nothing (the data lies in memory that is not erased)");
+	/* Consecutive pages of one size read better as one line. */
+	for (i = 0; i < plan->n_erases; i = j) {
+		uint64_t end = (uint64_t)plan->erases[i].address + plan->erases[i].size;
+
+		for (j = i + 1; j < plan->n_erases && plan->erases[j].address == end &&
+		     plan->erases[j].size == plan->erases[i].size; j++)
+			end += plan->erases[j].size;
+		dfuse_format_size(plan->erases[i].size, size, sizeof(size));
+		log_note("  erase: 0x%08lX-0x%08lX, %lu page%s of %s",
+			 (unsigned long)plan->erases[i].address, (unsigned long)(end - 1),
+			 (unsigned long)(j - i), j - i == 1 ? "" : "s", size);
+	}
+	for (i = 0; i < plan->n_reads; i++)
+		log_note("  preserve: read back 0x%08lX-0x%08lX (%lu bytes) before the erase",
+			 (unsigned long)plan->reads[i].address,
+			 (unsigned long)(plan->reads[i].address + plan->reads[i].len - 1),
+			 (unsigned long)plan->reads[i].len);
+	if (plan->n_reads)
+		log_note("  preserve: %llu read-back bytes written again (all-0xFF pieces skipped)",
+			 (unsigned long long)plan->preserved_bytes);
+	for (i = 0; i < plan->n_runs; i++)
+		log_note("  write: 0x%08lX-0x%08lX (%lu bytes, blocks 2-%lu)",
+			 (unsigned long)plan->runs[i].address,
+			 (unsigned long)(plan->runs[i].address + plan->runs[i].len - 1),
+			 (unsigned long)plan->runs[i].len,
+			 (unsigned long)(plan->runs[i].n_blocks + DFUSE_FIRST_BLOCK - 1));
+	for (i = 0; i < plan->n_warnings; i++)
+		log_note("  warning: %s", plan->warnings[i]);
+}
+
+/* ------------------------------------------------------------ upload plan */
+
+/* 1 when every byte of [start, end) lies in a readable segment. */
+static int dfuse_range_readable(const struct dfuse_map *map, uint64_t start, uint64_t end,
+				uint64_t *bad)
+{
+	while (start < end) {
+		const struct dfuse_segment *seg;
+
+		if (start >= FOUR_GIB) {
+			*bad = start;
+			return 0;
+		}
+		seg = dfuse_map_find(map, (uint32_t)start);
+		if (!seg || !dfuse_segment_can(seg, DFUSE_READABLE)) {
+			*bad = start;
+			return 0;
+		}
+		start = (uint64_t)seg->last + 1;
+	}
+	return 1;
+}
+
+static int dfuse_add_upload_run(struct dfuse_upload_plan *p, size_t *cap, uint64_t address,
+				uint64_t len, uint32_t request)
+{
+	struct dfuse_upload_run *r;
+
+	if (dfuse_grow((void **)&p->runs, cap, p->n_runs, sizeof(p->runs[0])))
+		return DFU_E_NOMEM;
+	r = &p->runs[p->n_runs++];
+	r->address = (uint32_t)address;
+	r->len = (uint32_t)len;
+	r->request = request;
+	r->n_blocks = (uint32_t)((len + request - 1) / request);
+	return 0;
+}
+
+int dfuse_upload_plan_build(const struct dfuse_map *map, uint32_t address, int has_length,
+			    uint64_t length, uint32_t transfer_size, int every_block,
+			    struct dfuse_upload_plan *out)
+{
+	uint64_t end, a, bad, max_run, ts = transfer_size;
+	size_t cap = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = dfuse_check_transfer_size(transfer_size);
+	if (!rc)
+		rc = dfuse_check_map(map);
+	if (rc)
+		return rc;
+	if (has_length) {
+		if (length == 0) {
+			log_error("upload length 0");
+			return DFU_E_USAGE;
+		}
+		end = (uint64_t)address + length;
+		if (end > FOUR_GIB) {
+			log_error("%llu bytes from 0x%08lX pass the end of the 4 GiB address space",
+				  (unsigned long long)length, (unsigned long)address);
+			return DFU_E_USAGE;
+		}
+	} else {
+		end = dfuse_map_readable_end(map, address);
+		if (end == 0) {
+			log_error("0x%08lX is not in readable memory of \"%s\"",
+				  (unsigned long)address, map->name);
+			log_hint("see the memory map with -l -v");
+			return DFU_E_DATA;
+		}
+	}
+	if (!dfuse_range_readable(map, address, end, &bad)) {
+		log_error("cannot upload 0x%08lX-0x%08lX: 0x%08lX is %s \"%s\"",
+			  (unsigned long)address, (unsigned long)(end - 1), (unsigned long)bad,
+			  dfuse_map_find(map, (uint32_t)bad) ? "not readable in" : "outside",
+			  map->name);
+		log_hint("see the memory map with -l -v");
+		return DFU_E_DATA;
+	}
+	out->address = address;
+	out->length = end - address;
+	max_run = (every_block ? 1 : DFUSE_MAX_BLOCKS_PER_RUN) * ts;
+	for (a = address; a < end; a += max_run) {
+		uint64_t len = end - a < max_run ? end - a : max_run;
+		uint64_t last = a + (len - 1) / ts * ts;	/* start of the last block */
+
+		/*
+		 * Only the last run can end in a short block.  If asking for a
+		 * full block there would read past readable memory, read the
+		 * tail as a block 2 of its own with the exact length.
+		 */
+		if (last + ts > end && !dfuse_range_readable(map, last, last + ts, &bad)) {
+			if (last > a)
+				rc = dfuse_add_upload_run(out, &cap, a, last - a, transfer_size);
+			if (!rc)
+				rc = dfuse_add_upload_run(out, &cap, last, end - last,
+							  (uint32_t)(end - last));
+		} else {
+			rc = dfuse_add_upload_run(out, &cap, a, len, transfer_size);
+		}
+		if (rc) {
+			dfuse_upload_plan_free(out);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void dfuse_upload_block(const struct dfuse_upload_run *r, uint32_t index,
+			struct dfuse_upload_block *out)
+{
+	uint32_t off = index * r->request;
+
+	out->number = (uint16_t)(DFUSE_FIRST_BLOCK + index);
+	out->address = r->address + off;
+	out->request = (uint16_t)r->request;
+	out->keep = r->len - off < r->request ? r->len - off : r->request;
+}
+
+void dfuse_upload_plan_free(struct dfuse_upload_plan *p)
+{
+	free(p->runs);
+	memset(p, 0, sizeof(*p));
+}

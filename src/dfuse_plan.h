@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright 2026 The dfu-util authors */
+#ifndef DFU_DFUSE_PLAN_H
+#define DFU_DFUSE_PLAN_H
+
+/*
+ * The pure half of DfuSe flashing: the -s string, and turning "these bytes
+ * go to these addresses" into a checked plan of erases, read-backs and
+ * block writes before any request is sent.  No USB here; the executor in
+ * dfuse.c walks the plan.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dfuse_map.h"
+
+/* ------------------------------------------------------------ -s */
+
+/* Block numbers 2..65535 address data (0 and 1 are commands / unused). */
+#define DFUSE_FIRST_BLOCK	2
+#define DFUSE_MAX_BLOCKS_PER_RUN	(65535 - DFUSE_FIRST_BLOCK + 1)
+
+struct dfuse_request {
+	int has_address;	/* 0: "" or "default", e.g. "-s :mass-erase:force" */
+	uint32_t address;
+	int has_length;		/* an upload length was given */
+	uint32_t length;	/* > 0; address + length never passes 4 GiB */
+	int leave;		/* "leave": start the application when done */
+	int unprotect;		/* "unprotect": read-unprotect (needs force) */
+	int mass_erase;		/* "mass-erase": erase everything (needs force) */
+	int will_reset;		/* "will-reset": the device resets after the request */
+	int force;		/* "force": allow the above, and writing read-only memory */
+	/*
+	 * "no-preserve": do not read back and rewrite the bytes of a page that
+	 * the data covers only partly; they are lost in the erase.  Faster.
+	 */
+	int no_preserve;
+	/*
+	 * "set-address-every-block": a quirk for devices that mishandle the
+	 * block number increment; SET_ADDRESS before every block, each sent
+	 * as block 2.  Costs one request per block.
+	 */
+	int set_address_every_block;
+};
+
+/*
+ * Parse "ADDRESS[:MODIFIER...]".  ADDRESS goes through the strict number
+ * parser (0x hex, 0-octal, decimal, at most 0xFFFFFFFF) and may be empty or
+ * "default" (no address).  Modifiers are exact tokens, each at most once:
+ * leave, unprotect, mass-erase, will-reset, force, no-preserve,
+ * set-address-every-block, or a number (the upload length).  unprotect and
+ * mass-erase need force.  On error reports one message quoting text (and a
+ * hint) and returns DFU_E_USAGE (DFU_E_NOMEM if out of memory); out is then
+ * zeroed.
+ */
+int dfuse_parse_address(const char *text, struct dfuse_request *out);
+
+/* ------------------------------------------------------------ download plan */
+
+/* Bytes to write at an address: a raw file with -s, or one .dfu element. */
+struct dfuse_chunk {
+	uint32_t address;
+	const unsigned char *data;
+	size_t len;		/* 0 = nothing (skipped) */
+	const char *label;	/* for messages, e.g. "element 2"; NULL = none */
+};
+
+struct dfuse_plan_options {
+	int force;		/* allow writing segments that are not writable */
+	int mass_erase;		/* a mass erase replaces the page erases */
+	int preserve;		/* read back and rewrite partly covered pages (default 1) */
+	int set_address_every_block;
+	uint32_t transfer_size;	/* wTransferSize, 1..65535 */
+};
+
+/* One page to erase (DfuSe command 0x41 with its address). */
+struct dfuse_page {
+	uint32_t address;
+	uint32_t size;
+};
+
+/*
+ * A range to read back before the erase: bytes of an erased page that the
+ * data does not cover.  The executor uploads len bytes from address into
+ * data (allocated by the plan), then calls dfuse_plan_layout().
+ */
+struct dfuse_read {
+	uint32_t address;
+	uint32_t len;
+	unsigned char *data;	/* len bytes, 0xFF until filled */
+};
+
+/*
+ * One SET_ADDRESS(address) followed by DNLOAD blocks 2, 3, ...: block k
+ * (from 0) carries data[k * transfer_size ...], transfer_size bytes except
+ * the last.  n_blocks <= DFUSE_MAX_BLOCKS_PER_RUN (1 with the
+ * set-address-every-block quirk).
+ */
+struct dfuse_run {
+	uint32_t address;
+	uint32_t len;
+	uint32_t n_blocks;
+	const unsigned char *data;	/* owned by the plan */
+};
+
+struct dfuse_block {
+	uint16_t number;	/* wBlockNum */
+	uint32_t address;	/* where the device will put it */
+	uint32_t len;		/* wLength */
+	const unsigned char *data;
+};
+
+#define DFUSE_WARNING_MAX	200
+
+struct dfuse_plan {
+	uint32_t transfer_size;
+	int mass_erase;			/* send a mass erase instead of page erases */
+
+	size_t n_erases;
+	struct dfuse_page *erases;	/* sorted, each page once */
+	uint64_t erase_bytes;
+
+	size_t n_reads;
+	struct dfuse_read *reads;	/* sorted, disjoint, never touching the data */
+
+	size_t n_runs;
+	struct dfuse_run *runs;		/* sorted by address */
+	uint64_t write_bytes;		/* sum of run lengths */
+	uint64_t data_bytes;		/* bytes from the chunks */
+	uint64_t preserved_bytes;	/* read-back bytes the runs write again */
+
+	size_t n_warnings;
+	char (*warnings)[DFUSE_WARNING_MAX];	/* also reported through log_warn */
+
+	/* private: what dfuse_plan_layout() needs */
+	size_t n_chunks;
+	struct dfuse_chunk *chunks;	/* sorted copy, empty ones dropped */
+	unsigned char *image;		/* the bytes the runs point into */
+	uint32_t max_blocks;
+};
+
+/*
+ * Check the whole job against the map and plan it.  Refused (reported
+ * once, DFU_E_DATA; DFU_E_USAGE for a bad transfer size; DFU_E_NOMEM),
+ * with nothing planned: no data at all, a chunk passing 4 GiB, overlapping
+ * chunks, a byte outside every segment, a byte in a segment that is not
+ * writable (unless force).
+ *
+ * Erases: every page of an erasable segment that any byte touches, once
+ * each, none with mass_erase.  Pages of segments that are not erasable
+ * (OTP, option bytes) are written without erase.  With preserve, the
+ * uncovered bytes of partly covered erased pages become reads when the
+ * segment is readable, and a warning (stored and log_warn'ed) when not.
+ *
+ * The runs are laid out at once as if every read-back were all 0xFF (such
+ * bytes need no rewrite after an erase); call dfuse_plan_layout() again
+ * once the reads are filled.  On failure *plan is left empty (safe to
+ * free).
+ */
+int dfuse_plan_build(const struct dfuse_map *map, const struct dfuse_chunk *chunks,
+		     size_t n_chunks, const struct dfuse_plan_options *opt,
+		     struct dfuse_plan *plan);
+
+/*
+ * (Re)compute the runs from the chunks and the read-back bytes.  A
+ * read-back piece (the part of one read inside one page) is written again
+ * when any byte of it is not 0xFF; adjacent bytes merge into one run.
+ * Returns 0 or DFU_E_NOMEM (reported).
+ */
+int dfuse_plan_layout(struct dfuse_plan *plan);
+
+/* Block index (from 0) of run r. */
+void dfuse_run_block(const struct dfuse_run *r, uint32_t transfer_size, uint32_t index,
+		     struct dfuse_block *out);
+
+/* Free everything the plan owns; safe on a zeroed or freed plan. */
+void dfuse_plan_free(struct dfuse_plan *plan);
+
+/* The plan in words, for -v (log_note, so stdout stays clean). */
+void dfuse_plan_describe(const struct dfuse_plan *plan);
+
+/* ------------------------------------------------------------ upload plan */
+
+/*
+ * SET_ADDRESS(address), then UPLOAD blocks 2, 3, ... each asking for
+ * request bytes (wLength) and keeping min(request, what is left of len):
+ * a device may compute the address from wLength, so only the host cuts
+ * the last block short.  When the full last request would read past
+ * readable memory, the tail becomes a run of its own: one block 2 that
+ * asks for exactly what is left (block 2 is at offset 0 whatever wLength).
+ */
+struct dfuse_upload_run {
+	uint32_t address;
+	uint32_t len;
+	uint32_t request;
+	uint32_t n_blocks;
+};
+
+struct dfuse_upload_block {
+	uint16_t number;	/* wBlockNum */
+	uint32_t address;
+	uint16_t request;	/* wLength */
+	uint32_t keep;		/* bytes of the answer that belong to the file */
+};
+
+struct dfuse_upload_plan {
+	uint32_t address;
+	uint64_t length;
+	size_t n_runs;
+	struct dfuse_upload_run *runs;
+};
+
+/*
+ * Plan reading [address, address + length).  Without has_length, read to
+ * the end of the contiguous readable segments holding address.  The range
+ * must be readable (and inside the map) entirely: else one report and
+ * DFU_E_DATA (DFU_E_USAGE for a bad transfer size or length 0), nothing
+ * planned.
+ */
+int dfuse_upload_plan_build(const struct dfuse_map *map, uint32_t address, int has_length,
+			    uint64_t length, uint32_t transfer_size, int every_block,
+			    struct dfuse_upload_plan *out);
+
+void dfuse_upload_block(const struct dfuse_upload_run *r, uint32_t index,
+			struct dfuse_upload_block *out);
+
+void dfuse_upload_plan_free(struct dfuse_upload_plan *p);
+
+#endif

@@ -1,0 +1,664 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright 2026 The dfu-util authors */
+/*
+ * dfu.c's loops against a small scripted device: every request and every
+ * sleep is recorded, so the tests can assert the exact wire sequence and
+ * that we never wait longer (or more often) than the device asked.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dfu.h"
+#include "errors.h"
+#include "log.h"
+
+struct req {
+	uint8_t rt, req;
+	uint16_t value, index, len;
+	uint64_t at_ms;
+};
+
+struct fake;
+/* Answers one request: fills data, returns the count or a negative usb_err. */
+typedef int (*fake_respond_fn)(struct fake *f, const struct req *r, unsigned char *data);
+
+struct fake {
+	struct usb_backend be;
+	struct usb_handle h;
+	fake_respond_fn respond;
+	uint64_t now;
+	/* the log */
+	struct req *reqs;
+	size_t n_reqs, cap_reqs;
+	unsigned int sleeps[64];
+	size_t n_sleeps;
+	uint64_t slept_ms;
+	/* the scripted device */
+	int state;
+	int dnbusy_poll;		/* poll timeout answered after each DNLOAD; 0 = straight to idle */
+	int busy_pending;
+	int manifest_poll;
+	int manifest_steps;		/* MANIFEST answers before the final state */
+	int manifest_final;		/* state reached after manifestation */
+	int vanish_after_zlp;		/* GETSTATUS error after the zero-length DNLOAD */
+	long stall_dnload_block;	/* -1 = never */
+	unsigned long next_block;	/* expected DNLOAD block number, unwrapped */
+	int block_mismatch;
+	size_t dnloaded;
+	const unsigned char *mem;	/* upload source */
+	size_t mem_len, mem_pos;
+	const struct dfu_status_reply *script;	/* fixed GETSTATUS replies, in order */
+	size_t n_script, script_pos;
+	int short_status;		/* answer GETSTATUS with this many bytes */
+};
+
+static int fake_control(struct usb_handle *h, uint8_t rt, uint8_t req, uint16_t value,
+			uint16_t index, unsigned char *data, uint16_t len, unsigned int timeout_ms)
+{
+	struct fake *f = h->priv;
+	struct req r = { rt, req, value, index, len, f->now };
+
+	(void)timeout_ms;
+	if (f->n_reqs == f->cap_reqs) {
+		f->cap_reqs = f->cap_reqs ? f->cap_reqs * 2 : 64;
+		f->reqs = realloc(f->reqs, f->cap_reqs * sizeof(*f->reqs));
+		assert_non_null(f->reqs);
+	}
+	f->reqs[f->n_reqs++] = r;
+	return f->respond(f, &r, data);
+}
+
+static void fake_sleep(struct usb_backend *be, unsigned int ms)
+{
+	struct fake *f = be->priv;
+
+	if (f->n_sleeps < sizeof(f->sleeps) / sizeof(f->sleeps[0]))
+		f->sleeps[f->n_sleeps] = ms;
+	f->n_sleeps++;
+	f->slept_ms += ms;
+	f->now += ms;
+}
+
+static uint64_t fake_now(struct usb_backend *be)
+{
+	struct fake *f = be->priv;
+
+	return f->now;
+}
+
+static const struct usb_ops fake_ops = {
+	.name = "fake",
+	.control = fake_control,
+	.sleep_ms = fake_sleep,
+	.now_ms = fake_now,
+};
+
+static void put_status(unsigned char *data, int status, unsigned int poll, int state)
+{
+	struct dfu_status_reply st = { (uint8_t)status, poll, (uint8_t)state, 0 };
+
+	dfu_status_encode(&st, data);
+}
+
+/* A DFU 1.1 device model just rich enough for the download and upload loops. */
+static int device_respond(struct fake *f, const struct req *r, unsigned char *data)
+{
+	switch (r->req) {
+	case DFU_DNLOAD:
+		if (f->stall_dnload_block >= 0 && r->value == f->stall_dnload_block) {
+			f->state = DFU_STATE_DFU_ERROR;
+			return USB_ERR_STALL;
+		}
+		if (r->len == 0) {
+			f->state = DFU_STATE_DFU_MANIFEST_SYNC;
+			return 0;
+		}
+		if (r->value != (uint16_t)f->next_block)
+			f->block_mismatch = 1;
+		f->next_block++;
+		f->dnloaded += r->len;
+		f->state = DFU_STATE_DFU_DNLOAD_SYNC;
+		f->busy_pending = f->dnbusy_poll > 0;
+		return r->len;
+	case DFU_GETSTATUS:
+		if (f->short_status) {
+			memset(data, 0xee, (size_t)f->short_status);
+			return f->short_status;
+		}
+		if (f->script) {
+			const struct dfu_status_reply *st;
+
+			assert_true(f->script_pos < f->n_script);
+			st = &f->script[f->script_pos++];
+			dfu_status_encode(st, data);
+			f->state = st->bState;
+			return DFU_STATUS_LEN;
+		}
+		if (f->state == DFU_STATE_DFU_DNLOAD_SYNC) {
+			if (f->busy_pending) {
+				f->busy_pending = 0;
+				put_status(data, 0, (unsigned int)f->dnbusy_poll, DFU_STATE_DFU_DNBUSY);
+				return DFU_STATUS_LEN;
+			}
+			f->state = DFU_STATE_DFU_DNLOAD_IDLE;
+		}
+		if (f->state == DFU_STATE_DFU_MANIFEST_SYNC) {
+			if (f->vanish_after_zlp)
+				return f->vanish_after_zlp;
+			if (f->manifest_steps > 0) {
+				f->manifest_steps--;
+				put_status(data, 0, (unsigned int)f->manifest_poll, DFU_STATE_DFU_MANIFEST);
+				return DFU_STATUS_LEN;
+			}
+			f->state = f->manifest_final;
+		}
+		put_status(data, f->state == DFU_STATE_DFU_ERROR ? DFU_STATUS_ERR_WRITE : 0, 0,
+			   f->state);
+		return DFU_STATUS_LEN;
+	case DFU_UPLOAD: {
+		size_t n = f->mem_len - f->mem_pos;
+
+		if (n > r->len)
+			n = r->len;
+		memcpy(data, f->mem + f->mem_pos, n);
+		f->mem_pos += n;
+		f->state = n < r->len ? DFU_STATE_DFU_IDLE : DFU_STATE_DFU_UPLOAD_IDLE;
+		return (int)n;
+	}
+	case DFU_CLRSTATUS:
+	case DFU_ABORT:
+		f->state = DFU_STATE_DFU_IDLE;
+		return 0;
+	default:
+		return USB_ERR_STALL;
+	}
+}
+
+static struct fake *fake_new(void)
+{
+	struct fake *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->be.ops = &fake_ops;
+	f->be.priv = f;
+	f->h.backend = &f->be;
+	f->h.priv = f;
+	f->respond = device_respond;
+	f->state = DFU_STATE_DFU_IDLE;
+	f->stall_dnload_block = -1;
+	f->manifest_final = DFU_STATE_DFU_IDLE;
+	f->now = 1000;
+	return f;
+}
+
+static void fake_free(struct fake *f)
+{
+	free(f->reqs);
+	free(f);
+}
+
+static void session_init(struct dfu_session *s, struct fake *f, uint16_t ts, int tolerant)
+{
+	memset(s, 0, sizeof(*s));
+	s->be = &f->be;
+	s->h = &f->h;
+	s->intf = 3;
+	s->transfer_size = ts;
+	s->timeout_ms = 5000;
+	s->func.bmAttributes = DFU_ATTR_CAN_DNLOAD | DFU_ATTR_CAN_UPLOAD |
+			       (tolerant ? DFU_ATTR_MANIFEST_TOLERANT : 0);
+}
+
+/* "D0:1024 G G D1:..." style trace of the log, for readable assertions. */
+static void trace(const struct fake *f, char *buf, size_t cap)
+{
+	static const char letter[] = "eDUGCSA";
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < f->n_reqs && n + 16 < cap; i++) {
+		const struct req *r = &f->reqs[i];
+		char c = r->req < 7 ? letter[r->req] : '?';
+
+		if (r->req == DFU_DNLOAD || r->req == DFU_UPLOAD)
+			n += (size_t)snprintf(buf + n, cap - n, "%s%c%u:%u", i ? " " : "", c,
+					      r->value, r->len);
+		else
+			n += (size_t)snprintf(buf + n, cap - n, "%s%c", i ? " " : "", c);
+	}
+}
+
+static unsigned char payload[3000];
+
+/* ------------------------------------------------------------- download */
+
+static void test_download_three_blocks_busy(void **state)
+{
+	struct fake *f = fake_new();
+	struct dfu_session s;
+	char t[512];
+	size_t i;
+
+	(void)state;
+	session_init(&s, f, 1024, 1);
+	f->dnbusy_poll = 10;
+	f->manifest_steps = 1;
+	f->manifest_poll = 20;
+	assert_int_equal(dfu_download(&s, payload, 2500), 0);
+	trace(f, t, sizeof(t));
+	assert_string_equal(t, "D0:1024 G G D1:1024 G G D2:452 G G D3:0 G G");
+	for (i = 0; i < f->n_reqs; i++) {
+		assert_int_equal(f->reqs[i].index, 3);
+		assert_int_equal(f->reqs[i].rt, f->reqs[i].req == DFU_GETSTATUS ? 0xa1 : 0x21);
+	}
+	assert_int_equal(s.n_requests, f->n_reqs);
+	/* Exactly the requested waits, and the last request came after the last sleep. */
+	assert_int_equal(f->n_sleeps, 4);
+	assert_int_equal(f->sleeps[0], 10);
+	assert_int_equal(f->sleeps[1], 10);
+	assert_int_equal(f->sleeps[2], 10);
+	assert_int_equal(f->sleeps[3], 20);
+	assert_int_equal(f->slept_ms, 50);
+	assert_int_equal(f->reqs[f->n_reqs - 1].at_ms, f->now);
+	assert_int_equal(f->dnloaded, 2500);
+	fake_free(f);
+}
+
+static void test_download_no_busy_no_sleep(void **state)
+{
+	struct fake *f = fake_new();
+	struct dfu_session s;
+	char t[256];
+
+	(void)state;
+	session_init(&s, f, 1024, 1);
+	assert_int_equal(dfu_download(&s, payload, 1024), 0);
+	trace(f, t, sizeof(t));
+	assert_string_equal(t, "D0:1024 G D1:0 G");
+	assert_int_equal(f->n_sleeps, 0);
+	fake_free(f);
+}
+
+static void test_download_block_wrap(void **state)
+{
+	struct fake *f = fake_new();
+	struct dfu_session s;
+	size_t n = 65537;
+	unsigned char *big = calloc(1, n);
+	const struct req *last;
+
+	(void)state;
+	assert_non_null(big);
+	session_init(&s, f, 1, 1);
+	assert_int_equal(dfu_download(&s, big, n), 0);
+	assert_false(f->block_mismatch);
+	assert_int_equal(f->dnloaded, n);
+	/* ... D65535 G D0 G, then the zero-length DNLOAD as block 1 */
+	assert_int_equal(f->reqs[2 * 65535].value, 65535);
+	assert_int_equal(f->reqs[2 * 65536].value, 0);
+	assert_int_equal(f->reqs[2 * 65536].len, 1);
+	last = &f->reqs[f->n_reqs - 2];
+	assert_int_equal(last->req, DFU_DNLOAD);
+	assert_int_equal(last->len, 0);
+	assert_int_equal(last->value, 1);
+	assert_int_equal(f->n_sleeps, 0);
+	free(big);
+	fake_free(f);
+}
+
+static void test_download_stall(void **state)
+{
+	struct fake *f = fake_new();
+	struct dfu_session s;
+	char t[256];
+
+	(void)state;
+	session_init(&s, f, 1024, 1);
+	f->stall_dnload_block = 1;
+	assert_int_equal(dfu_download(&s, payload, 2500), DFU_E_IO);
+	trace(f, t, sizeof(t));
+	/* The stall is followed only by the GETSTATUS that explains it. */
+	assert_string_equal(t, "D0:1024 G D1:1024 G");
+	fake_free(f);
+}
+
+static void test_download_error_status(void **state)
+{
+	static const struct dfu_status_reply script[] = {
+		{ DFU_STATUS_OK, 5, DFU_STATE_DFU_DNBUSY, 0 },
+		{ DFU_STATUS_ERR_PROG, 0, DFU_STATE_DFU_ERROR, 0 },
+	};
+	struct fake *f = fake_new();
+	struct dfu_session s;
+	char t[256];
+
+	(void)state;
+	session_init(&s, f, 1024, 1);
+	f->script = script;
+	f->n_script = 2;
+	assert_int_equal(dfu_download(&s, payload, 2500), DFU_E_IO);
+	trace(f, t, sizeof(t));
+	assert_string_equal(t, "D0:1024 G G");
+	assert_int_equal(f->slept_ms, 5);
+	fake_free(f);
+}
+
+static void test_download_vanishes_after_zlp(void **state)
+{
+	struct fake *f = fake_new();
+	struct dfu_session s;
+	char t[256];
+
+	(void)state;
+	session_init(&s, f, 1024, 0);
+	f->vanish_after_zlp = USB_ERR_NO_DEVICE;
+	assert_int_equal(dfu_download(&s, payload, 100), 1);
+	trace(f, t, sizeof(t));
+	assert_string_equal(t, "D0:100 G D1:0 G");
+	fake_free(f);
+
+	/* A stall there means the same: the device is busy being reborn. */
+	f = fake_new();
+	session_init(&s, f, 1024, 0);
+	f->vanish_after_zlp = USB_ERR_STALL;
+	assert_int_equal(dfu_download(&s, payload, 100), 1);
+	fake_free(f);
+}
+
+static void test_download_not_tolerant(void **state)
+{
+	struct fake *f = fake_new();
+	struct dfu_session s;
+	char t[256];
+
+	(void)state;
+	/* dfuMANIFEST: wait what it asks, then leave the reset to the caller. */
+	session_init(&s, f, 1024, 0);
+	f->manifest_steps = 5;
+	f->manifest_poll = 30;
+	assert_int_equal(dfu_download(&s, payload, 100), 1);
+	trace(f, t, sizeof(t));
+	assert_string_equal(t, "D0:100 G D1:0 G");
+	assert_int_equal(f->slept_ms, 30);
+	fake_free(f);
+
+	/* Straight to dfuMANIFEST-WAIT-RESET. */
+	f = fake_new();
+	session_init(&s, f, 1024, 0);
+	f->manifest_final = DFU_STATE_DFU_MANIFEST_WAIT_RESET;
+	assert_int_equal(dfu_download(&s, payload, 100), 1);
+	assert_int_equal(f->n_sleeps, 0);
+	fake_free(f);
+}
+
+static void test_download_empty(void **state)
+{
+	struct fake *f = fake_new();
+	struct dfu_session s;
+
+	(void)state;
+	session_init(&s, f, 1024, 1);
+	assert_int_equal(dfu_download(&s, payload, 0), DFU_E_DATA);
+	assert_int_equal(f->n_reqs, 0);
+	fake_free(f);
+}
+
+/* ------------------------------------------------------------ wait_idle */
+
+static void test_wait_idle_short_status(void **state)
+{
+	struct fake *f = fake_new();
+	struct dfu_session s;
+	struct dfu_status_reply st;
+
+	(void)state;
+	session_init(&s, f, 1024, 1);
+	f->short_status = 5;
+	assert_int_equal(dfu_wait_idle(&s, &st, "block 0"), DFU_E_PROTOCOL);
+	assert_int_equal(dfu_getstatus(&s, &st), DFU_E_PROTOCOL);
+	fake_free(f);
+}
+
+static int forever_busy(struct fake *f, const struct req *r, unsigned char *data)
+{
+	(void)f;
+	if (r->req != DFU_GETSTATUS)
+		return 0;
+	put_status(data, 0, f->dnbusy_poll, DFU_STATE_DFU_DNBUSY);
+	return DFU_STATUS_LEN;
+}
+
+static void test_wait_idle_bounded(void **state)
+{
+	struct fake *f = fake_new();
+	struct dfu_session s;
+	struct dfu_status_reply st;
+
+	(void)state;
+	session_init(&s, f, 1024, 1);
+	f->respond = forever_busy;
+	f->dnbusy_poll = 1000;
+	assert_int_equal(dfu_wait_idle(&s, &st, "block 0"), DFU_E_PROTOCOL);
+	/* 60 s of grace plus the polls it asked for, capped at 120 s: then it stops. */
+	assert_true(f->slept_ms >= 180000);
+	assert_true(f->slept_ms <= 182000);
+	fake_free(f);
+
+	/* Poll timeout 0 on a clock that never moves: bounded by count. */
+	f = fake_new();
+	session_init(&s, f, 1024, 1);
+	f->respond = forever_busy;
+	f->dnbusy_poll = 0;
+	assert_int_equal(dfu_wait_idle(&s, &st, "block 0"), DFU_E_PROTOCOL);
+	assert_int_equal(f->n_sleeps, 0);
+	assert_true(f->n_reqs > 100 && f->n_reqs < 100000);
+	fake_free(f);
+}
+
+/* ----------------------------------------------------------- ensure_idle */
+
+static void run_ensure_idle(const struct dfu_status_reply *script, size_t n, int expect,
+			    const char *expect_trace)
+{
+	struct fake *f = fake_new();
+	struct dfu_session s;
+	char t[256];
+
+	session_init(&s, f, 1024, 1);
+	f->script = script;
+	f->n_script = n;
+	assert_int_equal(dfu_ensure_idle(&s), expect);
+	trace(f, t, sizeof(t));
+	assert_string_equal(t, expect_trace);
+	fake_free(f);
+}
+
+static void test_ensure_idle(void **state)
+{
+	static const struct dfu_status_reply from_error[] = {
+		{ DFU_STATUS_ERR_WRITE, 0, DFU_STATE_DFU_ERROR, 0 },
+		{ DFU_STATUS_OK, 0, DFU_STATE_DFU_IDLE, 0 },
+	};
+	static const struct dfu_status_reply from_dnload_idle[] = {
+		{ DFU_STATUS_OK, 0, DFU_STATE_DFU_DNLOAD_IDLE, 0 },
+		{ DFU_STATUS_OK, 0, DFU_STATE_DFU_IDLE, 0 },
+	};
+	static const struct dfu_status_reply from_upload_idle[] = {
+		{ DFU_STATUS_OK, 0, DFU_STATE_DFU_UPLOAD_IDLE, 0 },
+		{ DFU_STATUS_OK, 0, DFU_STATE_DFU_IDLE, 0 },
+	};
+	static const struct dfu_status_reply idle[] = {
+		{ DFU_STATUS_OK, 0, DFU_STATE_DFU_IDLE, 0 },
+	};
+	static const struct dfu_status_reply busy[] = {
+		{ DFU_STATUS_OK, 7, DFU_STATE_DFU_DNBUSY, 0 },
+		{ DFU_STATUS_OK, 0, DFU_STATE_DFU_DNLOAD_IDLE, 0 },
+		{ DFU_STATUS_OK, 0, DFU_STATE_DFU_IDLE, 0 },
+	};
+	static const struct dfu_status_reply app[] = {
+		{ DFU_STATUS_OK, 0, DFU_STATE_APP_IDLE, 0 },
+	};
+	static const struct dfu_status_reply wait_reset[] = {
+		{ DFU_STATUS_OK, 0, DFU_STATE_DFU_MANIFEST_WAIT_RESET, 0 },
+	};
+	static const struct dfu_status_reply stuck[] = {
+		{ DFU_STATUS_ERR_UNKNOWN, 0, DFU_STATE_DFU_ERROR, 0 },
+		{ DFU_STATUS_ERR_UNKNOWN, 0, DFU_STATE_DFU_ERROR, 0 },
+		{ DFU_STATUS_ERR_UNKNOWN, 0, DFU_STATE_DFU_ERROR, 0 },
+		{ DFU_STATUS_ERR_UNKNOWN, 0, DFU_STATE_DFU_ERROR, 0 },
+		{ DFU_STATUS_ERR_UNKNOWN, 0, DFU_STATE_DFU_ERROR, 0 },
+		{ DFU_STATUS_ERR_UNKNOWN, 0, DFU_STATE_DFU_ERROR, 0 },
+	};
+
+	(void)state;
+	run_ensure_idle(from_error, 2, 0, "G C G");
+	run_ensure_idle(from_dnload_idle, 2, 0, "G A G");
+	run_ensure_idle(from_upload_idle, 2, 0, "G A G");
+	run_ensure_idle(idle, 1, 0, "G");
+	run_ensure_idle(busy, 3, 0, "G G A G");
+	run_ensure_idle(app, 1, DFU_E_PROTOCOL, "G");
+	run_ensure_idle(wait_reset, 1, DFU_E_PROTOCOL, "G");
+	run_ensure_idle(stuck, 5, DFU_E_PROTOCOL, "G C G C G C G C G");
+}
+
+/* --------------------------------------------------------------- upload */
+
+struct sink {
+	unsigned char buf[4096];
+	size_t len;
+	int fail_at_call;	/* 0 = never */
+	int calls;
+};
+
+static int sink_fn(void *ctx, const unsigned char *data, size_t len)
+{
+	struct sink *k = ctx;
+
+	if (++k->calls == k->fail_at_call)
+		return DFU_E_CANTCREAT;
+	assert_true(k->len + len <= sizeof(k->buf));
+	memcpy(k->buf + k->len, data, len);
+	k->len += len;
+	return 0;
+}
+
+static void run_upload(size_t mem_len, uint64_t limit, int64_t expect, const char *expect_trace)
+{
+	struct fake *f = fake_new();
+	struct dfu_session s;
+	struct sink k;
+	char t[256];
+
+	memset(&k, 0, sizeof(k));
+	session_init(&s, f, 1024, 1);
+	f->mem = payload;
+	f->mem_len = mem_len;
+	assert_int_equal(dfu_upload_all(&s, limit, sink_fn, &k), expect);
+	trace(f, t, sizeof(t));
+	assert_string_equal(t, expect_trace);
+	assert_int_equal(k.len, (size_t)expect);
+	assert_memory_equal(k.buf, payload, k.len);
+	assert_int_equal(f->state, DFU_STATE_DFU_IDLE);
+	fake_free(f);
+}
+
+static void test_upload(void **state)
+{
+	(void)state;
+	/* Until the short block. */
+	run_upload(2500, 0, 2500, "U0:1024 U1:1024 U2:1024");
+	/* A size that is a multiple of the block: the empty block ends it. */
+	run_upload(2048, 0, 2048, "U0:1024 U1:1024 U2:1024");
+	/* A limit on a block boundary: no extra UPLOAD, ABORT instead. */
+	run_upload(2500, 2048, 2048, "U0:1024 U1:1024 A");
+	/* A limit inside a block: ask for just the rest, then ABORT. */
+	run_upload(2500, 1500, 1500, "U0:1024 U1:476 A");
+	/* A limit beyond the data: the short block ends it, no ABORT. */
+	run_upload(2500, 3000, 2500, "U0:1024 U1:1024 U2:952");
+}
+
+static void test_upload_sink_error(void **state)
+{
+	struct fake *f = fake_new();
+	struct dfu_session s;
+	struct sink k;
+	char t[256];
+
+	(void)state;
+	memset(&k, 0, sizeof(k));
+	k.fail_at_call = 2;
+	session_init(&s, f, 1024, 1);
+	f->mem = payload;
+	f->mem_len = 2500;
+	assert_int_equal(dfu_upload_all(&s, 0, sink_fn, &k), DFU_E_CANTCREAT);
+	trace(f, t, sizeof(t));
+	assert_string_equal(t, "U0:1024 U1:1024");
+	fake_free(f);
+}
+
+/* ------------------------------------------------------------- requests */
+
+static int fixed_reply(struct fake *f, const struct req *r, unsigned char *data)
+{
+	(void)r;
+	(void)data;
+	return f->state;	/* abused as "the result of every request" */
+}
+
+static void test_request_errors(void **state)
+{
+	struct fake *f = fake_new();
+	struct dfu_session s;
+	uint8_t st = 0xff;
+
+	(void)state;
+	session_init(&s, f, 1024, 1);
+	f->respond = fixed_reply;
+	f->state = USB_ERR_NO_DEVICE;
+	assert_int_equal(dfu_clrstatus(&s), DFU_E_IO);
+	assert_int_equal(dfu_abort(&s), DFU_E_IO);
+	/* Leaving the bus is what DETACH is for. */
+	assert_int_equal(dfu_detach(&s, 1000), 0);
+	assert_int_equal(f->reqs[2].value, 1000);
+	f->state = USB_ERR_TIMEOUT;
+	assert_int_equal(dfu_detach(&s, 1000), DFU_E_IO);
+	assert_int_equal(dfu_getstate(&s, &st), DFU_E_IO);
+	f->state = 0;	/* GETSTATE with no byte */
+	assert_int_equal(dfu_getstate(&s, &st), DFU_E_PROTOCOL);
+	assert_int_equal(st, 0xff);
+	assert_int_equal(s.n_requests, 6);
+	fake_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_download_three_blocks_busy),
+		cmocka_unit_test(test_download_no_busy_no_sleep),
+		cmocka_unit_test(test_download_block_wrap),
+		cmocka_unit_test(test_download_stall),
+		cmocka_unit_test(test_download_error_status),
+		cmocka_unit_test(test_download_vanishes_after_zlp),
+		cmocka_unit_test(test_download_not_tolerant),
+		cmocka_unit_test(test_download_empty),
+		cmocka_unit_test(test_wait_idle_short_status),
+		cmocka_unit_test(test_wait_idle_bounded),
+		cmocka_unit_test(test_ensure_idle),
+		cmocka_unit_test(test_upload),
+		cmocka_unit_test(test_upload_sink_error),
+		cmocka_unit_test(test_request_errors),
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(payload); i++)
+		payload[i] = (unsigned char)(i * 13 + 5);
+	log_set_verbosity(0);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
