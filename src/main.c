@@ -85,9 +85,9 @@ static int main_open_backend(const struct dfu_options *o, struct usb_backend **b
 				return DFU_E_USAGE;
 			}
 		}
+		/* usb_sim_init reports its own errors, as DFU_E_* codes. */
 		ret = usb_sim_init(be, &cfg);
-		/* usb_sim_init reports its own errors. */
-		return ret < 0 ? (ret <= USB_ERR_IO && ret >= USB_ERR_OTHER ? DFU_E_IO : ret) : 0;
+		return ret < 0 ? ret : 0;
 	}
 	ret = usb_libusb_init(be);
 	if (ret < 0) {

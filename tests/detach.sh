@@ -14,7 +14,7 @@ rt_devnum=$(printf '%s\n' "$out" | sed -n 's/^Found Runtime: .*devnum=\([0-9]*\)
 tap_result $? "run-time device listed ($rt_ids)"
 
 mkdata "$fw" 4000
-dfu -D "$fw"
+dfu -R -D "$fw"
 expect_rc 0 "detach and download in one run"
 expect_reqs DETACH 1 "one DFU_DETACH"
 [ "$(reqs RESET)" -ge 1 ]
@@ -22,10 +22,10 @@ tap_result $? "USB reset after the detach"
 head -c 4000 "$sim_dir/dev1.mem" | cmp -s - "$fw"
 tap_result $? "the re-enumerated device got the file"
 
-# The device went back to its application after the download; list again.
+# -R made the device go back to its application; list again.
 dfu -l
 expect_rc 0 "list after the download"
-expect_out '^Found Runtime:' "back in run-time mode after manifestation and reset"
+expect_out '^Found Runtime:' "back in run-time mode after -R"
 
 # -e alone: detach and stop.
 sim_new e
