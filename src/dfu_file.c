@@ -268,6 +268,83 @@ int dfu_outfile_open(struct dfu_outfile *o, const char *name)
 	return 0;
 }
 
+int dfu_outfile_open_replace(struct dfu_outfile *o, const char *name)
+{
+	struct stat sb;
+	char *target = NULL;
+	mode_t mode;
+	size_t n;
+
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	if (lstat(name, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+		/* Replacing the link itself would silently detach it from its file. */
+		target = realpath(name, NULL);
+		if (!target) {
+			log_error("cannot follow the link '%s': %s", name, strerror(errno));
+			return DFU_E_CANTCREAT;
+		}
+	} else {
+		target = strdup(name);
+		if (!target) {
+			log_error("out of memory");
+			return DFU_E_NOMEM;
+		}
+	}
+	if (stat(target, &sb) == 0) {
+		if (!S_ISREG(sb.st_mode)) {
+			log_error("cannot replace '%s': not a regular file", name);
+			free(target);
+			return DFU_E_CANTCREAT;
+		}
+		mode = sb.st_mode & 07777;
+	} else if (errno == ENOENT) {
+		mode_t mask = umask(0);
+
+		umask(mask);
+		mode = 0666 & ~mask;
+	} else {
+		log_error("cannot create '%s': %s", name, strerror(errno));
+		free(target);
+		return DFU_E_CANTCREAT;
+	}
+
+	n = strlen(target);
+	o->final_name = target;
+	o->tmp_name = malloc(n + sizeof(".XXXXXX"));
+	if (!o->tmp_name) {
+		dfu_outfile_reset(o);
+		log_error("out of memory");
+		return DFU_E_NOMEM;
+	}
+	memcpy(o->tmp_name, target, n);
+	memcpy(o->tmp_name + n, ".XXXXXX", sizeof(".XXXXXX"));
+	o->fd = mkstemp(o->tmp_name);
+	if (o->fd < 0) {
+		log_error("cannot create a temporary file next to '%s': %s", name, strerror(errno));
+		dfu_outfile_reset(o);
+		return DFU_E_CANTCREAT;
+	}
+	if (fchmod(o->fd, mode) < 0)
+		log_debug(1, "cannot set the mode of '%s': %s", o->tmp_name, strerror(errno));
+	o->replace = 1;
+	return 0;
+}
+
+int dfu_file_replace(const char *name, const unsigned char *data, size_t len)
+{
+	struct dfu_outfile o;
+	int err;
+
+	err = dfu_outfile_open_replace(&o, name);
+	if (err == 0)
+		err = dfu_outfile_write(&o, data, len);
+	if (err == 0)
+		err = dfu_outfile_commit(&o);
+	dfu_outfile_abort(&o);
+	return err;
+}
+
 int dfu_outfile_write(void *ctx, const unsigned char *data, size_t len)
 {
 	struct dfu_outfile *o = ctx;
@@ -338,7 +415,10 @@ int dfu_outfile_commit(struct dfu_outfile *o)
 		dfu_outfile_abort(o);
 		return DFU_E_CANTCREAT;
 	}
-	e = dfu_place(o->tmp_name, o->final_name);
+	if (o->replace)
+		e = rename(o->tmp_name, o->final_name) < 0 ? errno : 0;
+	else
+		e = dfu_place(o->tmp_name, o->final_name);
 	if (e == EEXIST) {
 		/* Someone created it while we uploaded: keep both, say where ours is. */
 		log_error("'%s' appeared during the upload; refusing to overwrite", o->final_name);

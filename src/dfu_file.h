@@ -72,8 +72,22 @@ struct dfu_outfile {
 	char *tmp_name;
 	int fd;
 	uint64_t written;
+	int replace;		/* set by dfu_outfile_open_replace */
 };
 int dfu_outfile_open(struct dfu_outfile *o, const char *name);
+
+/*
+ * For tools that rewrite a file in place (dfu-suffix, dfu-prefix) or
+ * rebuild an output (dfuse-pack): the same temporary file, but commit
+ * atomically replaces an existing name with rename(), so a reader sees
+ * either the old file or the whole new one, never a truncated mix.  A
+ * symbolic link is followed (the file it names is replaced, the link
+ * stays), and the replaced file's permission bits are kept.
+ */
+int dfu_outfile_open_replace(struct dfu_outfile *o, const char *name);
+
+/* Write all of data[0..len) to name through a replacing outfile: open, write, commit. */
+int dfu_file_replace(const char *name, const unsigned char *data, size_t len);
 int dfu_outfile_write(void *o, const unsigned char *data, size_t len);	/* dfu_sink_fn */
 int dfu_outfile_commit(struct dfu_outfile *o);
 void dfu_outfile_abort(struct dfu_outfile *o);

@@ -496,6 +496,11 @@ static int dfuse_read_back(struct dfu_session *s, const struct dfuse_map *map,
 		const struct dfuse_upload_run *u = &up.runs[i];
 		struct dfuse_mem_sink m;
 
+		if (u->request == 0 || u->request > 65535) {
+			log_error("invalid upload request size %" PRIu32, u->request);
+			rc = DFU_E_USAGE;
+			break;
+		}
 		m.buf = r->data + (u->address - r->address);
 		m.len = u->len;
 		m.pos = 0;

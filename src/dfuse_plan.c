@@ -254,7 +254,9 @@ static int dfuse_plan_chunks(struct dfuse_plan *plan, const struct dfuse_chunk *
 	for (i = 0; i < n_chunks; i++) {
 		if (chunks[i].len == 0)
 			continue;
-		if ((uint64_t)chunks[i].address + chunks[i].len > FOUR_GIB) {
+		/* (a chunk of exactly 4 GiB would not fit the 32-bit run lengths) */
+		if ((uint64_t)chunks[i].address + chunks[i].len > FOUR_GIB ||
+		    (uint64_t)chunks[i].len > UINT32_MAX) {
 			log_error("%s%lu bytes at 0x%08lX pass the end of the 4 GiB address space",
 				  dfuse_label(&chunks[i], l1, sizeof(l1)),
 				  (unsigned long)chunks[i].len, (unsigned long)chunks[i].address);

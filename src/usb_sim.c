@@ -51,6 +51,7 @@ struct sim_bus {
 	int virtual_clock;
 	uint64_t vclock_us;
 	uint64_t start_ms;
+	uint64_t start_us;
 	uint64_t sleep_ms_total;
 	unsigned long transfers;
 	uint8_t next_devnum;
@@ -773,11 +774,17 @@ static void usb_sim_write_stats(struct sim_bus *b)
 
 	for (i = 0; i < b->n; i++)
 		busy_us += b->slot[i].dev.count.busy_us;
+	/* The _us figures and the cost model let the benchmark compute limits. */
 	n = snprintf(text, sizeof(text),
 		     "control_transfers=%lu\nelapsed_ms=%" PRIu64 "\nsleep_ms=%" PRIu64 "\n"
-		     "device_busy_ms=%" PRIu64 "\nvirtual=%d\n",
+		     "device_busy_ms=%" PRIu64 "\nvirtual=%d\n"
+		     "elapsed_us=%" PRIu64 "\ndevice_busy_us=%" PRIu64 "\n"
+		     "usb_overhead_us=%u\nusb_byte_ns=%u\nreset_us=%u\n",
 		     b->transfers, usb_sim_now_us(b) / 1000u - b->start_ms, b->sleep_ms_total,
-		     busy_us / 1000u, b->virtual_clock);
+		     busy_us / 1000u, b->virtual_clock,
+		     usb_sim_now_us(b) - b->start_us, busy_us,
+		     b->n ? b->slot[0].dev.prof.usb_overhead_us : 0,
+		     b->n ? b->slot[0].dev.prof.usb_byte_ns : 0, (unsigned)SIM_RESET_US);
 	usb_sim_path(path, sizeof(path), b->dir, "stats", 0);
 	usb_sim_write_file(path, text, (size_t)n);
 }
@@ -1025,7 +1032,8 @@ int usb_sim_init(struct usb_backend **be, const struct usb_sim_config *cfg)
 			return rc;
 		}
 	}
-	b->start_ms = usb_sim_now_us(b) / 1000u;
+	b->start_us = usb_sim_now_us(b);
+	b->start_ms = b->start_us / 1000u;
 	*be = &b->be;
 	return 0;
 }

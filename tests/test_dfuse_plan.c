@@ -237,7 +237,6 @@ static void test_address_refused(void **state)
 			print_error("row %zu: got '%s'\n", i, err);
 		assert_non_null(strstr(err, line));
 		/* exactly one error line */
-		assert_ptr_equal(strstr(err, "error:"), strrchr(err, ':') ? strstr(err, "error:") : NULL);
 		assert_null(strstr(strstr(err, "error:") + 1, "error:"));
 		if (row->hint)
 			assert_non_null(strstr(err, row->hint));
@@ -475,11 +474,27 @@ static void test_read_across_pages(void **state)
 	assert_int_equal(dfuse_plan_build(&m, c, 2, &o, &p), 0);
 	assert_int_equal(p.n_erases, 2);
 	/* the gaps of both pages touch: one read */
-	assert_int_equal(p.n_reads, 2);
+	assert_int_equal(p.n_reads, 1);
 	assert_int_equal(p.reads[0].address, 0x08010100);
 	assert_int_equal(p.reads[0].len, 0x600);
-	assert_int_equal(p.reads[1].address, 0x08010800);
-	assert_int_equal(p.reads[1].len, 0x0);
+	/* old data in the first page only: that piece is rewritten, not the second */
+	memset(p.reads[0].data, 0x22, 0x300);
+	assert_int_equal(dfuse_plan_layout(&p), 0);
+	assert_plan_sane(&p);
+	assert_int_equal(p.preserved_bytes, 0x300);
+	assert_int_equal(p.n_runs, 2);
+	assert_int_equal(p.runs[0].address, 0x08010000);
+	assert_int_equal(p.runs[0].len, 0x400);
+	assert_memory_equal(p.runs[0].data, a, 0x100);
+	assert_int_equal(p.runs[0].data[0x3FF], 0x22);
+	assert_int_equal(p.runs[1].address, 0x08010700);
+	assert_int_equal(p.runs[1].len, 0x100);
+	/* and in the second page too: one run over both pages */
+	p.reads[0].data[0x5FF] = 0;
+	assert_int_equal(dfuse_plan_layout(&p), 0);
+	assert_int_equal(p.n_runs, 1);
+	assert_int_equal(p.runs[0].len, 0x800);
+	assert_int_equal(p.preserved_bytes, 0x600);
 	dfuse_plan_free(&p);
 	free(a);
 	free(b);
@@ -575,8 +590,8 @@ static void test_read_only(void **state)
 	struct dfuse_plan_options o = opts(1024);
 	struct dfuse_map m;
 	struct dfuse_plan p;
-	unsigned char *data = pattern(0x800, 10);
-	struct dfuse_chunk c = { 0x08002C00, data, 0x800, NULL };
+	unsigned char *data = pattern(0x600, 10);
+	struct dfuse_chunk c = { 0x08002C00, data, 0x600, NULL };
 	struct capture cap;
 	const char *err;
 
@@ -601,10 +616,11 @@ static void test_read_only(void **state)
 	assert_int_equal(p.n_erases, 1);
 	assert_erase(&p, 0, 0x08003000, KIB);
 	assert_int_equal(p.n_reads, 1);
-	assert_int_equal(p.reads[0].address, 0x08003400);
+	assert_int_equal(p.reads[0].address, 0x08003200);
+	assert_int_equal(p.reads[0].len, 0x200);
 	assert_int_equal(p.n_runs, 1);
 	assert_int_equal(p.runs[0].address, 0x08002C00);
-	assert_int_equal(p.runs[0].len, 0x800);
+	assert_int_equal(p.runs[0].len, 0x600);
 	dfuse_plan_free(&p);
 	free(data);
 }
