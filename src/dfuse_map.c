@@ -260,7 +260,7 @@ int dfuse_map_parse(const char *s, struct dfuse_map *out, char *err, size_t errl
 		err[0] = '\0';
 	rc = dfuse_map_name(&mp, out);
 	for (;;) {
-		uint32_t base;
+		uint32_t base = 0;
 		uint64_t cursor;
 
 		if (rc)

@@ -18,11 +18,6 @@
 #define OPS_POLL_MS		20
 #define OPS_MAX_MATCH		16
 
-/* What a search found: a copy of the chosen interface. */
-struct ops_target {
-	struct dfu_if d;
-};
-
 /*
  * Scan once and apply the selectors.  Returns 1 and fills t when exactly one
  * interface matches, 0 when none does (nothing reported), or a negative
@@ -63,7 +58,7 @@ static int ops_scan_once(struct usb_backend *be, const struct dfu_options *o, in
  * Find the one interface the options select.  With -w, keep looking until
  * one appears; otherwise report what was seen and why nothing matched.
  */
-static int ops_find(struct usb_backend *be, const struct dfu_options *o, struct ops_target *t)
+int ops_find(struct usb_backend *be, const struct dfu_options *o, struct ops_target *t)
 {
 	struct dfu_if_list l = { 0, NULL };
 	int said_waiting = 0;
@@ -91,7 +86,7 @@ static int ops_find(struct usb_backend *be, const struct dfu_options *o, struct 
 	return ret < 0 ? ret : 0;
 }
 
-static void ops_session_init(struct dfu_session *s, struct usb_backend *be, struct usb_handle *h,
+void ops_session_init(struct dfu_session *s, struct usb_backend *be, struct usb_handle *h,
 			     const struct dfu_if *d)
 {
 	memset(s, 0, sizeof(*s));
@@ -102,8 +97,7 @@ static void ops_session_init(struct dfu_session *s, struct usb_backend *be, stru
 	s->timeout_ms = OPS_CONTROL_TIMEOUT_MS;
 }
 
-/* Reset, where a re-enumerating device counts as success. */
-static int ops_usb_reset(struct usb_handle *h)
+int ops_usb_reset(struct usb_handle *h)
 {
 	int ret = h->backend->ops->reset(h);
 
@@ -114,8 +108,7 @@ static int ops_usb_reset(struct usb_handle *h)
 	return 0;
 }
 
-/* DFU_DETACH to a run-time interface, then a USB reset unless it detaches itself. */
-static int ops_detach(struct usb_backend *be, const struct dfu_if *rt)
+int ops_detach(struct usb_backend *be, const struct dfu_if *rt)
 {
 	struct usb_handle *h;
 	struct dfu_session s;
@@ -136,8 +129,7 @@ static int ops_detach(struct usb_backend *be, const struct dfu_if *rt)
 	return ret < 0 ? ret : 0;
 }
 
-/* After a detach: poll for the DFU-mode device until it appears or -E runs out. */
-static int ops_wait_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
+int ops_wait_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
 			     const struct dfu_if *rt, struct ops_target *t)
 {
 	uint64_t deadline = usb_now_ms(be) + (uint64_t)o->detach_delay * 1000;
@@ -161,8 +153,7 @@ static int ops_wait_dfu_mode(struct usb_backend *be, const struct dfu_options *o
 	return ret < 0 ? ret : 0;
 }
 
-/* Find the target and make sure it is a DFU-mode interface. */
-static int ops_find_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
+int ops_find_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
 			     struct ops_target *t, struct dfu_if *was_runtime)
 {
 	int ret = ops_find(be, o, t);
@@ -182,7 +173,7 @@ static int ops_find_dfu_mode(struct usb_backend *be, const struct dfu_options *o
 	return ops_wait_dfu_mode(be, o, &t->d, t);
 }
 
-static int ops_transfer_size(const struct dfu_options *o, const struct dfu_if *d, uint16_t *out)
+int ops_transfer_size(const struct dfu_options *o, const struct dfu_if *d, uint16_t *out)
 {
 	if (o->transfer_size) {
 		*out = (uint16_t)o->transfer_size;
@@ -197,8 +188,7 @@ static int ops_transfer_size(const struct dfu_options *o, const struct dfu_if *d
 	return 0;
 }
 
-/* Open the DFU-mode interface and bring it to dfuIDLE. */
-static int ops_open_session(struct usb_backend *be, const struct dfu_options *o,
+int ops_open_session(struct usb_backend *be, const struct dfu_options *o,
 			    const struct dfu_if *d, struct dfu_session *s)
 {
 	struct usb_handle *h;
@@ -255,8 +245,7 @@ static int ops_check_suffix(const struct dfu_file *f, const struct dfu_if *d, co
 	return DFU_E_DATA;
 }
 
-/* After success: -R, or the reset a manifestation-intolerant device needs. */
-static int ops_finish(struct dfu_session *s, const struct dfu_options *o, int needs_reset,
+int ops_finish(struct dfu_session *s, const struct dfu_options *o, int needs_reset,
 		      const struct dfu_if *d)
 {
 	int ret = 0;
@@ -269,7 +258,26 @@ static int ops_finish(struct dfu_session *s, const struct dfu_options *o, int ne
 	return ret;
 }
 
-int ops_download(struct usb_backend *be, const struct dfu_options *o, const struct dfu_file *f)
+/* -s and .dfu files are DfuSe's; a plain DFU device would take them as data. */
+static int ops_refuse_dfuse_input(const struct dfu_if *d, const struct dfu_file *f,
+				  const struct dfuse_request *req, const struct dfuse_image *img)
+{
+	if (d->dfuse || (!req && !img))
+		return 0;
+	if (img) {
+		log_error("'%s' is a DfuSe file, but %04x:%04x is not a DfuSe device (bcdDFU %04x)",
+			  f->name, d->vid, d->pid, d->func.bcdDFUVersion);
+		log_hint("a .dfu file with a \"DfuSe\" prefix is only for ST DfuSe bootloaders");
+		return DFU_E_DATA;
+	}
+	log_error("-s is for DfuSe devices; %04x:%04x is plain DFU (bcdDFU %04x)",
+		  d->vid, d->pid, d->func.bcdDFUVersion);
+	log_hint("leave out -s: a plain DFU device decides itself where the data goes");
+	return DFU_E_USAGE;
+}
+
+int ops_download(struct usb_backend *be, const struct dfu_options *o, const struct dfu_file *f,
+		 const struct dfuse_request *req, const struct dfuse_image *img)
 {
 	struct ops_target t;
 	struct dfu_if rt;
@@ -297,6 +305,11 @@ int ops_download(struct usb_backend *be, const struct dfu_options *o, const stru
 		if (ret < 0)
 			return ret;
 	}
+	ret = ops_refuse_dfuse_input(&t.d, f, req, img);
+	if (ret < 0)
+		return ret;
+	if (t.d.dfuse)
+		return ops_dfuse_download(be, o, &t.d, f, req, img);
 	ret = ops_open_session(be, o, &t.d, &s);
 	if (ret < 0)
 		return ret;
@@ -309,7 +322,8 @@ int ops_download(struct usb_backend *be, const struct dfu_options *o, const stru
 	return ops_finish(&s, o, ret == 1, &t.d);
 }
 
-int ops_upload(struct usb_backend *be, const struct dfu_options *o, struct dfu_outfile *out)
+int ops_upload(struct usb_backend *be, const struct dfu_options *o, struct dfu_outfile *out,
+	       const struct dfuse_request *req)
 {
 	struct ops_target t;
 	struct dfu_session s;
@@ -319,10 +333,17 @@ int ops_upload(struct usb_backend *be, const struct dfu_options *o, struct dfu_o
 	ret = ops_find_dfu_mode(be, o, &t, NULL);
 	if (ret < 0)
 		return ret;
+	if (!t.d.dfuse && req) {
+		ret = ops_refuse_dfuse_input(&t.d, NULL, req, NULL);
+		if (ret < 0)
+			return ret;
+	}
 	if (t.d.has_func && !(t.d.func.bmAttributes & DFU_ATTR_CAN_UPLOAD)) {
 		log_error("%04x:%04x does not support upload", t.d.vid, t.d.pid);
 		return DFU_E_PROTOCOL;
 	}
+	if (t.d.dfuse)
+		return ops_dfuse_upload(be, o, &t.d, out, req);
 	ret = ops_open_session(be, o, &t.d, &s);
 	if (ret < 0)
 		return ret;

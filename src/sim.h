@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "dfu_proto.h"
+#include "dfuse_map.h"
 
 /* ------------------------------------------------------------ profiles */
 
@@ -46,6 +47,22 @@ enum sim_after {
 	SIM_AFTER_RUNTIME = 0,	/* run the application: run-time mode if the profile has one, else idle */
 	SIM_AFTER_IDLE,		/* stay in DFU mode, dfuIDLE */
 	SIM_AFTER_VANISH,	/* disconnect and never come back */
+};
+
+/* DfuSe: erase time of one page of a given size (profile key erase_ms). */
+#define SIM_MAX_ERASE_TIMES	8
+struct sim_erase_time {
+	uint32_t size;		/* page size in bytes; 0 = every other size */
+	uint32_t ms;
+};
+
+/* DfuSe: initial content of an address range (profile key fill). */
+#define SIM_MAX_FILLS		8
+#define SIM_FILL_PATTERN	0x100	/* value: the address pattern, not a byte */
+struct sim_fill {
+	uint32_t addr;
+	uint32_t len;
+	uint32_t value;		/* a byte, or SIM_FILL_PATTERN */
 };
 
 struct sim_profile {
@@ -78,6 +95,17 @@ struct sim_profile {
 	enum sim_after after_manifest;
 	int state;				/* initial enum dfu_state, -1 = default */
 	int status;				/* initial enum dfu_status, -1 = default */
+	/* DfuSe (ST AN3156): memory maps come from the alt strings */
+	uint8_t dfuse;				/* 1 = DfuSe model (default: dfu_version 0x011a) */
+	uint32_t set_address_ms;		/* busy time of Set Address Pointer */
+	uint32_t mass_erase_ms;			/* 0 = the sum of the page erase times */
+	uint32_t write_ms;			/* busy time per data block */
+	int n_erase_times;
+	struct sim_erase_time erase_time[SIM_MAX_ERASE_TIMES];
+	int n_fills;
+	struct sim_fill fill[SIM_MAX_FILLS];
+	uint8_t idle_poll;			/* dfuDNLOAD-IDLE repeats the last bwPollTimeout */
+	uint8_t leave_status;			/* 1: leave answers one GETSTATUS; 0: gone at once */
 	uint32_t usb_overhead_us;		/* virtual cost of one control transfer */
 	uint32_t usb_byte_ns;			/* ... plus this per data byte */
 	uint64_t seen;				/* parser: bit per key given */
@@ -153,16 +181,29 @@ int sim_string(const struct sim_descriptors *ds, unsigned int index, unsigned ch
 #define SIM_GONE	(-2)
 
 /*
- * Device memory as a list of regions so DfuSe memory maps can be added.
- * In plain DFU every alt setting reads and writes region 0.
+ * Device memory as a list of regions.  In plain DFU there is one, region 0,
+ * which every alt setting reads and writes.  A DfuSe device has one region
+ * per run of contiguous segments of each alt's memory map.
  */
-#define SIM_MAX_REGIONS	4
+#define SIM_MAX_REGIONS	32
 struct sim_region {
+	int alt;			/* DfuSe: the alt setting it belongs to; plain: -1 */
 	uint32_t start;			/* address of data[0] (DfuSe) */
 	uint32_t size;
 	unsigned char *data;
-	uint32_t image_size;		/* bytes of firmware UPLOAD returns */
+	uint32_t image_size;		/* bytes of firmware UPLOAD returns (plain) */
+	int dirty;			/* changed since loaded or saved */
 };
+
+/* What the GETSTATUS after a DfuSe DNLOAD does (besides the busy time). */
+enum sim_dfuse_pending {
+	SIM_PENDING_NONE = 0,
+	SIM_PENDING_DONE,		/* then dfuDNLOAD-IDLE, or dfuERROR with pending_status */
+	SIM_PENDING_UNPROTECT,		/* answer dfuDNBUSY, mass erase, reset */
+	SIM_PENDING_LEAVE,		/* answer dfuMANIFEST, leave DFU mode */
+};
+
+#define SIM_NOTE_MAX	160
 
 enum sim_mode { SIM_MODE_RUNTIME = 0, SIM_MODE_DFU = 1 };
 
@@ -171,6 +212,7 @@ struct sim_counters {
 	unsigned long stalls;
 	unsigned long resets;
 	uint64_t busy_us;		/* sum of busy periods imposed */
+	unsigned long violations;	/* DfuSe: writes that needed a 0 -> 1 bit change */
 };
 
 struct sim_device {
@@ -197,6 +239,18 @@ struct sim_device {
 	/* timers, device time in microseconds */
 	uint64_t busy_until_us;
 	uint64_t detach_until_us;	/* appDETACH ends here without a reset */
+	uint64_t away_until_us;		/* resetting: not on the bus until then */
+
+	/* DfuSe */
+	struct dfuse_map *maps;		/* [prof.n_alts], NULL for plain DFU */
+	uint32_t address;		/* the address pointer */
+	int pending;			/* enum sim_dfuse_pending */
+	int pending_status;		/* enum dfu_status once the busy time is over */
+	uint32_t pending_ms;		/* the busy time (and bwPollTimeout) */
+	uint32_t last_poll_ms;		/* last bwPollTimeout sent (idle_poll) */
+
+	/* what the last request did, for the front end's log ("" = nothing) */
+	char note[SIM_NOTE_MAX];
 
 	struct sim_counters count;
 };
@@ -232,6 +286,18 @@ int sim_set_alt(struct sim_device *d, int alt);
 
 /* Let timers run out (detach timer, busy periods); the entry points call it. */
 void sim_tick(struct sim_device *d, uint64_t now_us);
+
+/* 1 when the device follows the DfuSe model. */
+int sim_is_dfuse(const struct sim_device *d);
+
+/*
+ * DfuSe: the byte pattern "fill = ADDR LEN pattern" puts at address addr,
+ * so tests can predict it.
+ */
+unsigned char sim_pattern_byte(uint32_t addr);
+
+/* DfuSe: the erase time of one page of page_size bytes (profile erase_ms). */
+uint32_t sim_erase_ms(const struct sim_profile *p, uint32_t page_size);
 
 /* Number of alt settings of the DFU interface in the current mode. */
 int sim_num_alts(const struct sim_device *d);

@@ -25,6 +25,34 @@ struct sim_builtin {
 	const char *text;
 };
 
+/*
+ * The STM32F4 ROM bootloader, shared by two profiles.  Sector erase times
+ * are the F4 datasheet's typical values at x32 parallelism; a 2 KiB block
+ * programs in about 8 ms (16 us per word).  After a leave it runs the
+ * application, which has no DFU interface: gone from the DFU list.
+ */
+#define SIM_STM32F4_BODY \
+	"vendor = 0x0483\n" \
+	"product = 0xdf11\n" \
+	"bcd_device = 0x2200\n" \
+	"bcd_usb = 0x0100\n" \
+	"manufacturer = STMicroelectronics\n" \
+	"product_name = STM32  BOOTLOADER\n" \
+	"serial = 315A28A0B956\n" \
+	"dfu_version = 0x011a\n" \
+	"attributes = 0x0b\n" \
+	"detach_timeout = 255\n" \
+	"transfer_size = 2048\n" \
+	"alt = @Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg\n" \
+	"alt = @Option Bytes  /0x1FFFC000/01*016 g\n" \
+	"alt = @OTP Memory /0x1FFF7800/01*512 g,01*016 g\n" \
+	"alt = @Device Feature/0xFFFF0000/01*004 g\n" \
+	"set_address_ms = 1\n" \
+	"erase_ms = 16K=250 64K=550 128K=1000 20\n" \
+	"write_ms = 8\n" \
+	"manifest_ms = 10\n" \
+	"after_manifest = vanish\n"
+
 /* Kept sorted by name; the unit test checks it. */
 static const struct sim_builtin sim_builtins[] = {
 	{ "dfu-intolerant",
@@ -87,6 +115,43 @@ static const struct sim_builtin sim_builtins[] = {
 	  "dnload_busy_ms = 10\n"
 	  "poll_timeout_ms = 10\n"
 	  "manifest_ms = 10\n" },
+	/* The F4 bootloader, but dfuDNLOAD-IDLE repeats the last bwPollTimeout:
+	 * a host that sleeps on an idle answer loses time (the benchmark). */
+	{ "dfuse-idle-poll",
+	  "stm32f4 whose dfuDNLOAD-IDLE answers repeat the last bwPollTimeout",
+	  "name = dfuse-idle-poll\n"
+	  SIM_STM32F4_BODY
+	  "idle_poll = 1\n" },
+	/*
+	 * The DSO Nano's flash-resident bootloader (ST USB-FS library): 12 KiB
+	 * of itself read-only at the start of flash, 1 KiB pages of an
+	 * STM32F103 (page erase 20-40 ms, 1 KiB programs in about 27 ms of
+	 * half-word writes), and an 8 MiB M25P64 SPI flash (64 KiB sectors,
+	 * about 1 s each) as alt 1.
+	 */
+	{ "dsonano",
+	  "DSO Nano bootloader: DfuSe, protocol 0, 12 KiB read-only, 1 KiB pages, SPI flash alt",
+	  "name = dsonano\n"
+	  "vendor = 0x0483\n"
+	  "product = 0xdf11\n"
+	  "bcd_device = 0x011a\n"
+	  "bcd_usb = 0x0100\n"
+	  "manufacturer = STMicroelectronics\n"
+	  "product_name = STM32 DFU\n"
+	  "serial = 001\n"
+	  "dfu_version = 0x011a\n"
+	  "dfu_protocol = 0\n"
+	  "attributes = 0x0b\n"
+	  "detach_timeout = 255\n"
+	  "transfer_size = 1024\n"
+	  "alt = @Internal Flash  /0x08000000/12*001Ka,116*001Kg\n"
+	  "alt = @SPI Flash : M25P64/0x00000000/64*064Kg,64*064Kg\n"
+	  "fill = 0x08000000 0x3000 pattern\n"
+	  "set_address_ms = 1\n"
+	  "erase_ms = 1K=30 64K=1000\n"
+	  "write_ms = 27\n"
+	  "manifest_ms = 10\n"
+	  "after_manifest = vanish\n" },
 	/* After the Openmoko/Black Magic pattern: a run-time DFU interface
 	 * behind CDC interfaces, and a DFU mode with another product id. */
 	{ "runtime",
@@ -112,31 +177,11 @@ static const struct sim_builtin sim_builtins[] = {
 	  "poll_timeout_ms = 5\n"
 	  "manifest_ms = 20\n"
 	  "after_manifest = runtime\n" },
-	/* From an STM32F4 ROM bootloader's descriptors (DfuSe behaviour later) */
+	/* An STM32F407's ROM bootloader (AN2606, AN3156; F4 datasheet timings) */
 	{ "stm32f4",
-	  "STM32F4 ROM bootloader descriptors (0483:df11, DfuSe 1.1a, four alts)",
+	  "STM32F4 ROM bootloader: DfuSe, 0483:df11, 1 MiB flash in 16/64/128 KiB sectors",
 	  "name = stm32f4\n"
-	  "vendor = 0x0483\n"
-	  "product = 0xdf11\n"
-	  "bcd_device = 0x2200\n"
-	  "bcd_usb = 0x0100\n"
-	  "manufacturer = STMicroelectronics\n"
-	  "product_name = STM32  BOOTLOADER\n"
-	  "serial = 315A28A0B956\n"
-	  "dfu_version = 0x011a\n"
-	  "attributes = 0x0b\n"
-	  "detach_timeout = 255\n"
-	  "transfer_size = 2048\n"
-	  "alt = @Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg\n"
-	  "alt = @Option Bytes  /0x1FFFC000/01*016 g\n"
-	  "alt = @OTP Memory /0x1FFF7800/01*512 g,01*016 g\n"
-	  "alt = @Device Feature/0xFFFF0000/01*004 g\n"
-	  "memory_size = 1048576\n"
-	  "firmware_size = 32768\n"
-	  "dnload_busy_ms = 25\n"
-	  "poll_timeout_ms = 25\n"
-	  "manifest_ms = 10\n"
-	  "after_manifest = vanish\n" },
+	  SIM_STM32F4_BODY },
 };
 
 #define N_BUILTINS (sizeof(sim_builtins) / sizeof(sim_builtins[0]))
@@ -194,6 +239,12 @@ void sim_profile_defaults(struct sim_profile *p)
 	p->poll_timeout_ms = 5;
 	p->manifest_ms = 20;
 	p->after_manifest = SIM_AFTER_RUNTIME;
+	p->set_address_ms = 1;
+	p->write_ms = 5;
+	p->n_erase_times = 1;
+	p->erase_time[0].size = 0;	/* any page size */
+	p->erase_time[0].ms = 20;
+	p->leave_status = 1;
 	p->state = -1;
 	p->status = -1;
 	/*
@@ -205,7 +256,7 @@ void sim_profile_defaults(struct sim_profile *p)
 }
 
 enum sim_key_kind { K_U8, K_U16, K_U32, K_STR, K_ALT, K_LOC, K_AFTER, K_STATE, K_STATUS,
-		    K_FLEN };
+		    K_FLEN, K_ERASE, K_FILL };
 
 struct sim_key {
 	const char *key;
@@ -227,13 +278,19 @@ static const struct sim_key sim_keys[] = {
 	KEY("detach_timeout", K_U16, detach_timeout),
 	KEY("dfu_protocol", K_U8, dfu_protocol),
 	KEY("dfu_version", K_U16, dfu_version),
+	KEY("dfuse", K_U8, dfuse),
 	KEY("dnload_busy_ms", K_U32, dnload_busy_ms),
+	KEY("erase_ms", K_ERASE, erase_time),
+	KEY("fill", K_FILL, fill),
 	KEY("firmware_size", K_U32, firmware_size),
 	KEY("func_length", K_FLEN, func_length),
 	KEY("func_location", K_LOC, func_location),
+	KEY("idle_poll", K_U8, idle_poll),
 	KEY("interface", K_U8, interface),
+	KEY("leave_status", K_U8, leave_status),
 	KEY("manifest_ms", K_U32, manifest_ms),
 	KEY("manufacturer", K_STR, manufacturer),
+	KEY("mass_erase_ms", K_U32, mass_erase_ms),
 	KEY("memory_size", K_U32, memory_size),
 	KEY("name", K_STR, name),
 	KEY("poll_timeout_ms", K_U32, poll_timeout_ms),
@@ -244,12 +301,14 @@ static const struct sim_key sim_keys[] = {
 	KEY("runtime_product", K_U16, runtime_product),
 	KEY("runtime_vendor", K_U16, runtime_vendor),
 	KEY("serial", K_STR, serial),
+	KEY("set_address_ms", K_U32, set_address_ms),
 	KEY("state", K_STATE, state),
 	KEY("status", K_STATUS, status),
 	KEY("transfer_size", K_U16, transfer_size),
 	KEY("usb_byte_ns", K_U32, usb_byte_ns),
 	KEY("usb_overhead_us", K_U32, usb_overhead_us),
 	KEY("vendor", K_U16, vendor),
+	KEY("write_ms", K_U32, write_ms),
 };
 
 #define N_KEYS (sizeof(sim_keys) / sizeof(sim_keys[0]))
@@ -286,6 +345,113 @@ static void sim_bad(const char *origin, int line, const char *key, const char *v
 	else
 		log_error("%s: invalid %s '%s'%s%s", origin, key, value, why ? ": " : "",
 			  why ? why : "");
+}
+
+/* Next space-separated word of *sp into w (NUL-terminated); 0 at the end. */
+static size_t sim_word(const char **sp, char *w, size_t len)
+{
+	const char *s = *sp, *e;
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s;
+	while (*e && *e != ' ' && *e != '\t')
+		e++;
+	n = (size_t)(e - s);
+	*sp = e;
+	if (n == 0)
+		return 0;
+	if (n >= len)
+		return len;	/* too long: the caller's number parse refuses it */
+	memcpy(w, s, n);
+	w[n] = '\0';
+	return n;
+}
+
+/* A size with an optional K or M suffix ("16K", "0x4000", "1M"). */
+static int sim_parse_size(const char *text, uint32_t *out)
+{
+	char buf[32];
+	size_t n = strlen(text);
+	uint64_t v, mul = 1;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, text, n + 1);
+	if (buf[n - 1] == 'K' || buf[n - 1] == 'M') {
+		mul = buf[n - 1] == 'K' ? 1024 : 1024 * 1024;
+		buf[n - 1] = '\0';
+	}
+	if (parse_number_quiet(buf, 0xffffffffu, &v) < 0 || v * mul > 0xffffffffu)
+		return -1;
+	*out = (uint32_t)(v * mul);
+	return 0;
+}
+
+/* erase_ms: "SIZE=MS ..." and at most one bare "MS" for every other size. */
+static int sim_parse_erase(struct sim_profile *p, const char *value)
+{
+	struct sim_erase_time t[SIM_MAX_ERASE_TIMES];
+	const char *s = value;
+	char w[64];
+	int n = 0, i;
+
+	while (sim_word(&s, w, sizeof(w)) > 0) {
+		char *eq = strchr(w, '=');
+		uint64_t ms;
+
+		if (n == SIM_MAX_ERASE_TIMES)
+			return -1;
+		t[n].size = 0;
+		if (eq) {
+			*eq = '\0';
+			if (sim_parse_size(w, &t[n].size) < 0 || t[n].size == 0)
+				return -1;
+		}
+		if (parse_number_quiet(eq ? eq + 1 : w, 0xffffff, &ms) < 0)
+			return -1;
+		t[n].ms = (uint32_t)ms;
+		for (i = 0; i < n; i++)
+			if (t[i].size == t[n].size)
+				return -1;	/* the same size twice: which one? */
+		n++;
+	}
+	if (n == 0)
+		return -1;
+	memcpy(p->erase_time, t, sizeof(t));
+	p->n_erase_times = n;
+	return 0;
+}
+
+/* fill: "ADDR LEN pattern" or "ADDR LEN BYTE"; each one adds a range. */
+static int sim_parse_fill(struct sim_profile *p, const char *value)
+{
+	const char *s = value;
+	char w[3][64];
+	struct sim_fill f;
+	uint64_t v;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (sim_word(&s, w[i], sizeof(w[i])) == 0)
+			return -1;
+	if (sim_word(&s, w[0] + 32, 32) != 0 || p->n_fills >= SIM_MAX_FILLS)
+		return -1;
+	if (parse_number_quiet(w[0], 0xffffffffu, &v) < 0)
+		return -1;
+	f.addr = (uint32_t)v;
+	if (sim_parse_size(w[1], &f.len) < 0 || f.len == 0 ||
+	    (uint64_t)f.addr + f.len > UINT64_C(0x100000000))
+		return -1;
+	if (strcmp(w[2], "pattern") == 0)
+		f.value = SIM_FILL_PATTERN;
+	else if (parse_number_quiet(w[2], 0xff, &v) == 0)
+		f.value = (uint32_t)v;
+	else
+		return -1;
+	p->fill[p->n_fills++] = f;
+	return 0;
 }
 
 int sim_profile_set(struct sim_profile *p, const char *key, const char *value,
@@ -368,6 +534,20 @@ int sim_profile_set(struct sim_profile *p, const char *key, const char *value,
 			return DFU_E_DATA;
 		}
 		p->after_manifest = (enum sim_after)n;
+		break;
+	case K_ERASE:
+		if (sim_parse_erase(p, value) < 0) {
+			sim_bad(origin, line, key, value,
+				"expected SIZE=MS items (SIZE like 16K) and at most one bare MS");
+			return DFU_E_DATA;
+		}
+		break;
+	case K_FILL:
+		if (sim_parse_fill(p, value) < 0) {
+			sim_bad(origin, line, key, value,
+				"expected ADDRESS LENGTH pattern|BYTE inside 4 GiB (at most 8 fills)");
+			return DFU_E_DATA;
+		}
 		break;
 	case K_STATE:
 		for (n = 0; n <= DFU_STATE_DFU_ERROR; n++)
@@ -488,6 +668,62 @@ int sim_profile_parse(struct sim_profile *p, const char *text, const char *origi
 	return 0;
 }
 
+static int sim_check_ms(const char *origin, const char *key, uint32_t ms)
+{
+	if (ms > 0xffffff) {
+		log_error("%s: %s %lu does not fit in 24 bits", origin, key, (unsigned long)ms);
+		return DFU_E_DATA;
+	}
+	return 0;
+}
+
+/* The DfuSe part of sim_profile_finish: every alt string must be a map. */
+static int sim_profile_finish_dfuse(struct sim_profile *p, const char *origin)
+{
+	struct dfuse_map map;
+	char err[256];
+	uint64_t total = 0;
+	int i, j, regions = 0;
+
+	if (!sim_seen(p, "dfuse"))
+		p->dfuse = p->dfu_version == 0x011a;
+	if (p->dfuse > 1 || p->idle_poll > 1 || p->leave_status > 1) {
+		log_error("%s: dfuse, idle_poll and leave_status are 0 or 1", origin);
+		return DFU_E_DATA;
+	}
+	if (sim_check_ms(origin, "set_address_ms", p->set_address_ms) < 0 ||
+	    sim_check_ms(origin, "mass_erase_ms", p->mass_erase_ms) < 0 ||
+	    sim_check_ms(origin, "write_ms", p->write_ms) < 0)
+		return DFU_E_DATA;
+	if (!p->dfuse)
+		return 0;
+	for (i = 0; i < p->n_alts; i++) {
+		if (dfuse_map_parse(p->alt[i], &map, err, sizeof(err)) < 0) {
+			log_error("%s: alt %d is not a DfuSe memory map: %s", origin, i, err);
+			return DFU_E_DATA;
+		}
+		for (j = 0; j < map.n_segments; j++) {
+			const struct dfuse_segment *g = &map.seg[j];
+
+			total += (uint64_t)g->last - g->start + 1;
+			/* a new backing region wherever the segments leave a gap */
+			if (j == 0 || g->start != map.seg[j - 1].last + 1)
+				regions++;
+		}
+	}
+	if (regions > SIM_MAX_REGIONS) {
+		log_error("%s: the memory maps have %d separate regions, at most %d", origin,
+			  regions, SIM_MAX_REGIONS);
+		return DFU_E_DATA;
+	}
+	if (total > 256u * 1024 * 1024) {
+		log_error("%s: the memory maps describe %llu bytes, above the 256 MiB limit",
+			  origin, (unsigned long long)total);
+		return DFU_E_DATA;
+	}
+	return 0;
+}
+
 int sim_profile_finish(struct sim_profile *p, const char *origin)
 {
 	int rv = sim_seen(p, "runtime_vendor"), rp = sim_seen(p, "runtime_product");
@@ -536,7 +772,7 @@ int sim_profile_finish(struct sim_profile *p, const char *origin)
 			  (unsigned long)p->poll_timeout_ms);
 		return DFU_E_DATA;
 	}
-	return 0;
+	return sim_profile_finish_dfuse(p, origin);
 }
 
 /* ------------------------------------------------------------ descriptors */

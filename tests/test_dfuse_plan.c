@@ -583,6 +583,40 @@ static void test_two_chunks_one_page(void **state)
 	free(b);
 }
 
+/* A one-byte hole between chunks, and one at each end of a page. */
+static void test_one_byte_gaps(void **state)
+{
+	struct dfuse_plan_options o = opts(1024);
+	struct dfuse_map m;
+	struct dfuse_plan p;
+	unsigned char *data = pattern(0x400, 19);
+	struct dfuse_chunk c[2] = {
+		{ 0x08010001, data, 0x1FF, NULL },
+		{ 0x08010201, data, 0x1FE, NULL },
+	};
+
+	(void)state;
+	load_map(NANO_MAP, &m);
+	assert_int_equal(dfuse_plan_build(&m, c, 2, &o, &p), 0);
+	assert_int_equal(p.n_erases, 1);
+	assert_int_equal(p.n_reads, 3);
+	assert_int_equal(p.reads[0].address, 0x08010000);
+	assert_int_equal(p.reads[0].len, 1);
+	assert_int_equal(p.reads[1].address, 0x08010200);
+	assert_int_equal(p.reads[1].len, 1);
+	assert_int_equal(p.reads[2].address, 0x080103FF);
+	assert_int_equal(p.reads[2].len, 1);
+	p.reads[1].data[0] = 0x5a;
+	assert_int_equal(dfuse_plan_layout(&p), 0);
+	assert_int_equal(p.n_runs, 1);
+	assert_int_equal(p.runs[0].address, 0x08010001);
+	assert_int_equal(p.runs[0].len, 0x3FE);
+	assert_int_equal(p.runs[0].data[0x1FF], 0x5a);
+	assert_int_equal(p.preserved_bytes, 1);
+	dfuse_plan_free(&p);
+	free(data);
+}
+
 /* ------------------------------------------------------------ refusals */
 
 static void test_read_only(void **state)
@@ -1034,6 +1068,7 @@ int main(void)
 		cmocka_unit_test(test_read_across_pages),
 		cmocka_unit_test(test_f4_sector_sizes),
 		cmocka_unit_test(test_two_chunks_one_page),
+		cmocka_unit_test(test_one_byte_gaps),
 		cmocka_unit_test(test_read_only),
 		cmocka_unit_test(test_out_of_map),
 		cmocka_unit_test(test_overlap_wrap_empty),
