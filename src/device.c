@@ -13,6 +13,7 @@
 
 #include "device.h"
 #include "descriptor.h"
+#include "dfuse_map.h"
 #include "errors.h"
 #include "log.h"
 
@@ -320,6 +321,25 @@ static void device_print_func(const struct dfu_if *d)
 		 at & DFU_ATTR_CAN_DNLOAD ? "download capable" : "no download");
 }
 
+/* -l -v: what a DfuSe alt setting's interface string says about its memory. */
+static void device_print_map(const struct dfu_if *d)
+{
+	struct dfuse_map *m;
+	char err[600];
+
+	if (d->runtime || !d->dfuse || d->name[0] != '@')
+		return;
+	m = malloc(sizeof(*m));
+	if (!m)
+		return;
+	err[0] = '\0';
+	if (dfuse_map_parse(d->name, m, err, sizeof(err)) == 0)
+		dfuse_map_print(m, "    ");
+	else
+		log_info("    unusable %s", err);
+	free(m);
+}
+
 void device_print_list(const struct dfu_if_list *l, int verbose)
 {
 	char line[700];
@@ -331,6 +351,8 @@ void device_print_list(const struct dfu_if_list *l, int verbose)
 
 		device_format_line(d, line, sizeof(line));
 		log_info("%s", line);
+		if (verbose >= 1)
+			device_print_map(d);
 		/* Once per interface, or per alt where alts disagree. */
 		if (verbose >= 1 && (next == NULL || !device_same_intf(d, next) ||
 				     next->has_func != d->has_func ||

@@ -188,7 +188,7 @@ int dfu_prefix_add(const unsigned char *buf, size_t len, const char *name,
 	if (err)
 		return err;
 	if (dfu_prefix_detect(buf, payload_len, &old) != PREFIX_NONE) {
-		log_error("'%s' already has a %s prefix", dfu_prefix_shown(name),
+		log_error("'%s' already has a prefix (%s)", dfu_prefix_shown(name),
 			  dfu_prefix_type_name(old.type));
 		log_hint("remove it first with dfu-prefix -D");
 		return DFU_E_DATA;
@@ -218,7 +218,7 @@ int dfu_prefix_remove(const unsigned char *buf, size_t len, const char *name,
 		return DFU_E_DATA;
 	}
 	if (want != PREFIX_NONE && old.type != want) {
-		log_error("'%s' has a %s prefix, not a %s one", dfu_prefix_shown(name),
+		log_error("'%s' has a prefix of another type (%s, not %s)", dfu_prefix_shown(name),
 			  dfu_prefix_type_name(old.type), dfu_prefix_type_name(want));
 		return DFU_E_DATA;
 	}

@@ -14,6 +14,8 @@
 #include "log.h"
 #include "options.h"
 #include "dfu_file.h"
+#include "dfuse_file.h"
+#include "dfuse_plan.h"
 #include "ops.h"
 #include "sim.h"
 #include "usb.h"
@@ -38,7 +40,7 @@ static int main_exit_status(int err)
 static void main_version(void)
 {
 	printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-	printf("features: libusb backend, simulated devices (--sim), DFU 1.1, DFU 1.0\n");
+	printf("features: libusb backend, simulated devices (--sim), DFU 1.1, DFU 1.0, DfuSe\n");
 	printf("This is free software under the GNU GPL, version 2 or later;\n"
 	       "there is NO WARRANTY, to the extent permitted by law.\n");
 }
@@ -97,28 +99,112 @@ static int main_open_backend(const struct dfu_options *o, struct usb_backend **b
 	return 0;
 }
 
+/*
+ * What -s asks for must make sense with the rest of the command line;
+ * checked before any device is opened, so a refusal sends nothing.
+ */
+static int main_check_dfuse(const struct dfu_options *o, const struct dfuse_request *req)
+{
+	if (req->unprotect && o->action != ACTION_NONE) {
+		log_error("-s unprotect cannot be combined with -D or -U");
+		log_hint("the device erases its flash and resets; run 'dfu-util -s :unprotect:force' on its own");
+		return DFU_E_USAGE;
+	}
+	switch (o->action) {
+	case ACTION_NONE:
+		if (!ops_dfuse_has_command(req)) {
+			log_error("-s '%s' gives nothing to do", o->dfuse_address);
+			log_hint("add -D FILE or -U FILE, or a command: -s ADDRESS:leave, -s :mass-erase:force");
+			return DFU_E_USAGE;
+		}
+		break;
+	case ACTION_DOWNLOAD:
+		if (req->has_length) {
+			log_error("-s '%s': a length is for uploads (-U), not for -D", o->dfuse_address);
+			log_hint("the file's size says how much to write");
+			return DFU_E_USAGE;
+		}
+		break;
+	case ACTION_UPLOAD:
+		if (req->mass_erase) {
+			log_error("-s '%s': mass-erase cannot be combined with -U", o->dfuse_address);
+			return DFU_E_USAGE;
+		}
+		if (req->has_length && o->have_upload_size && req->length != o->upload_size) {
+			log_error("-s '%s' and -Z %llu give different upload lengths",
+				  o->dfuse_address, (unsigned long long)o->upload_size);
+			log_hint("give the length once");
+			return DFU_E_USAGE;
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* A .dfu file is checked whole, and raw files need an address to go to. */
+static int main_check_dfuse_file(const struct dfu_file *file, const struct dfuse_request *req,
+				 struct dfuse_image *img, int *have_img)
+{
+	int ret;
+
+	if (!dfuse_file_is_dfuse(file->data, file->size)) {
+		if (req && !req->has_address) {
+			log_error("'%s' is a raw binary and -s gives no address to write it to",
+				  file->name);
+			log_hint("give the address, e.g. -s 0x08000000%s",
+				 req->leave ? ":leave" : "");
+			return DFU_E_USAGE;
+		}
+		return 0;
+	}
+	if (req && req->has_address) {
+		log_error("'%s' is a .dfu file: its addresses come from the file, not from -s",
+			  file->name);
+		log_hint("leave the address out (-s :leave still works), or flash a raw binary");
+		return DFU_E_USAGE;
+	}
+	ret = dfuse_file_parse(file->data, file->size, file->name, img);
+	if (ret < 0)
+		return ret;
+	*have_img = 1;
+	return 0;
+}
+
 static int main_run(const struct dfu_options *o)
 {
 	struct usb_backend *be = NULL;
 	struct dfu_file file;
 	struct dfu_outfile out;
-	int have_file = 0, have_out = 0;
+	struct dfuse_request req;
+	struct dfuse_image img;
+	const struct dfuse_request *reqp = NULL;
+	int have_file = 0, have_out = 0, have_img = 0;
 	int ret;
 
 	memset(&file, 0, sizeof(file));
 	memset(&out, 0, sizeof(out));
-
-	if (o->dfuse_address) {
-		log_error("DfuSe addresses (-s) are not supported yet");
-		return DFU_E_USAGE;
-	}
+	memset(&img, 0, sizeof(img));
 
 	/* Check the whole input before any device is touched. */
+	if (o->dfuse_address) {
+		ret = dfuse_parse_address(o->dfuse_address, &req);
+		if (ret < 0)
+			return ret;
+		ret = main_check_dfuse(o, &req);
+		if (ret < 0)
+			return ret;
+		reqp = &req;
+	}
 	if (o->action == ACTION_DOWNLOAD) {
 		ret = dfu_file_load(o->download_file, &file);
 		if (ret < 0)
 			return ret;
 		have_file = 1;
+		ret = main_check_dfuse_file(&file, reqp, &img, &have_img);
+		if (ret < 0)
+			goto out;
 		if (file.suffix_result == SUFFIX_NONE)
 			log_note("'%s' has no DFU suffix; sending it whole", file.name);
 	}
@@ -138,19 +224,24 @@ static int main_run(const struct dfu_options *o)
 		ret = ops_list(be, o);
 		break;
 	case ACTION_DOWNLOAD:
-		ret = ops_download(be, o, &file);
+		ret = ops_download(be, o, &file, reqp, have_img ? &img : NULL);
 		break;
 	case ACTION_UPLOAD:
-		ret = ops_upload(be, o, &out);
+		ret = ops_upload(be, o, &out, reqp);
 		break;
 	default:
-		ret = ops_detach_reset(be, o);
+		if (reqp)
+			ret = ops_dfuse_command(be, o, reqp);
+		else
+			ret = ops_detach_reset(be, o);
 		break;
 	}
 out:
 	/* After a commit this only frees; otherwise it removes the temporary file. */
 	if (have_out)
 		dfu_outfile_abort(&out);
+	if (have_img)
+		dfuse_file_free(&img);
 	if (have_file)
 		dfu_file_free(&file);
 	if (be)
@@ -184,9 +275,9 @@ int main(int argc, char **argv)
 		main_sim_help();
 		return 0;
 	}
-	if (o.action == ACTION_NONE && !o.detach && !o.reset) {
+	if (o.action == ACTION_NONE && !o.detach && !o.reset && !o.dfuse_address) {
 		log_error("nothing to do");
-		log_hint("give -l, -D FILE, -U FILE, -e or -R; see 'dfu-util --help'");
+		log_hint("give -l, -D FILE, -U FILE, -e, -R or a DfuSe command (-s); see 'dfu-util --help'");
 		return main_exit_status(DFU_E_USAGE);
 	}
 	ret = main_run(&o);

@@ -3,7 +3,8 @@
 /*
  * The operations: find the device the options select (detaching a run-time
  * interface and waiting for it to come back in DFU mode when needed), then
- * list, download, upload or reset.
+ * list, download, upload or reset.  DfuSe devices take their own path
+ * (ops_dfuse.c) once found.
  */
 #include <string.h>
 

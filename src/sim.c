@@ -8,6 +8,8 @@
  * to dfuERROR with errSTALLEDPKT, which only DFU_CLRSTATUS leaves.
  */
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,11 +40,126 @@ static void sim_fill_pattern(unsigned char *p, size_t n, uint32_t seed)
 	}
 }
 
+unsigned char sim_pattern_byte(uint32_t addr)
+{
+	/* a multiplicative hash: no period a page-sized shift would hide */
+	return (unsigned char)((addr * 0x9e3779b1u) >> 24);
+}
+
+uint32_t sim_erase_ms(const struct sim_profile *p, uint32_t page_size)
+{
+	uint32_t other = 0;
+	int i;
+
+	for (i = 0; i < p->n_erase_times; i++) {
+		if (p->erase_time[i].size == page_size)
+			return p->erase_time[i].ms;
+		if (p->erase_time[i].size == 0)
+			other = p->erase_time[i].ms;
+	}
+	return other;
+}
+
+int sim_is_dfuse(const struct sim_device *d)
+{
+	return d->maps != NULL;
+}
+
+static void sim_apply_fills(struct sim_device *d, struct sim_region *r)
+{
+	uint64_t r_end = (uint64_t)r->start + r->size;
+	int i;
+
+	for (i = 0; i < d->prof.n_fills; i++) {
+		const struct sim_fill *f = &d->prof.fill[i];
+		uint64_t from = f->addr > r->start ? f->addr : r->start;
+		uint64_t to = (uint64_t)f->addr + f->len;
+		uint64_t a;
+
+		if (to > r_end)
+			to = r_end;
+		for (a = from; a < to; a++)
+			r->data[a - r->start] = f->value == SIM_FILL_PATTERN ?
+						sim_pattern_byte((uint32_t)a) :
+						(unsigned char)f->value;
+	}
+}
+
+/*
+ * DfuSe: parse every alt's memory map and back each run of contiguous
+ * segments with erased memory (0xFF), then apply the profile's fills.
+ */
+static int sim_init_dfuse(struct sim_device *d)
+{
+	const struct sim_profile *p = &d->prof;
+	char err[256];
+	int a, j;
+
+	d->maps = calloc((size_t)p->n_alts, sizeof(*d->maps));
+	if (!d->maps) {
+		log_error("simulated device %s: out of memory", p->name);
+		return DFU_E_NOMEM;
+	}
+	d->n_regions = 0;
+	for (a = 0; a < p->n_alts; a++) {
+		struct dfuse_map *m = &d->maps[a];
+
+		if (dfuse_map_parse(p->alt[a], m, err, sizeof(err)) < 0) {
+			log_error("simulated device %s: alt %d: %s", p->name, a, err);
+			return DFU_E_DATA;
+		}
+		for (j = 0; j < m->n_segments; j++) {
+			const struct dfuse_segment *g = &m->seg[j];
+			struct sim_region *r;
+
+			if (j > 0 && g->start == m->seg[j - 1].last + 1) {
+				d->region[d->n_regions - 1].size += g->last - g->start + 1;
+				continue;
+			}
+			if (d->n_regions == SIM_MAX_REGIONS) {
+				log_error("simulated device %s: more than %d memory regions", p->name,
+					  SIM_MAX_REGIONS);
+				return DFU_E_DATA;
+			}
+			r = &d->region[d->n_regions++];
+			r->alt = a;
+			r->start = g->start;
+			r->size = g->last - g->start + 1;
+		}
+	}
+	for (j = 0; j < d->n_regions; j++) {
+		struct sim_region *r = &d->region[j];
+
+		r->data = malloc(r->size);
+		if (!r->data) {
+			log_error("simulated device %s: out of memory for %lu bytes", p->name,
+				  (unsigned long)r->size);
+			return DFU_E_NOMEM;
+		}
+		memset(r->data, 0xff, r->size);
+		sim_apply_fills(d, r);
+		r->dirty = 1;
+	}
+	return 0;
+}
+
 int sim_init(struct sim_device *d, const struct sim_profile *p)
 {
+	int rc;
+
 	memset(d, 0, sizeof(*d));
 	d->prof = *p;
+	if (p->dfuse) {
+		rc = sim_init_dfuse(d);
+		if (rc < 0) {
+			sim_free(d);
+			return rc;
+		}
+		sim_reset_state(d);
+		return 0;
+	}
 	d->n_regions = 1;
+	d->region[0].alt = -1;
 	d->region[0].start = 0;
 	d->region[0].size = p->memory_size;
 	/* calloc(0) may return NULL; a device without memory still needs a buffer */
@@ -54,6 +171,7 @@ int sim_init(struct sim_device *d, const struct sim_profile *p)
 	}
 	sim_fill_pattern(d->region[0].data, p->memory_size, 0x5d1f0000u);
 	d->region[0].image_size = p->firmware_size;
+	d->region[0].dirty = 1;
 	sim_reset_state(d);
 	return 0;
 }
@@ -67,6 +185,18 @@ void sim_free(struct sim_device *d)
 		d->region[i].data = NULL;
 	}
 	d->n_regions = 0;
+	free(d->maps);
+	d->maps = NULL;
+}
+
+/* After a reset the ST bootloaders point at the start of the first alt's memory. */
+static void sim_dfuse_reset_pointer(struct sim_device *d)
+{
+	d->address = d->maps && d->maps[0].n_segments ? d->maps[0].seg[0].start : 0;
+	d->pending = SIM_PENDING_NONE;
+	d->pending_status = DFU_STATUS_OK;
+	d->pending_ms = 0;
+	d->last_poll_ms = 0;
 }
 
 void sim_reset_state(struct sim_device *d)
@@ -95,6 +225,8 @@ void sim_reset_state(struct sim_device *d)
 	d->detach_until_us = 0;
 	if (st == DFU_STATE_APP_DETACH)
 		d->detach_until_us = UINT64_MAX;
+	d->away_until_us = 0;
+	sim_dfuse_reset_pointer(d);
 }
 
 int sim_num_alts(const struct sim_device *d)
@@ -141,6 +273,7 @@ static void sim_enter_dfu(struct sim_device *d)
 	d->detach_until_us = 0;
 	d->generation++;
 	d->devnum = 0;
+	sim_dfuse_reset_pointer(d);
 }
 
 /*
@@ -205,8 +338,16 @@ void sim_tick(struct sim_device *d, uint64_t now_us)
 		d->detach_until_us = 0;
 	}
 	if (d->state == DFU_STATE_DFU_DNBUSY && now_us >= d->busy_until_us) {
-		d->state = DFU_STATE_DFU_DNLOAD_SYNC;
-		d->block_done = 1;
+		if (d->pending_status != DFU_STATUS_OK) {
+			/* a DfuSe command that failed: the status after the busy time says so */
+			d->state = DFU_STATE_DFU_ERROR;
+			d->status = d->pending_status;
+			d->pending_status = DFU_STATUS_OK;
+		} else {
+			d->state = DFU_STATE_DFU_DNLOAD_SYNC;
+			d->block_done = 1;
+		}
+		d->pending = SIM_PENDING_NONE;
 	}
 	if (d->state == DFU_STATE_DFU_MANIFEST && now_us >= d->busy_until_us)
 		sim_manifest_finished(d);
@@ -346,6 +487,359 @@ static int sim_upload(struct sim_device *d, unsigned char *data, uint16_t wLengt
 	return (int)n;
 }
 
+/* ------------------------------------------------------------ DfuSe */
+
+/* Append to the note the front end logs with this request. */
+static void sim_note(struct sim_device *d, const char *fmt, ...)
+{
+	size_t used = strlen(d->note);
+	va_list ap;
+
+	if (used + 1 >= sizeof(d->note))
+		return;
+	if (used > 0)
+		d->note[used++] = ' ';
+	va_start(ap, fmt);
+	vsnprintf(d->note + used, sizeof(d->note) - used, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The memory behind [addr, addr + len) of the current alt, when every byte
+ * of it lies in segments with all the rights in want; else NULL.
+ */
+static unsigned char *sim_dfuse_span(struct sim_device *d, uint64_t addr, uint32_t len,
+				     unsigned int want)
+{
+	const struct dfuse_map *m = &d->maps[d->alt];
+	uint64_t end = addr + len, cur = addr;
+	int i;
+
+	if (len == 0 || end > UINT64_C(0x100000000))
+		return NULL;
+	while (cur < end) {
+		const struct dfuse_segment *g = dfuse_map_find(m, (uint32_t)cur);
+
+		if (!g || !dfuse_segment_can(g, want))
+			return NULL;
+		cur = (uint64_t)g->last + 1;
+	}
+	/* contiguous segments share one region, so one region holds it all */
+	for (i = 0; i < d->n_regions; i++) {
+		struct sim_region *r = &d->region[i];
+
+		if (r->alt == d->alt && addr >= r->start && end <= (uint64_t)r->start + r->size)
+			return r->data + (addr - r->start);
+	}
+	return NULL;
+}
+
+static void sim_dfuse_erase_range(struct sim_device *d, uint32_t start, uint32_t size)
+{
+	unsigned char *p = sim_dfuse_span(d, start, size, DFUSE_ERASABLE);
+	int i;
+
+	if (!p)
+		return;
+	memset(p, 0xff, size);
+	for (i = 0; i < d->n_regions; i++)
+		if (d->region[i].alt == d->alt && start >= d->region[i].start &&
+		    (uint64_t)start + size <= (uint64_t)d->region[i].start + d->region[i].size)
+			d->region[i].dirty = 1;
+}
+
+/* How long erasing every erasable page of alt takes; -1 when it has none. */
+static int64_t sim_dfuse_mass_erase_ms(const struct sim_device *d, int alt)
+{
+	const struct dfuse_map *m = &d->maps[alt];
+	uint64_t ms = 0;
+	int j, any = 0;
+
+	for (j = 0; j < m->n_segments; j++) {
+		const struct dfuse_segment *g = &m->seg[j];
+
+		if (!dfuse_segment_can(g, DFUSE_ERASABLE))
+			continue;
+		ms += (uint64_t)sim_erase_ms(&d->prof, g->page_size) * g->n_pages;
+		any = 1;
+	}
+	if (!any)
+		return -1;
+	if (d->prof.mass_erase_ms)
+		return d->prof.mass_erase_ms;
+	return ms > 0xffffff ? 0xffffff : (int64_t)ms;
+}
+
+/* Erase every erasable page of the current alt. */
+static void sim_dfuse_mass_erase(struct sim_device *d)
+{
+	const struct dfuse_map *m = &d->maps[d->alt];
+	int j;
+
+	for (j = 0; j < m->n_segments; j++)
+		if (dfuse_segment_can(&m->seg[j], DFUSE_ERASABLE))
+			sim_dfuse_erase_range(d, m->seg[j].start,
+					      m->seg[j].last - m->seg[j].start + 1);
+}
+
+/*
+ * Leave DFU mode (after a leave request): run the application.  The ST
+ * bootloaders' applications have no DFU interface, so unless the profile
+ * gives run-time ids the device leaves the DFU list; after_manifest = idle
+ * models a bootloader that finds no valid application and comes back.
+ */
+static void sim_dfuse_leave(struct sim_device *d)
+{
+	d->pending = SIM_PENDING_NONE;
+	if (d->prof.after_manifest == SIM_AFTER_IDLE) {
+		sim_enter_dfu(d);
+		return;
+	}
+	if (d->prof.after_manifest == SIM_AFTER_RUNTIME && d->prof.has_runtime) {
+		d->mode = SIM_MODE_RUNTIME;
+		d->state = DFU_STATE_APP_IDLE;
+		d->status = DFU_STATUS_OK;
+		d->alt = 0;
+		d->busy_until_us = 0;
+		d->generation++;
+		d->devnum = 0;
+		return;
+	}
+	d->gone = 1;
+	d->generation++;
+}
+
+static uint32_t sim_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/*
+ * Record a failed command or block: dfuERROR with status after the busy
+ * time ms (0 when it was refused before touching the memory).
+ */
+static void sim_dfuse_fail(struct sim_device *d, int status, uint32_t ms)
+{
+	d->pending_status = status;
+	d->pending_ms = ms;
+	sim_note(d, "error=%s", dfu_status_name(status));
+}
+
+/* Write a data block the way NOR flash does: bits can only be cleared. */
+static void sim_dfuse_program(struct sim_device *d, uint32_t addr, unsigned char *mem,
+			      const unsigned char *data, uint16_t len)
+{
+	uint32_t bad = 0, first = 0;
+	uint16_t i;
+	int r;
+
+	for (i = 0; i < len; i++) {
+		if ((mem[i] & data[i]) != data[i] && bad++ == 0)
+			first = addr + i;
+		mem[i] &= data[i];
+	}
+	for (r = 0; r < d->n_regions; r++)
+		if (d->region[r].alt == d->alt && addr >= d->region[r].start &&
+		    (uint64_t)addr + len <= (uint64_t)d->region[r].start + d->region[r].size)
+			d->region[r].dirty = 1;
+	if (bad) {
+		/*
+		 * The cells now hold old AND new, which is not what was sent:
+		 * a bootloader that reads back reports errVERIFY.
+		 */
+		d->count.violations++;
+		sim_note(d, "VIOLATION addr=0x%08lx bytes=%lu", (unsigned long)first,
+			 (unsigned long)bad);
+		sim_dfuse_fail(d, DFU_STATUS_ERR_VERIFY, d->prof.write_ms);
+	}
+}
+
+/* DNLOAD wBlockNum 0: a command, taken now and reported by the next GETSTATUS. */
+static int sim_dfuse_command(struct sim_device *d, const unsigned char *data, uint16_t wLength)
+{
+	const struct dfuse_segment *g;
+	uint32_t addr = wLength >= 5 ? sim_le32(data + 1) : 0;
+	int64_t ms;
+
+	d->pending = SIM_PENDING_DONE;
+	d->pending_status = DFU_STATUS_OK;
+	if (data[0] == 0x21 && wLength == 5) {
+		sim_note(d, "cmd=SET_ADDRESS addr=0x%08lx", (unsigned long)addr);
+		d->pending_ms = d->prof.set_address_ms;
+		if (!dfuse_map_find(&d->maps[d->alt], addr))
+			sim_dfuse_fail(d, DFU_STATUS_ERR_TARGET, 0);
+		else
+			d->address = addr;
+	} else if (data[0] == 0x41 && wLength == 5) {
+		sim_note(d, "cmd=ERASE addr=0x%08lx", (unsigned long)addr);
+		g = dfuse_map_find(&d->maps[d->alt], addr);
+		if (!g || !dfuse_segment_can(g, DFUSE_ERASABLE)) {
+			sim_dfuse_fail(d, DFU_STATUS_ERR_TARGET, 0);
+		} else {
+			sim_dfuse_erase_range(d, dfuse_segment_page_start(g, addr), g->page_size);
+			d->pending_ms = sim_erase_ms(&d->prof, g->page_size);
+		}
+	} else if (data[0] == 0x41 && wLength == 1) {
+		sim_note(d, "cmd=MASS_ERASE");
+		ms = sim_dfuse_mass_erase_ms(d, d->alt);
+		if (ms < 0) {
+			sim_dfuse_fail(d, DFU_STATUS_ERR_TARGET, 0);
+		} else {
+			sim_dfuse_mass_erase(d);
+			d->pending_ms = (uint32_t)ms;
+		}
+	} else if (data[0] == 0x92 && wLength == 1) {
+		sim_note(d, "cmd=READ_UNPROTECT");
+		/* the erase comes with the reset, after the status reply */
+		d->pending = SIM_PENDING_UNPROTECT;
+		/* the internal flash, alt 0 on ST bootloaders, whatever the alt */
+		ms = sim_dfuse_mass_erase_ms(d, 0);
+		d->pending_ms = ms < 0 ? 0 : (uint32_t)ms;
+	} else {
+		/* AN2662: an unsupported command stalls (dfuERROR, errSTALLEDPKT) */
+		sim_note(d, "cmd=UNKNOWN code=0x%02x len=%u", data[0], (unsigned int)wLength);
+		d->pending = SIM_PENDING_NONE;
+		return sim_stall(d);
+	}
+	d->block_done = 0;
+	d->state = DFU_STATE_DFU_DNLOAD_SYNC;
+	return wLength;
+}
+
+static int sim_dfuse_dnload(struct sim_device *d, uint16_t wValue, const unsigned char *data,
+			    uint16_t wLength)
+{
+	uint64_t addr;
+	unsigned char *mem;
+
+	if (!(d->prof.attributes & DFU_ATTR_CAN_DNLOAD) || wLength > d->prof.transfer_size ||
+	    (d->state != DFU_STATE_DFU_IDLE && d->state != DFU_STATE_DFU_DNLOAD_IDLE))
+		return sim_stall(d);
+
+	if (wLength == 0) {
+		/* AN3156 "Leave DFU mode": jump to the application at the pointer */
+		sim_note(d, "cmd=LEAVE addr=0x%08lx", (unsigned long)d->address);
+		if (!d->prof.leave_status) {
+			/* some bootloaders go at once: the GETSTATUS finds nobody */
+			sim_dfuse_leave(d);
+			return 0;
+		}
+		d->pending = SIM_PENDING_LEAVE;
+		d->state = DFU_STATE_DFU_MANIFEST_SYNC;
+		return 0;
+	}
+	if (wValue == 0)
+		return sim_dfuse_command(d, data, wLength);
+	if (wValue == 1)
+		return sim_stall(d);	/* neither a command nor a data block */
+
+	addr = d->address + (uint64_t)(wValue - 2) * d->prof.transfer_size;
+	sim_note(d, "cmd=WRITE addr=0x%08llx len=%u", (unsigned long long)addr,
+		 (unsigned int)wLength);
+	d->pending = SIM_PENDING_DONE;
+	d->pending_status = DFU_STATUS_OK;
+	d->pending_ms = d->prof.write_ms;
+	mem = sim_dfuse_span(d, addr, wLength, DFUSE_WRITABLE);
+	if (!mem)
+		sim_dfuse_fail(d, DFU_STATUS_ERR_TARGET, 0);
+	else
+		sim_dfuse_program(d, (uint32_t)addr, mem, data, wLength);
+	d->block_done = 0;
+	d->state = DFU_STATE_DFU_DNLOAD_SYNC;
+	return wLength;
+}
+
+static int sim_dfuse_upload(struct sim_device *d, uint16_t wValue, unsigned char *data,
+			    uint16_t wLength)
+{
+	static const unsigned char commands[] = { 0x00, 0x21, 0x41, 0x92 };
+	unsigned char *mem;
+	uint64_t addr;
+	uint16_t n;
+
+	if (!(d->prof.attributes & DFU_ATTR_CAN_UPLOAD) || wLength == 0 ||
+	    wLength > d->prof.transfer_size ||
+	    (d->state != DFU_STATE_DFU_IDLE && d->state != DFU_STATE_DFU_UPLOAD_IDLE))
+		return sim_stall(d);
+	if (wValue == 0) {
+		sim_note(d, "cmd=GET_COMMANDS");
+		n = wLength < sizeof(commands) ? wLength : (uint16_t)sizeof(commands);
+		memcpy(data, commands, n);
+		d->state = n < wLength ? DFU_STATE_DFU_IDLE : DFU_STATE_DFU_UPLOAD_IDLE;
+		return n;
+	}
+	if (wValue == 1)
+		return sim_stall(d);
+	addr = d->address + (uint64_t)(wValue - 2) * d->prof.transfer_size;
+	sim_note(d, "cmd=READ addr=0x%08llx len=%u", (unsigned long long)addr,
+		 (unsigned int)wLength);
+	mem = sim_dfuse_span(d, addr, wLength, DFUSE_READABLE);
+	if (!mem) {
+		sim_note(d, "error=%s", dfu_status_name(DFU_STATUS_ERR_TARGET));
+		d->count.stalls++;
+		d->state = DFU_STATE_DFU_ERROR;
+		d->status = DFU_STATUS_ERR_TARGET;
+		return SIM_STALL;
+	}
+	memcpy(data, mem, wLength);
+	d->state = DFU_STATE_DFU_UPLOAD_IDLE;
+	return wLength;
+}
+
+static int sim_dfuse_getstatus(struct sim_device *d, uint64_t now_us, unsigned char *data,
+			       uint16_t wLength)
+{
+	uint32_t ms;
+	int n;
+
+	switch (d->state) {
+	case DFU_STATE_DFU_DNLOAD_SYNC:
+		if (d->block_done) {
+			d->block_done = 0;
+			d->state = DFU_STATE_DFU_DNLOAD_IDLE;
+			break;
+		}
+		/* the command or block runs now: busy for its time, and says so */
+		ms = d->pending_ms;
+		d->state = DFU_STATE_DFU_DNBUSY;
+		sim_make_busy(d, now_us, ms);
+		d->last_poll_ms = ms;
+		n = sim_reply_status(d, data, wLength, ms);
+		if (d->pending == SIM_PENDING_UNPROTECT) {
+			/* AN3156: the device mass-erases its flash and resets */
+			int alt = d->alt;
+
+			d->alt = 0;
+			sim_dfuse_mass_erase(d);
+			d->alt = alt;
+			d->count.resets++;
+			sim_enter_dfu(d);
+			d->away_until_us = now_us + (uint64_t)ms * US_PER_MS;
+		}
+		return n;
+	case DFU_STATE_DFU_DNBUSY:
+		/* polled early: the time still left, rounded up */
+		ms = (uint32_t)((d->busy_until_us - now_us + US_PER_MS - 1) / US_PER_MS);
+		d->last_poll_ms = ms;
+		return sim_reply_status(d, data, wLength, ms);
+	case DFU_STATE_DFU_MANIFEST_SYNC:
+		if (d->pending == SIM_PENDING_LEAVE) {
+			/* answer dfuMANIFEST, then jump to the application */
+			d->state = DFU_STATE_DFU_MANIFEST;
+			n = sim_reply_status(d, data, wLength, d->prof.manifest_ms);
+			sim_dfuse_leave(d);
+			return n;
+		}
+		break;
+	default:
+		break;
+	}
+	/* idle_poll: a firmware that leaves its last bwPollTimeout in the reply */
+	return sim_reply_status(d, data, wLength,
+				d->prof.idle_poll && d->state == DFU_STATE_DFU_DNLOAD_IDLE ?
+				d->last_poll_ms : 0);
+}
+
 static int sim_control_runtime(struct sim_device *d, uint64_t now_us, uint8_t bRequest,
 			       uint16_t wValue, unsigned char *data, uint16_t wLength)
 {
@@ -383,6 +877,7 @@ int sim_control(struct sim_device *d, uint64_t now_us, uint8_t bmRequestType, ui
 	int want_in;
 
 	(void)wIndex;	/* the front end routes by interface */
+	d->note[0] = '\0';
 	if (d->gone)
 		return SIM_GONE;
 	sim_tick(d, now_us);
@@ -410,6 +905,19 @@ int sim_control(struct sim_device *d, uint64_t now_us, uint8_t bmRequestType, ui
 	if ((d->state == DFU_STATE_DFU_DNBUSY || d->state == DFU_STATE_DFU_MANIFEST) &&
 	    bRequest != DFU_GETSTATUS)
 		return sim_stall(d);
+
+	if (d->maps) {
+		switch (bRequest) {
+		case DFU_GETSTATUS:
+			return sim_dfuse_getstatus(d, now_us, data, wLength);
+		case DFU_DNLOAD:
+			return sim_dfuse_dnload(d, wValue, data, wLength);
+		case DFU_UPLOAD:
+			return sim_dfuse_upload(d, wValue, data, wLength);
+		default:
+			break;
+		}
+	}
 
 	switch (bRequest) {
 	case DFU_GETSTATUS:
@@ -463,6 +971,18 @@ int sim_bus_reset(struct sim_device *d, uint64_t now_us)
 			return 1;
 		}
 		return 0;	/* appIDLE: the application just restarts its USB stack */
+	}
+	if (d->maps) {
+		/*
+		 * A DfuSe bootloader only leaves on the leave request: a bus
+		 * reset restarts its USB stack, back in dfuIDLE at the same address.
+		 */
+		d->state = DFU_STATE_DFU_IDLE;
+		d->status = DFU_STATUS_OK;
+		d->busy_until_us = 0;
+		d->alt = 0;
+		sim_dfuse_reset_pointer(d);
+		return 0;
 	}
 	if (!d->fw_valid) {
 		/* reset mid-download: the firmware is not usable, stay in DFU */

@@ -428,7 +428,7 @@ static int sim_parse_erase(struct sim_profile *p, const char *value)
 static int sim_parse_fill(struct sim_profile *p, const char *value)
 {
 	const char *s = value;
-	char w[3][64];
+	char w[3][64], extra[64];
 	struct sim_fill f;
 	uint64_t v;
 	int i;
@@ -436,7 +436,7 @@ static int sim_parse_fill(struct sim_profile *p, const char *value)
 	for (i = 0; i < 3; i++)
 		if (sim_word(&s, w[i], sizeof(w[i])) == 0)
 			return -1;
-	if (sim_word(&s, w[0] + 32, 32) != 0 || p->n_fills >= SIM_MAX_FILLS)
+	if (sim_word(&s, extra, sizeof(extra)) != 0 || p->n_fills >= SIM_MAX_FILLS)
 		return -1;
 	if (parse_number_quiet(w[0], 0xffffffffu, &v) < 0)
 		return -1;

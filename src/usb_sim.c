@@ -15,11 +15,13 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -229,9 +231,53 @@ static const char *usb_sim_mode_name(enum sim_mode m)
 	return m == SIM_MODE_DFU ? "dfu" : "runtime";
 }
 
+/* DIR/devN.altA.0xADDRESS.mem: one DfuSe region. */
+static void usb_sim_region_path(char *out, size_t len, const char *dir, int n,
+				const struct sim_region *r)
+{
+	snprintf(out, len, "%s/dev%d.alt%d.0x%08" PRIx32 ".mem", dir, n, r->alt, r->start);
+}
+
+/*
+ * Save the DfuSe regions that changed.  Trailing erased bytes are left
+ * out, so an 8 MiB SPI flash that holds little costs little: bytes past
+ * the end of the file read as 0xFF.
+ */
+static int usb_sim_save_regions(struct sim_bus *b, struct sim_slot *s)
+{
+	char path[4096];
+	int i, rc;
+
+	for (i = 0; i < s->dev.n_regions; i++) {
+		struct sim_region *r = &s->dev.region[i];
+		uint32_t len = r->size;
+
+		if (!r->dirty)
+			continue;
+		while (len > 0 && r->data[len - 1] == 0xff)
+			len--;
+		usb_sim_region_path(path, sizeof(path), b->dir, s->index, r);
+		rc = usb_sim_write_file(path, r->data, len);
+		if (rc < 0)
+			return rc;
+		r->dirty = 0;
+	}
+	return 0;
+}
+
+static uint32_t usb_sim_memory_total(const struct sim_device *d)
+{
+	uint32_t total = 0;
+	int i;
+
+	for (i = 0; i < d->n_regions; i++)
+		total += d->region[i].size;
+	return total;
+}
+
 static int usb_sim_save_slot(struct sim_bus *b, struct sim_slot *s)
 {
-	const struct sim_device *d = &s->dev;
+	struct sim_device *d = &s->dev;
 	char path[4096], text[2048];
 	int n, rc;
 
@@ -241,18 +287,27 @@ static int usb_sim_save_slot(struct sim_bus *b, struct sim_slot *s)
 		     "devnum=%u\nalt=%d\nmemory_size=%" PRIu32 "\nimage_size=%" PRIu32 "\n"
 		     "dl_block=%u\ndl_offset=%" PRIu32 "\nul_offset=%" PRIu32 "\n"
 		     "block_done=%d\nmanifest_done=%d\nfw_valid=%d\n"
-		     "busy_until_us=%" PRIu64 "\ndetach_until_us=%" PRIu64 "\n",
+		     "busy_until_us=%" PRIu64 "\ndetach_until_us=%" PRIu64 "\n"
+		     "away_until_us=%" PRIu64 "\naddress=0x%08" PRIx32 "\npending=%d\n"
+		     "pending_status=%s\npending_ms=%" PRIu32 "\nlast_poll_ms=%" PRIu32 "\n"
+		     "violations=%lu\n",
 		     s->index, s->spec, usb_sim_mode_name(d->mode), dfu_state_name(d->state),
 		     dfu_status_name(d->status), d->gone, d->generation, d->devnum, d->alt,
-		     d->region[0].size, d->region[0].image_size, d->dl_block, d->dl_offset,
+		     usb_sim_memory_total(d), d->region[0].image_size, d->dl_block, d->dl_offset,
 		     d->ul_offset, d->block_done, d->manifest_done, d->fw_valid,
-		     d->busy_until_us, d->detach_until_us);
+		     d->busy_until_us, d->detach_until_us, d->away_until_us, d->address,
+		     d->pending, dfu_status_name(d->pending_status), d->pending_ms,
+		     d->last_poll_ms, d->count.violations);
 	if (n < 0 || (size_t)n >= sizeof(text)) {
 		log_error("simulated device %d: state too large to save", s->index);
 		return DFU_E_CANTCREAT;
 	}
-	usb_sim_path(path, sizeof(path), b->dir, "mem", s->index);
-	rc = usb_sim_write_file(path, d->region[0].data, d->region[0].size);
+	if (sim_is_dfuse(d)) {
+		rc = usb_sim_save_regions(b, s);
+	} else {
+		usb_sim_path(path, sizeof(path), b->dir, "mem", s->index);
+		rc = usb_sim_write_file(path, d->region[0].data, d->region[0].size);
+	}
 	if (rc < 0)
 		return rc;
 	usb_sim_path(path, sizeof(path), b->dir, "state", s->index);
@@ -332,6 +387,85 @@ static int usb_sim_bad_state(const char *path, const char *what)
 	return DFU_E_DATA;
 }
 
+/*
+ * The DfuSe fields of devN.state.  They are optional so that a state
+ * directory from before DfuSe still loads (missing = reset values).
+ */
+static int usb_sim_load_dfuse(struct sim_device *d, const char *text, const char *path)
+{
+	char v[64];
+	uint64_t x;
+	int i;
+
+	if (usb_sim_field(text, "away_until_us", v, sizeof(v)) == 0) {
+		if (parse_number_quiet(v, UINT64_MAX, &x) < 0)
+			return usb_sim_bad_state(path, "away_until_us");
+		d->away_until_us = x;
+	}
+	if (usb_sim_field(text, "address", v, sizeof(v)) == 0) {
+		if (parse_number_quiet(v, UINT32_MAX, &x) < 0)
+			return usb_sim_bad_state(path, "address");
+		d->address = (uint32_t)x;
+	}
+	if (usb_sim_field(text, "pending", v, sizeof(v)) == 0) {
+		if (parse_number_quiet(v, SIM_PENDING_LEAVE, &x) < 0)
+			return usb_sim_bad_state(path, "pending");
+		d->pending = (int)x;
+	}
+	if (usb_sim_field(text, "pending_status", v, sizeof(v)) == 0) {
+		i = usb_sim_name_index(dfu_status_name, DFU_STATUS_ERR_STALLEDPKT + 1, v);
+		if (i < 0)
+			return usb_sim_bad_state(path, "pending_status");
+		d->pending_status = i;
+	}
+	if (usb_sim_field(text, "pending_ms", v, sizeof(v)) == 0) {
+		if (parse_number_quiet(v, 0xffffff, &x) < 0)
+			return usb_sim_bad_state(path, "pending_ms");
+		d->pending_ms = (uint32_t)x;
+	}
+	if (usb_sim_field(text, "last_poll_ms", v, sizeof(v)) == 0) {
+		if (parse_number_quiet(v, 0xffffff, &x) < 0)
+			return usb_sim_bad_state(path, "last_poll_ms");
+		d->last_poll_ms = (uint32_t)x;
+	}
+	if (usb_sim_field(text, "violations", v, sizeof(v)) == 0) {
+		if (parse_number_quiet(v, ULONG_MAX, &x) < 0)
+			return usb_sim_bad_state(path, "violations");
+		d->count.violations = (unsigned long)x;
+	}
+	return 0;
+}
+
+/* Read the DfuSe region files back (over erased memory: they omit trailing 0xFF). */
+static int usb_sim_load_regions(struct sim_bus *b, struct sim_slot *s)
+{
+	char path[4096];
+	size_t n;
+	FILE *f;
+	int i;
+
+	for (i = 0; i < s->dev.n_regions; i++) {
+		struct sim_region *r = &s->dev.region[i];
+
+		usb_sim_region_path(path, sizeof(path), b->dir, s->index, r);
+		f = fopen(path, "rb");
+		if (!f) {
+			log_error("cannot read simulator memory '%s': %s", path, strerror(errno));
+			log_hint("remove the state directory to start over");
+			return DFU_E_NOINPUT;
+		}
+		memset(r->data, 0xff, r->size);
+		n = fread(r->data, 1, r->size, f);
+		if (ferror(f) || (n == r->size && fgetc(f) != EOF)) {
+			fclose(f);
+			return usb_sim_bad_state(path, "larger than the memory region");
+		}
+		fclose(f);
+		r->dirty = 0;
+	}
+	return 0;
+}
+
 /* Restore a device from devN.state and devN.mem (profile already loaded). */
 static int usb_sim_load_slot(struct sim_bus *b, struct sim_slot *s, const char *text,
 			     const char *path)
@@ -357,7 +491,7 @@ static int usb_sim_load_slot(struct sim_bus *b, struct sim_slot *s, const char *
 	for (i = 0; i < (int)(sizeof(nums) / sizeof(nums[0])); i++)
 		if (usb_sim_field_num(text, nums[i].key, nums[i].max, &val[i]) < 0)
 			return usb_sim_bad_state(path, nums[i].key);
-	if (val[4] != d->region[0].size || val[5] > d->region[0].size ||
+	if (val[4] != usb_sim_memory_total(d) || val[5] > d->region[0].size ||
 	    val[7] > d->region[0].size || val[8] > d->region[0].size)
 		return usb_sim_bad_state(path, "memory size does not match the profile");
 
@@ -388,6 +522,10 @@ static int usb_sim_load_slot(struct sim_bus *b, struct sim_slot *s, const char *
 	d->fw_valid = (int)val[11];
 	d->busy_until_us = val[12];
 	d->detach_until_us = val[13];
+	if (usb_sim_load_dfuse(d, text, path) < 0)
+		return DFU_E_DATA;
+	if (sim_is_dfuse(d))
+		return usb_sim_load_regions(b, s);
 
 	usb_sim_path(mpath, sizeof(mpath), b->dir, "mem", s->index);
 	f = fopen(mpath, "rb");
@@ -471,9 +609,10 @@ static void usb_sim_log(struct sim_bus *b, const struct sim_slot *s, const char 
 		snprintf(res, sizeof(res), "GONE");
 	else
 		snprintf(res, sizeof(res), "%d", result);
-	fprintf(b->log, "%" PRIu64 " dev%d %s wValue=%u wIndex=%u wLength=%u -> %s %s\n",
+	/* the model's note (DfuSe command, address, violation) goes last */
+	fprintf(b->log, "%" PRIu64 " dev%d %s wValue=%u wIndex=%u wLength=%u -> %s %s%s%s\n",
 		usb_sim_now_us(b) / 1000u, s->index, req, wValue, wIndex, wLength, res,
-		dfu_state_name(s->dev.state));
+		dfu_state_name(s->dev.state), s->dev.note[0] ? " " : "", s->dev.note);
 }
 
 /* ------------------------------------------------------------ the ops */
@@ -496,7 +635,8 @@ static int usb_sim_enumerate(struct usb_backend *be, struct usb_dev_info **list,
 
 		/* let pending timers run so a will-detach device shows its new self */
 		sim_tick(&s->dev, usb_sim_now_us(b));
-		if (s->dev.gone)
+		/* gone for good, or still resetting (DfuSe read unprotect) */
+		if (s->dev.gone || usb_sim_now_us(b) < s->dev.away_until_us)
 			continue;
 		if (s->dev.devnum == 0)
 			usb_sim_assign_devnum(b, &s->dev);
@@ -545,7 +685,8 @@ static int usb_sim_open(struct usb_backend *be, const struct usb_dev_info *dev,
 	if (dev->backend_ref >= (uintptr_t)b->n)
 		return USB_ERR_INVALID;
 	s = &b->slot[dev->backend_ref];
-	if (s->dev.gone || s->dev.devnum != dev->devnum)
+	if (s->dev.gone || s->dev.devnum != dev->devnum ||
+	    usb_sim_now_us(b) < s->dev.away_until_us)
 		return USB_ERR_NO_DEVICE;	/* re-enumerated since the listing */
 	sh = calloc(1, sizeof(*sh));
 	if (!sh)
@@ -770,21 +911,25 @@ static void usb_sim_write_stats(struct sim_bus *b)
 {
 	char path[4096], text[512];
 	uint64_t busy_us = 0;
+	unsigned long violations = 0;
 	int i, n;
 
-	for (i = 0; i < b->n; i++)
+	for (i = 0; i < b->n; i++) {
 		busy_us += b->slot[i].dev.count.busy_us;
+		violations += b->slot[i].dev.count.violations;
+	}
 	/* The _us figures and the cost model let the benchmark compute limits. */
 	n = snprintf(text, sizeof(text),
 		     "control_transfers=%lu\nelapsed_ms=%" PRIu64 "\nsleep_ms=%" PRIu64 "\n"
 		     "device_busy_ms=%" PRIu64 "\nvirtual=%d\n"
 		     "elapsed_us=%" PRIu64 "\ndevice_busy_us=%" PRIu64 "\n"
-		     "usb_overhead_us=%u\nusb_byte_ns=%u\nreset_us=%u\n",
+		     "usb_overhead_us=%u\nusb_byte_ns=%u\nreset_us=%u\nviolations=%lu\n",
 		     b->transfers, usb_sim_now_us(b) / 1000u - b->start_ms, b->sleep_ms_total,
 		     busy_us / 1000u, b->virtual_clock,
 		     usb_sim_now_us(b) - b->start_us, busy_us,
 		     b->n ? b->slot[0].dev.prof.usb_overhead_us : 0,
-		     b->n ? b->slot[0].dev.prof.usb_byte_ns : 0, (unsigned)SIM_RESET_US);
+		     b->n ? b->slot[0].dev.prof.usb_byte_ns : 0, (unsigned)SIM_RESET_US,
+		     violations);
 	usb_sim_path(path, sizeof(path), b->dir, "stats", 0);
 	usb_sim_write_file(path, text, (size_t)n);
 }
@@ -812,6 +957,10 @@ static void usb_sim_exit(struct usb_backend *be)
 		usb_sim_save(b);
 		usb_sim_write_stats(b);
 	}
+	/* The point of the virtual clock: say how long it would have taken. */
+	if (b->virtual_clock && b->transfers)
+		log_note("simulated: %lu control transfers, %.1f ms on the virtual clock",
+			 b->transfers, (double)(usb_sim_now_us(b) - b->start_us) / 1000.0);
 	usb_sim_free_bus(b);
 }
 
@@ -862,7 +1011,10 @@ static int usb_sim_create(struct sim_bus *b, char specs[][SIM_SPEC_MAX], int n)
 /* Remove devN files of devices the new bus no longer has. */
 static void usb_sim_remove_stale(const char *dir, int from, int to)
 {
-	char path[4096];
+	char path[4096], prefix[32];
+	struct dirent *e;
+	DIR *dd;
+	size_t len;
 	int i;
 
 	for (i = from; i <= to; i++) {
@@ -870,6 +1022,20 @@ static void usb_sim_remove_stale(const char *dir, int from, int to)
 		unlink(path);
 		usb_sim_path(path, sizeof(path), dir, "mem", i);
 		unlink(path);
+		/* and the DfuSe region files, devN.altA.0xADDRESS.mem */
+		snprintf(prefix, sizeof(prefix), "dev%d.alt", i);
+		dd = opendir(dir);
+		if (!dd)
+			continue;
+		while ((e = readdir(dd)) != NULL) {
+			len = strlen(e->d_name);
+			if (strncmp(e->d_name, prefix, strlen(prefix)) != 0 || len < 4 ||
+			    strcmp(e->d_name + len - 4, ".mem") != 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			unlink(path);
+		}
+		closedir(dd);
 	}
 }
 
@@ -944,8 +1110,9 @@ static int usb_sim_restore(struct sim_bus *b, const char *devices)
 
 	rc = usb_sim_create(b, specs, n);
 	if (rc < 0 || !same) {
+		/* all stored devices were replaced: their files go, the new ones come at exit */
 		if (rc == 0 && bus_text)
-			usb_sim_remove_stale(b->dir, n + 1, (int)n_stored);
+			usb_sim_remove_stale(b->dir, 1, (int)n_stored);
 		goto out;
 	}
 

@@ -645,7 +645,8 @@ static void test_profile_parse_bad(void **unused)
 static void test_profile_tables(void **unused)
 {
 	const char *const *names = sim_profile_names();
-	const char *want[] = { "dfu-plain", "dfu-intolerant", "runtime", "dfu10", "stm32f4" };
+	const char *want[] = { "dfu-plain", "dfu-intolerant", "runtime", "dfu10", "stm32f4",
+			       "dsonano", "dfuse-idle-poll" };
 	int i, n = 0;
 	size_t j;
 
@@ -669,7 +670,7 @@ static void test_profile_tables(void **unused)
 	for (j = 0; j < sizeof(want) / sizeof(want[0]); j++)
 		assert_non_null(sim_profile_builtin(want[j]));
 	assert_null(sim_profile_builtin("nonesuch"));
-	assert_int_equal(n, 5);
+	assert_int_equal(n, 7);
 	for (i = 1; i < sim_profile_key_count(); i++)
 		assert_true(strcmp(sim_profile_key_name(i - 1), sim_profile_key_name(i)) < 0);
 	assert_null(sim_profile_key_name(sim_profile_key_count()));
@@ -1268,6 +1269,662 @@ static void test_usb_sim_real_clock(void **unused)
 	be->ops->exit(be);
 }
 
+
+/* ------------------------------------------------------------ DfuSe model */
+
+/* A DfuSe command (DNLOAD block 0): the transfer itself always succeeds. */
+static void dfuse_cmd(struct sim_device *d, uint64_t t, uint8_t code, int with_addr, uint32_t addr)
+{
+	unsigned char b[5] = { code, (unsigned char)addr, (unsigned char)(addr >> 8),
+			       (unsigned char)(addr >> 16), (unsigned char)(addr >> 24) };
+	uint16_t len = with_addr ? 5 : 1;
+
+	assert_int_equal(dn(d, t, 0, b, len), len);
+}
+
+/*
+ * The status wait after a command or block: the first GETSTATUS must say
+ * dfuDNBUSY with poll_ms, the one after the wait gives the outcome.
+ * Returns the final status; *t advances by the wait.
+ */
+static int dfuse_wait(struct sim_device *d, uint64_t *t, uint32_t poll_ms, int *final_state)
+{
+	struct dfu_status_reply st;
+
+	status(d, *t, &st);
+	assert_int_equal(st.bState, DFU_STATE_DFU_DNBUSY);
+	assert_int_equal(st.bStatus, DFU_STATUS_OK);
+	assert_int_equal(st.bwPollTimeout, poll_ms);
+	*t += MS(poll_ms);
+	status(d, *t, &st);
+	*final_state = st.bState;
+	return st.bStatus;
+}
+
+/* Expect the command to succeed: dfuDNLOAD-IDLE after exactly poll_ms. */
+static void dfuse_ok(struct sim_device *d, uint64_t *t, uint32_t poll_ms)
+{
+	int fs;
+
+	assert_int_equal(dfuse_wait(d, t, poll_ms, &fs), DFU_STATUS_OK);
+	assert_int_equal(fs, DFU_STATE_DFU_DNLOAD_IDLE);
+}
+
+/* Expect a refusal: dfuERROR with status, cleared afterwards. */
+static void dfuse_refused(struct sim_device *d, uint64_t *t, int want)
+{
+	int fs;
+
+	assert_int_equal(dfuse_wait(d, t, 0, &fs), want);
+	assert_int_equal(fs, DFU_STATE_DFU_ERROR);
+	assert_int_equal(simple(d, *t, DFU_CLRSTATUS, 0), 0);
+	assert_int_equal(state(d, *t), DFU_STATE_DFU_IDLE);
+}
+
+/* The byte at a device address of the current alt's memory, or -1. */
+static int mem_at(const struct sim_device *d, int alt, uint32_t addr)
+{
+	int i;
+
+	for (i = 0; i < d->n_regions; i++) {
+		const struct sim_region *r = &d->region[i];
+
+		if (r->alt == alt && addr >= r->start && addr - r->start < r->size)
+			return r->data[addr - r->start];
+	}
+	return -1;
+}
+
+static void test_dfuse_profiles(void **unused)
+{
+	struct sim_device d;
+	uint32_t a;
+
+	(void)unused;
+	load(&d, "stm32f4", NULL);
+	assert_true(sim_is_dfuse(&d));
+	assert_int_equal(d.n_regions, 4);	/* the OTP's two segments are contiguous */
+	sim_free(&d);
+
+	load(&d, "dsonano", NULL);
+	assert_true(sim_is_dfuse(&d));
+	assert_int_equal(d.prof.dfu_protocol, 0);
+	assert_int_equal(d.prof.transfer_size, 1024);
+	assert_int_equal(d.n_regions, 2);
+	assert_int_equal(d.region[0].start, 0x08000000);
+	assert_int_equal(d.region[0].size, 128 * 1024);
+	assert_int_equal(d.region[1].alt, 1);
+	assert_int_equal(d.region[1].size, 8 * 1024 * 1024);
+	/* the bootloader holds the pattern, the rest is erased */
+	for (a = 0x08000000; a < 0x08003000; a += 97)
+		assert_int_equal(mem_at(&d, 0, a), sim_pattern_byte(a));
+	assert_int_equal(mem_at(&d, 0, 0x08002fff), sim_pattern_byte(0x08002fff));
+	assert_int_equal(mem_at(&d, 0, 0x08003000), 0xff);
+	assert_int_equal(mem_at(&d, 1, 0x007fffff), 0xff);
+	assert_int_equal(d.address, 0x08000000);
+	sim_free(&d);
+
+	/* dfuse = 0 makes a 1.1a device plain; plain profiles are not DfuSe */
+	load(&d, "stm32f4", "dfuse = 0\n");
+	assert_false(sim_is_dfuse(&d));
+	sim_free(&d);
+	load(&d, "dfu-plain", NULL);
+	assert_false(sim_is_dfuse(&d));
+	sim_free(&d);
+	load(&d, "dfu-plain", "dfuse = 1\nalt = @Flash/0x0/4*1Kg\n");
+	assert_true(sim_is_dfuse(&d));
+	sim_free(&d);
+}
+
+static void test_dfuse_profile_keys(void **unused)
+{
+	struct sim_profile p;
+
+	(void)unused;
+	sim_profile_defaults(&p);
+	assert_int_equal(sim_profile_parse(&p, "vendor = 1\nproduct = 2\n"
+					   "erase_ms = 1K=30 64K=1000 7\n"
+					   "fill = 0x08000000 12K pattern\nfill = 0 4 0x5a\n", "t", 1), 0);
+	assert_int_equal(sim_erase_ms(&p, 1024), 30);
+	assert_int_equal(sim_erase_ms(&p, 65536), 1000);
+	assert_int_equal(sim_erase_ms(&p, 2048), 7);
+	assert_int_equal(p.n_fills, 2);
+	assert_int_equal(p.fill[0].len, 12288);
+	assert_int_equal(p.fill[0].value, SIM_FILL_PATTERN);
+	assert_int_equal(p.fill[1].value, 0x5a);
+
+	assert_int_equal(parse_bad("erase_ms = 16K=x\n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("erase_ms = 16K=1 16K=2\n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("erase_ms = \n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("erase_ms = 0=5\n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("fill = 0x100 16\n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("fill = 0x100 16 0x100\n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("fill = 0xffffffff 2 0\n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("fill = 0 1 0 extra\n", 0), DFU_E_DATA);
+
+	/* a DfuSe device needs a memory map in every alt string */
+	sim_profile_defaults(&p);
+	assert_int_equal(sim_profile_parse(&p, "vendor = 1\nproduct = 2\ndfu_version = 0x011a\n"
+					   "alt = Flash\n", "t", 1), 0);
+	assert_int_equal(sim_profile_finish(&p, "t"), DFU_E_DATA);
+	sim_profile_defaults(&p);
+	assert_int_equal(sim_profile_parse(&p, "vendor = 1\nproduct = 2\ndfuse = 1\n"
+					   "alt = @F/0x0/99999*999Mg\n", "t", 1), 0);
+	assert_int_equal(sim_profile_finish(&p, "t"), DFU_E_DATA);
+	sim_profile_defaults(&p);
+	assert_int_equal(sim_profile_parse(&p, "vendor = 1\nproduct = 2\ndfuse = 2\n", "t", 1),
+			 0);
+	assert_int_equal(sim_profile_finish(&p, "t"), DFU_E_DATA);
+}
+
+static void test_dfuse_set_address(void **unused)
+{
+	struct sim_device d;
+	struct dfu_status_reply st;
+	uint64_t t = MS(1);
+
+	(void)unused;
+	load(&d, "stm32f4", "set_address_ms = 3\n");
+	dfuse_cmd(&d, t, 0x21, 1, 0x08010000);
+	assert_string_equal(d.note, "cmd=SET_ADDRESS addr=0x08010000");
+	assert_int_equal(state(&d, t), DFU_STATE_DFU_DNLOAD_SYNC);
+	status(&d, t, &st);
+	assert_int_equal(st.bState, DFU_STATE_DFU_DNBUSY);
+	assert_int_equal(st.bwPollTimeout, 3);
+	/* polled early: still busy, with the time left */
+	status(&d, t + MS(1), &st);
+	assert_int_equal(st.bState, DFU_STATE_DFU_DNBUSY);
+	assert_int_equal(st.bwPollTimeout, 2);
+	/* only GETSTATUS while busy */
+	assert_int_equal(state(&d, t + MS(3)), DFU_STATE_DFU_DNLOAD_SYNC);
+	status(&d, t + MS(3), &st);
+	assert_int_equal(st.bState, DFU_STATE_DFU_DNLOAD_IDLE);
+	assert_int_equal(st.bwPollTimeout, 0);
+	assert_int_equal(d.address, 0x08010000);
+	t += MS(3);
+
+	/* outside every segment of the alt: errTARGET, pointer unchanged */
+	dfuse_cmd(&d, t, 0x21, 1, 0x20000000);
+	assert_string_equal(d.note, "cmd=SET_ADDRESS addr=0x20000000 error=errTARGET");
+	dfuse_refused(&d, &t, DFU_STATUS_ERR_TARGET);
+	assert_int_equal(d.address, 0x08010000);
+
+	/* another alt has its own map: option bytes are not at 0x08000000 */
+	assert_int_equal(sim_set_alt(&d, 1), 0);
+	dfuse_cmd(&d, t, 0x21, 1, 0x08000000);
+	dfuse_refused(&d, &t, DFU_STATUS_ERR_TARGET);
+	dfuse_cmd(&d, t, 0x21, 1, 0x1fffc000);
+	dfuse_ok(&d, &t, 3);
+	sim_free(&d);
+}
+
+static void test_dfuse_unknown_command(void **unused)
+{
+	struct sim_device d;
+	unsigned char b[5] = { 0x55, 0, 0, 0, 0 };
+	uint64_t t = 0;
+
+	(void)unused;
+	load(&d, "stm32f4", NULL);
+	assert_int_equal(dn(&d, t, 0, b, 1), SIM_STALL);
+	assert_int_equal(d.status, DFU_STATUS_ERR_STALLEDPKT);
+	assert_int_equal(simple(&d, t, DFU_CLRSTATUS, 0), 0);
+	b[0] = 0x21;	/* set address with a 2-byte address */
+	assert_int_equal(dn(&d, t, 0, b, 3), SIM_STALL);
+	assert_int_equal(simple(&d, t, DFU_CLRSTATUS, 0), 0);
+	/* block 1 is neither a command nor data */
+	assert_int_equal(dn(&d, t, 1, b, 5), SIM_STALL);
+	assert_int_equal(simple(&d, t, DFU_CLRSTATUS, 0), 0);
+	/* commands are refused while uploading */
+	assert_int_equal(up(&d, t, 0, b, 4), 4);
+	assert_int_equal(state(&d, t), DFU_STATE_DFU_UPLOAD_IDLE);
+	b[0] = 0x21;
+	assert_int_equal(dn(&d, t, 0, b, 5), SIM_STALL);
+	assert_int_equal(d.status, DFU_STATUS_ERR_STALLEDPKT);
+	sim_free(&d);
+}
+
+static void test_dfuse_erase(void **unused)
+{
+	struct sim_device d;
+	uint64_t t = 0;
+
+	(void)unused;
+	load(&d, "stm32f4", "fill = 0x08000000 1M 0x00\n");
+	/* the 16 KiB sector holding the address, nothing else */
+	dfuse_cmd(&d, t, 0x41, 1, 0x08004100);
+	assert_string_equal(d.note, "cmd=ERASE addr=0x08004100");
+	dfuse_ok(&d, &t, 250);
+	assert_int_equal(mem_at(&d, 0, 0x08003fff), 0x00);
+	assert_int_equal(mem_at(&d, 0, 0x08004000), 0xff);
+	assert_int_equal(mem_at(&d, 0, 0x08007fff), 0xff);
+	assert_int_equal(mem_at(&d, 0, 0x08008000), 0x00);
+	/* sector sizes have their own times */
+	dfuse_cmd(&d, t, 0x41, 1, 0x0801ffff);
+	dfuse_ok(&d, &t, 550);
+	assert_int_equal(mem_at(&d, 0, 0x08010000), 0xff);
+	assert_int_equal(mem_at(&d, 0, 0x08020000), 0x00);
+	dfuse_cmd(&d, t, 0x41, 1, 0x080e0000);
+	dfuse_ok(&d, &t, 1000);
+	assert_int_equal(mem_at(&d, 0, 0x080fffff), 0xff);
+	/* outside the map */
+	dfuse_cmd(&d, t, 0x41, 1, 0x08100000);
+	dfuse_refused(&d, &t, DFU_STATUS_ERR_TARGET);
+	sim_free(&d);
+
+	/* not erasable: the DSO Nano's bootloader ('a' = readable only) */
+	load(&d, "dsonano", NULL);
+	t = 0;
+	dfuse_cmd(&d, t, 0x41, 1, 0x08000400);
+	dfuse_refused(&d, &t, DFU_STATUS_ERR_TARGET);
+	assert_int_equal(mem_at(&d, 0, 0x08000400), sim_pattern_byte(0x08000400));
+	dfuse_cmd(&d, t, 0x41, 1, 0x08003000);	/* the first application page */
+	dfuse_ok(&d, &t, 30);
+	assert_int_equal(mem_at(&d, 0, 0x08002fff), sim_pattern_byte(0x08002fff));
+	sim_free(&d);
+}
+
+static void test_dfuse_mass_erase(void **unused)
+{
+	struct sim_device d;
+	uint64_t t = 0;
+
+	(void)unused;
+	load(&d, "dsonano", "fill = 0x08003000 0x1d000 0x12\nfill = 0 64K 0x34\n");
+	dfuse_cmd(&d, t, 0x41, 0, 0);
+	assert_string_equal(d.note, "cmd=MASS_ERASE");
+	dfuse_ok(&d, &t, 116 * 30);	/* the erasable pages' times added up */
+	assert_int_equal(mem_at(&d, 0, 0x08003000), 0xff);
+	assert_int_equal(mem_at(&d, 0, 0x0801ffff), 0xff);
+	assert_int_equal(mem_at(&d, 0, 0x08002fff), sim_pattern_byte(0x08002fff));
+	assert_int_equal(mem_at(&d, 1, 0), 0x34);	/* another alt's memory */
+	sim_free(&d);
+
+	load(&d, "stm32f4", "mass_erase_ms = 9000\n");
+	t = 0;
+	dfuse_cmd(&d, t, 0x41, 0, 0);
+	dfuse_ok(&d, &t, 9000);
+	sim_free(&d);
+
+	/* nothing erasable in the alt */
+	load(&d, "dsonano", "alt = @Boot/0x08000000/4*1Ka\n");
+	t = 0;
+	dfuse_cmd(&d, t, 0x41, 0, 0);
+	dfuse_refused(&d, &t, DFU_STATUS_ERR_TARGET);
+	sim_free(&d);
+}
+
+static void test_dfuse_write(void **unused)
+{
+	struct sim_device d;
+	unsigned char b[2048];
+	uint64_t t = 0;
+	int i;
+
+	(void)unused;
+	load(&d, "stm32f4", NULL);
+	dfuse_cmd(&d, t, 0x21, 1, 0x08004000);
+	dfuse_ok(&d, &t, 1);
+	/* block n lands at pointer + (n - 2) * wTransferSize */
+	for (i = 2; i <= 4; i++) {
+		memset(b, 0x10 + i, sizeof(b));
+		assert_int_equal(dn(&d, t, (uint16_t)i, b, 2048), 2048);
+		dfuse_ok(&d, &t, 8);
+	}
+	assert_int_equal(mem_at(&d, 0, 0x08003fff), 0xff);
+	assert_int_equal(mem_at(&d, 0, 0x08004000), 0x12);
+	assert_int_equal(mem_at(&d, 0, 0x08004800), 0x13);
+	assert_int_equal(mem_at(&d, 0, 0x08005000), 0x14);
+	assert_int_equal(mem_at(&d, 0, 0x08005800), 0xff);
+	/* a short last block, and a block number jumping ahead */
+	memset(b, 0x77, 10);
+	assert_int_equal(dn(&d, t, 9, b, 10), 10);
+	assert_string_equal(d.note, "cmd=WRITE addr=0x08007800 len=10");
+	dfuse_ok(&d, &t, 8);
+	assert_int_equal(mem_at(&d, 0, 0x08007809), 0x77);
+	assert_int_equal(mem_at(&d, 0, 0x0800780a), 0xff);
+	/* from dfuIDLE too (after ABORT): the pointer stays */
+	assert_int_equal(simple(&d, t, DFU_ABORT, 0), 0);
+	assert_int_equal(dn(&d, t, 10, b, 1), 1);
+	dfuse_ok(&d, &t, 8);
+	assert_int_equal(mem_at(&d, 0, 0x08008000), 0x77);
+	assert_int_equal(d.count.violations, 0);
+
+	/* the end of the map: a block that runs past it is refused whole */
+	dfuse_cmd(&d, t, 0x21, 1, 0x080ffc00);
+	dfuse_ok(&d, &t, 1);
+	assert_int_equal(dn(&d, t, 2, b, 2048), 2048);
+	dfuse_refused(&d, &t, DFU_STATUS_ERR_TARGET);
+	assert_int_equal(mem_at(&d, 0, 0x080ffc00), 0xff);
+	/* wLength above wTransferSize stalls */
+	assert_int_equal(dn(&d, t, 2, b, 2049), SIM_STALL);
+	sim_free(&d);
+
+	/* not writable: the DSO Nano's bootloader */
+	load(&d, "dsonano", NULL);
+	t = 0;
+	memset(b, 0, sizeof(b));
+	assert_int_equal(dn(&d, t, 2, b, 1024), 1024);	/* pointer 0x08000000 after reset */
+	dfuse_refused(&d, &t, DFU_STATUS_ERR_TARGET);
+	assert_int_equal(mem_at(&d, 0, 0x08000000), sim_pattern_byte(0x08000000));
+	/* the DSO Nano workflow: APP at 0x0800C000, 1 KiB blocks */
+	dfuse_cmd(&d, t, 0x21, 1, 0x0800c000);
+	dfuse_ok(&d, &t, 1);
+	assert_int_equal(dn(&d, t, 3, b, 1024), 1024);
+	dfuse_ok(&d, &t, 27);
+	assert_int_equal(mem_at(&d, 0, 0x0800c3ff), 0xff);
+	assert_int_equal(mem_at(&d, 0, 0x0800c400), 0x00);
+	sim_free(&d);
+}
+
+static void test_dfuse_violation(void **unused)
+{
+	struct sim_device d;
+	unsigned char b[4] = { 0x0f, 0xff, 0x00, 0x3c };
+	uint64_t t = 0;
+	int fs;
+
+	(void)unused;
+	load(&d, "stm32f4", NULL);
+	assert_int_equal(dn(&d, t, 2, b, 4), 4);
+	dfuse_ok(&d, &t, 8);
+	/* the same bytes again need no 0 -> 1 change: fine */
+	assert_int_equal(dn(&d, t, 2, b, 4), 4);
+	dfuse_ok(&d, &t, 8);
+	/* clearing more bits is what flash can do */
+	b[1] = 0x0f;
+	assert_int_equal(dn(&d, t, 2, b, 4), 4);
+	dfuse_ok(&d, &t, 8);
+	assert_int_equal(d.count.violations, 0);
+	/* 0x0f -> 0xf0 needs bits set: recorded, the cells hold old AND new */
+	b[0] = 0xf0;
+	b[1] = 0xff;
+	assert_int_equal(dn(&d, t, 2, b, 4), 4);
+	assert_string_equal(d.note, "cmd=WRITE addr=0x08000000 len=4 "
+				    "VIOLATION addr=0x08000000 bytes=2 error=errVERIFY");
+	assert_int_equal(dfuse_wait(&d, &t, 8, &fs), DFU_STATUS_ERR_VERIFY);
+	assert_int_equal(fs, DFU_STATE_DFU_ERROR);
+	assert_int_equal(d.count.violations, 1);
+	assert_int_equal(mem_at(&d, 0, 0x08000000), 0x00);
+	assert_int_equal(mem_at(&d, 0, 0x08000001), 0x0f);
+	/* after an erase the same write is clean */
+	assert_int_equal(simple(&d, t, DFU_CLRSTATUS, 0), 0);
+	dfuse_cmd(&d, t, 0x41, 1, 0x08000000);
+	dfuse_ok(&d, &t, 250);
+	assert_int_equal(dn(&d, t, 2, b, 4), 4);
+	dfuse_ok(&d, &t, 8);
+	assert_int_equal(mem_at(&d, 0, 0x08000000), 0xf0);
+	assert_int_equal(d.count.violations, 1);
+	sim_free(&d);
+}
+
+static void test_dfuse_upload(void **unused)
+{
+	struct sim_device d;
+	unsigned char b[2048];
+	uint64_t t = 0;
+
+	(void)unused;
+	load(&d, "dsonano", NULL);
+	/* Get Commands */
+	assert_int_equal(up(&d, t, 0, b, 1024), 4);
+	assert_int_equal(b[0], 0x00);
+	assert_int_equal(b[1], 0x21);
+	assert_int_equal(b[2], 0x41);
+	assert_int_equal(b[3], 0x92);
+	assert_string_equal(d.note, "cmd=GET_COMMANDS");
+	assert_int_equal(state(&d, t), DFU_STATE_DFU_IDLE);	/* short: upload over */
+	assert_int_equal(up(&d, t, 0, b, 4), 4);
+	assert_int_equal(state(&d, t), DFU_STATE_DFU_UPLOAD_IDLE);
+	assert_int_equal(simple(&d, t, DFU_ABORT, 0), 0);
+
+	/* SET_ADDRESS, ABORT, blocks 2, 3 ... from pointer + (n - 2) * 1024 */
+	dfuse_cmd(&d, t, 0x21, 1, 0x08000800);
+	dfuse_ok(&d, &t, 1);
+	assert_int_equal(up(&d, t, 2, b, 1024), SIM_STALL);	/* not in dfuDNLOAD-IDLE */
+	assert_int_equal(simple(&d, t, DFU_CLRSTATUS, 0), 0);
+	assert_int_equal(up(&d, t, 2, b, 1024), 1024);
+	assert_string_equal(d.note, "cmd=READ addr=0x08000800 len=1024");
+	assert_int_equal(b[0], sim_pattern_byte(0x08000800));
+	assert_int_equal(b[1023], sim_pattern_byte(0x08000bff));
+	assert_int_equal(up(&d, t, 4, b, 1024), 1024);
+	assert_int_equal(b[0], sim_pattern_byte(0x08001000));
+	assert_int_equal(state(&d, t), DFU_STATE_DFU_UPLOAD_IDLE);
+	/* a short request still starts at its block's address */
+	assert_int_equal(up(&d, t, 13, b, 16), 16);
+	assert_int_equal(b[0], 0xff);	/* 0x08003400 */
+	/* past the end of the map: stall, dfuERROR, errTARGET */
+	assert_int_equal(up(&d, t, 200, b, 1024), SIM_STALL);
+	assert_int_equal(d.state, DFU_STATE_DFU_ERROR);
+	assert_int_equal(d.status, DFU_STATUS_ERR_TARGET);
+	assert_int_equal(simple(&d, t, DFU_CLRSTATUS, 0), 0);
+	/* block 1 means nothing */
+	assert_int_equal(up(&d, t, 1, b, 1024), SIM_STALL);
+	sim_free(&d);
+
+	/* not readable ('f' = erasable and writable) */
+	load(&d, "dsonano", "alt = @Secret/0x08000000/4*1Kf\n");
+	t = 0;
+	assert_int_equal(up(&d, t, 2, b, 1024), SIM_STALL);
+	assert_int_equal(d.status, DFU_STATUS_ERR_TARGET);
+	sim_free(&d);
+}
+
+static void test_dfuse_leave(void **unused)
+{
+	struct sim_device d;
+	struct dfu_status_reply st;
+	unsigned char b[6];
+	unsigned int gen;
+	uint64_t t = 0;
+
+	(void)unused;
+	/* the F4: dfuMANIFEST, then the application (no DFU) runs: gone */
+	load(&d, "stm32f4", NULL);
+	dfuse_cmd(&d, t, 0x21, 1, 0x08000000);
+	dfuse_ok(&d, &t, 1);
+	assert_int_equal(dn(&d, t, 2, NULL, 0), 0);
+	assert_string_equal(d.note, "cmd=LEAVE addr=0x08000000");
+	assert_int_equal(d.state, DFU_STATE_DFU_MANIFEST_SYNC);
+	status(&d, t, &st);
+	assert_int_equal(st.bState, DFU_STATE_DFU_MANIFEST);
+	assert_int_equal(st.bStatus, DFU_STATUS_OK);
+	assert_true(d.gone);
+	assert_int_equal(simple(&d, t, DFU_CLRSTATUS, 0), SIM_GONE);
+	sim_free(&d);
+
+	/* a bootloader that goes without answering */
+	load(&d, "stm32f4", "leave_status = 0\n");
+	assert_int_equal(dn(&d, t, 2, NULL, 0), 0);	/* from dfuIDLE */
+	assert_true(d.gone);
+	assert_int_equal(sim_control(&d, t, IN, DFU_GETSTATUS, 0, 0, b, 6), SIM_GONE);
+	sim_free(&d);
+
+	/* an application with a run-time DFU interface comes back as such */
+	load(&d, "stm32f4", "runtime_vendor = 0x0483\nruntime_product = 0x5740\n"
+			    "after_manifest = runtime\nstate = dfuIDLE\n");
+	gen = d.generation;
+	assert_int_equal(dn(&d, t, 2, NULL, 0), 0);
+	status(&d, t, &st);
+	assert_int_equal(st.bState, DFU_STATE_DFU_MANIFEST);
+	assert_false(d.gone);
+	assert_int_equal(d.mode, SIM_MODE_RUNTIME);
+	assert_int_equal(d.state, DFU_STATE_APP_IDLE);
+	assert_int_not_equal(d.generation, gen);
+	sim_free(&d);
+
+	/* no valid application: the bootloader re-enumerates */
+	load(&d, "dsonano", "after_manifest = idle\n");
+	gen = d.generation;
+	assert_int_equal(dn(&d, t, 2, NULL, 0), 0);
+	status(&d, t, &st);
+	assert_int_equal(d.mode, SIM_MODE_DFU);
+	assert_int_equal(d.state, DFU_STATE_DFU_IDLE);
+	assert_int_equal(d.generation, gen + 1);
+	assert_int_equal(d.devnum, 0);
+	sim_free(&d);
+}
+
+static void test_dfuse_read_unprotect(void **unused)
+{
+	struct sim_device d;
+	struct dfu_status_reply st;
+	unsigned int gen;
+	uint64_t t = MS(5);
+
+	(void)unused;
+	load(&d, "dsonano", "fill = 0x08003000 1K 0x00\nmass_erase_ms = 40\n");
+	assert_int_equal(sim_set_alt(&d, 1), 0);	/* it erases the internal flash anyway */
+	gen = d.generation;
+	dfuse_cmd(&d, t, 0x92, 0, 0);
+	assert_string_equal(d.note, "cmd=READ_UNPROTECT");
+	assert_int_equal(mem_at(&d, 0, 0x08003000), 0x00);	/* not before the status */
+	status(&d, t, &st);
+	assert_int_equal(st.bState, DFU_STATE_DFU_DNBUSY);
+	assert_int_equal(st.bwPollTimeout, 40);
+	/* erased and reset: a new device on the bus once the erase is over */
+	assert_int_equal(mem_at(&d, 0, 0x08003000), 0xff);
+	assert_int_equal(mem_at(&d, 0, 0x08000000), sim_pattern_byte(0x08000000));
+	assert_int_equal(d.generation, gen + 1);
+	assert_int_equal(d.state, DFU_STATE_DFU_IDLE);
+	assert_int_equal(d.alt, 0);
+	assert_true(d.away_until_us == t + MS(40));
+	sim_free(&d);
+}
+
+static void test_dfuse_idle_poll_and_reset(void **unused)
+{
+	struct sim_device d;
+	struct dfu_status_reply st;
+	unsigned char b[8] = { 0 };
+	uint64_t t = 0;
+
+	(void)unused;
+	load(&d, "dfuse-idle-poll", NULL);
+	assert_int_equal(dn(&d, t, 2, b, 8), 8);
+	status(&d, t, &st);
+	assert_int_equal(st.bwPollTimeout, 8);
+	t += MS(8);
+	status(&d, t, &st);
+	assert_int_equal(st.bState, DFU_STATE_DFU_DNLOAD_IDLE);
+	assert_int_equal(st.bwPollTimeout, 8);	/* repeated while idle */
+
+	/* a bus reset keeps a DfuSe bootloader in DFU mode, pointer back at the start */
+	dfuse_cmd(&d, t, 0x21, 1, 0x08020000);
+	dfuse_ok(&d, &t, 1);
+	assert_int_equal(sim_bus_reset(&d, t), 0);
+	assert_int_equal(d.state, DFU_STATE_DFU_IDLE);
+	assert_int_equal(d.address, 0x08000000);
+	assert_false(d.gone);
+	sim_free(&d);
+}
+
+/* The seam: region files, the request log's notes, stats, read unprotect's absence. */
+static void test_usb_sim_dfuse_state(void **unused)
+{
+	struct usb_backend *be;
+	struct usb_handle *h;
+	struct usb_dev_info *l;
+	unsigned char b[2048], st[6], cmd[5] = { 0x21, 0x00, 0x40, 0x00, 0x08 };
+	char p[512];
+	struct stat sb;
+	FILE *f;
+	int n, i;
+
+	(void)unused;
+	be = bus_up("dsonano", 1);
+	h = open_first(be, NULL);
+	assert_int_equal(be->ops->claim_interface(h, 0), 0);
+	assert_int_equal(usb_control(h, OUT, DFU_DNLOAD, 0, 0, cmd, 5, 1000), 5);
+	assert_int_equal(usb_control(h, IN, DFU_GETSTATUS, 0, 0, st, 6, 1000), 6);
+	usb_sleep_ms(be, st[1]);
+	assert_int_equal(usb_control(h, IN, DFU_GETSTATUS, 0, 0, st, 6, 1000), 6);
+	cmd[0] = 0x41;
+	assert_int_equal(usb_control(h, OUT, DFU_DNLOAD, 0, 0, cmd, 5, 1000), 5);
+	assert_int_equal(usb_control(h, IN, DFU_GETSTATUS, 0, 0, st, 6, 1000), 6);
+	usb_sleep_ms(be, st[1]);
+	assert_int_equal(usb_control(h, IN, DFU_GETSTATUS, 0, 0, st, 6, 1000), 6);
+	for (i = 0; i < 1024; i++)
+		b[i] = (unsigned char)i;
+	assert_int_equal(usb_control(h, OUT, DFU_DNLOAD, 2, 0, b, 1024, 1000), 1024);
+	assert_int_equal(usb_control(h, IN, DFU_GETSTATUS, 0, 0, st, 6, 1000), 6);
+	usb_sleep_ms(be, st[1]);
+	assert_int_equal(usb_control(h, IN, DFU_GETSTATUS, 0, 0, st, 6, 1000), 6);
+	assert_int_equal(st[4], DFU_STATE_DFU_DNLOAD_IDLE);
+	be->ops->close(h);
+	be->ops->exit(be);
+
+	assert_int_equal(count_lines("requests.log", " DNLOAD "), 3);
+	assert_int_equal(count_lines("requests.log", "cmd=SET_ADDRESS addr=0x08004000"), 1);
+	assert_int_equal(count_lines("requests.log", "cmd=ERASE addr=0x08004000"), 1);
+	assert_int_equal(count_lines("requests.log", "cmd=WRITE addr=0x08004000 len=1024"), 1);
+	assert_int_equal(stat_value("violations"), 0);
+	/* alt 0 up to the last byte that is not 0xFF; the empty SPI flash costs nothing */
+	snprintf(p, sizeof(p), "%s/dev1.alt0.0x08000000.mem", tmpdir);
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(sb.st_size, 0x4000 + 1023);	/* b[1023] = 0xff */
+	f = fopen(p, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0x4000, SEEK_SET), 0);
+	assert_int_equal(fgetc(f), 0x00);
+	assert_int_equal(fgetc(f), 0x01);
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/dev1.alt1.0x00000000.mem", tmpdir);
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+
+	/* next run: same memory; writing over it is a recorded violation */
+	be = bus_up(NULL, 1);
+	h = open_first(be, NULL);
+	assert_int_equal(be->ops->claim_interface(h, 0), 0);
+	/* the device is still in dfuDNLOAD-IDLE: no upload there */
+	assert_int_equal(usb_control(h, IN, DFU_UPLOAD, 2, 0, b, 1024, 1000), USB_ERR_STALL);
+	assert_int_equal(usb_control(h, OUT, DFU_CLRSTATUS, 0, 0, NULL, 0, 1000), 0);
+	cmd[0] = 0x21;
+	assert_int_equal(usb_control(h, OUT, DFU_DNLOAD, 0, 0, cmd, 5, 1000), 5);
+	assert_int_equal(usb_control(h, IN, DFU_GETSTATUS, 0, 0, st, 6, 1000), 6);
+	usb_sleep_ms(be, st[1]);
+	assert_int_equal(usb_control(h, IN, DFU_GETSTATUS, 0, 0, st, 6, 1000), 6);
+	assert_int_equal(usb_control(h, OUT, DFU_ABORT, 0, 0, NULL, 0, 1000), 0);
+	assert_int_equal(usb_control(h, IN, DFU_UPLOAD, 2, 0, b, 1024, 1000), 1024);
+	assert_int_equal(b[5], 5);
+	assert_int_equal(usb_control(h, OUT, DFU_ABORT, 0, 0, NULL, 0, 1000), 0);
+	memset(b, 0xfe, 4);
+	assert_int_equal(usb_control(h, OUT, DFU_DNLOAD, 2, 0, b, 4, 1000), 4);
+	/* read unprotect: the device answers, then is off the bus while erasing */
+	assert_int_equal(usb_control(h, IN, DFU_GETSTATUS, 0, 0, st, 6, 1000), 6);
+	usb_sleep_ms(be, st[1]);
+	assert_int_equal(usb_control(h, IN, DFU_GETSTATUS, 0, 0, st, 6, 1000), 6);
+	assert_int_equal(st[0], DFU_STATUS_ERR_VERIFY);
+	assert_int_equal(usb_control(h, OUT, DFU_CLRSTATUS, 0, 0, NULL, 0, 1000), 0);
+	cmd[0] = 0x92;
+	assert_int_equal(usb_control(h, OUT, DFU_DNLOAD, 0, 0, cmd, 1, 1000), 1);
+	assert_int_equal(usb_control(h, IN, DFU_GETSTATUS, 0, 0, st, 6, 1000), 6);
+	assert_int_equal(st[4], DFU_STATE_DFU_DNBUSY);
+	assert_int_equal(usb_control(h, IN, DFU_GETSTATUS, 0, 0, st, 6, 1000),
+			 USB_ERR_NO_DEVICE);
+	be->ops->close(h);
+	assert_int_equal(be->ops->enumerate(be, &l, &n), 0);
+	assert_int_equal(n, 0);
+	be->ops->free_list(be, l, n);
+	/* away for the mass erase of the 116 application pages */
+	usb_sleep_ms(be, 116 * 30 - 1);
+	assert_int_equal(be->ops->enumerate(be, &l, &n), 0);
+	assert_int_equal(n, 0);
+	be->ops->free_list(be, l, n);
+	usb_sleep_ms(be, 1);
+	assert_int_equal(be->ops->enumerate(be, &l, &n), 0);
+	assert_int_equal(n, 1);
+	be->ops->free_list(be, l, n);
+	be->ops->exit(be);
+	assert_int_equal(stat_value("violations"), 1);
+	assert_int_equal(count_lines("requests.log", "VIOLATION addr=0x08004000 bytes=4"), 1);
+	assert_int_equal(count_lines("requests.log", "cmd=READ_UNPROTECT"), 1);
+	snprintf(p, sizeof(p), "%s/dev1.alt0.0x08000000.mem", tmpdir);
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(sb.st_size, 0x3000);	/* only the bootloader is left */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1303,6 +1960,19 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_usb_sim_vanish_and_errors, make_tmpdir,
 						remove_tmpdir),
 		cmocka_unit_test(test_usb_sim_real_clock),
+		cmocka_unit_test(test_dfuse_profiles),
+		cmocka_unit_test(test_dfuse_profile_keys),
+		cmocka_unit_test(test_dfuse_set_address),
+		cmocka_unit_test(test_dfuse_unknown_command),
+		cmocka_unit_test(test_dfuse_erase),
+		cmocka_unit_test(test_dfuse_mass_erase),
+		cmocka_unit_test(test_dfuse_write),
+		cmocka_unit_test(test_dfuse_violation),
+		cmocka_unit_test(test_dfuse_upload),
+		cmocka_unit_test(test_dfuse_leave),
+		cmocka_unit_test(test_dfuse_read_unprotect),
+		cmocka_unit_test(test_dfuse_idle_poll_and_reset),
+		cmocka_unit_test_setup_teardown(test_usb_sim_dfuse_state, make_tmpdir, remove_tmpdir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

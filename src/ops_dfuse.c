@@ -1,0 +1,578 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright 2026 The dfu-util authors */
+/*
+ * The DfuSe operations: a raw file to an address, a .dfu file target by
+ * target, an upload by address, and the commands of -s.  Every job is
+ * turned into plans and checked against the memory maps of the alt
+ * settings it touches before the first request that changes the device,
+ * so a bad element late in a file cannot leave a half-written device.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops.h"
+#include "dfuse.h"
+#include "dfuse_map.h"
+#include "errors.h"
+#include "log.h"
+
+#define OPS_DFUSE_LABEL_MAX	48
+
+/* Everything one alt setting receives: its map, its data, its plan. */
+struct ops_dfuse_job {
+	struct dfu_if d;
+	struct dfuse_map map;
+	size_t n_chunks;
+	struct dfuse_chunk *chunks;
+	char (*labels)[OPS_DFUSE_LABEL_MAX];
+	struct dfuse_plan plan;
+};
+
+int ops_dfuse_has_command(const struct dfuse_request *req)
+{
+	return req && (req->leave || req->mass_erase || req->unprotect);
+}
+
+/*
+ * The memory map in d's interface string.  A map we cannot read is the
+ * device's fault (exit 76): flashing by guesswork is how the classic tool
+ * wrote over unerased sectors.
+ */
+static int ops_dfuse_map(const struct dfu_if *d, struct dfuse_map *m)
+{
+	char err[600];
+	int rc;
+
+	err[0] = '\0';
+	rc = dfuse_map_parse(d->name, m, err, sizeof(err));
+	if (rc < 0) {
+		log_error("alt setting %u of %04x:%04x: %s", d->alt, d->vid, d->pid, err);
+		log_hint("the interface string must describe the memory as @Name/0xADDR/NN*SSSmT,...");
+		return rc;
+	}
+	return 0;
+}
+
+/* -v: the map on stderr, so that stdout stays the data's (-U -). */
+static void ops_dfuse_note_map(const struct dfu_if *d, const struct dfuse_map *m)
+{
+	char line[160];
+	int i;
+
+	if (log_verbosity() < 1)
+		return;
+	log_note("alt setting %u, memory map \"%s\":", d->alt, m->name);
+	for (i = 0; i < m->n_segments; i++) {
+		dfuse_segment_format(&m->seg[i], line, sizeof(line));
+		log_note("  %s", line);
+	}
+}
+
+static void ops_dfuse_plan_options(const struct dfuse_request *req, uint16_t transfer_size,
+				   int mass_erase, struct dfuse_plan_options *po)
+{
+	memset(po, 0, sizeof(*po));
+	po->preserve = 1;
+	if (req) {
+		po->force = req->force;
+		po->mass_erase = mass_erase && req->mass_erase;
+		po->preserve = !req->no_preserve;
+		po->set_address_every_block = req->set_address_every_block;
+	}
+	po->transfer_size = transfer_size;
+}
+
+static void ops_dfuse_jobs_free(struct ops_dfuse_job *jobs, size_t n)
+{
+	size_t i;
+
+	if (!jobs)
+		return;
+	for (i = 0; i < n; i++) {
+		dfuse_plan_free(&jobs[i].plan);
+		free(jobs[i].chunks);
+		free(jobs[i].labels);
+	}
+	free(jobs);
+}
+
+/* Close without -R: the device left, or is about to reset itself. */
+static void ops_dfuse_close(struct dfu_session *s, const struct dfu_if *d)
+{
+	device_close(s->h, d);
+	s->h = NULL;
+}
+
+/*
+ * After the data (or as a command): start the application.  A device that
+ * stays in DFU mode is reset, as the caller of dfuse_leave is told to do.
+ */
+static int ops_dfuse_leave(struct dfu_session *s, const struct dfu_if *d, int set_address,
+			   uint32_t addr)
+{
+	int rc = dfuse_leave(s, set_address, addr);
+
+	if (rc == 1) {
+		log_note("resetting the device instead");
+		rc = ops_usb_reset(s->h);
+	}
+	ops_dfuse_close(s, d);
+	return rc < 0 ? rc : 0;
+}
+
+/* Switch the open interface to another alt setting and bring it to dfuIDLE. */
+static int ops_dfuse_set_alt(struct dfu_session *s, const struct dfu_if *d, uint8_t alt)
+{
+	int rc = s->be->ops->set_alt(s->h, d->intf, alt);
+
+	if (rc < 0) {
+		log_error("cannot select alt setting %u of interface %u on %04x:%04x: %s",
+			  alt, d->intf, d->vid, d->pid, usb_strerror(rc));
+		return DFU_E_IO;
+	}
+	return dfu_ensure_idle(s);
+}
+
+/*
+ * Execute checked plans, one alt setting after the other on one open
+ * interface, then leave or finish.
+ */
+static int ops_dfuse_run(struct usb_backend *be, const struct dfu_options *o,
+			 struct ops_dfuse_job *jobs, size_t n_jobs,
+			 const struct dfuse_request *req, uint8_t leave_alt, uint32_t leave_addr)
+{
+	struct dfu_session s;
+	uint64_t total = 0;
+	uint8_t cur_alt;
+	size_t i;
+	int rc;
+
+	rc = ops_open_session(be, o, &jobs[0].d, &s);
+	if (rc < 0)
+		return rc;
+	cur_alt = jobs[0].d.alt;
+	for (i = 0; i < n_jobs; i++) {
+		struct ops_dfuse_job *j = &jobs[i];
+		struct dfuse_exec_options eo;
+
+		if (j->d.alt != cur_alt) {
+			rc = ops_dfuse_set_alt(&s, &j->d, j->d.alt);
+			if (rc < 0) {
+				ops_dfuse_close(&s, &jobs[0].d);
+				return rc;
+			}
+			cur_alt = j->d.alt;
+		}
+		if (n_jobs > 1)
+			log_note("alt setting %u (\"%s\"): %" PRIu64 " bytes", j->d.alt, j->map.name,
+				 j->plan.data_bytes);
+		memset(&eo, 0, sizeof(eo));
+		eo.map = &j->map;
+		eo.will_reset = req && req->will_reset && i + 1 == n_jobs;
+		rc = dfuse_execute(&s, &j->plan, &eo);
+		if (rc < 0) {
+			ops_dfuse_close(&s, &jobs[0].d);
+			return rc;
+		}
+		total += j->plan.data_bytes;
+		if (rc == 1) {
+			log_note("download done: %" PRIu64 " bytes; the device resets itself",
+				 total);
+			ops_dfuse_close(&s, &jobs[0].d);
+			return 0;
+		}
+	}
+	log_note("download done: %" PRIu64 " bytes", total);
+	if (!req || !req->leave)
+		return ops_finish(&s, o, 0, &jobs[0].d);
+	/* DfuSe devices check an address against the selected alt's memory. */
+	if (leave_alt != cur_alt) {
+		rc = ops_dfuse_set_alt(&s, &jobs[0].d, leave_alt);
+		if (rc < 0) {
+			ops_dfuse_close(&s, &jobs[0].d);
+			return rc;
+		}
+	}
+	return ops_dfuse_leave(&s, &jobs[0].d, 1, leave_addr);
+}
+
+/* Check every plan, then show them with -v. */
+static int ops_dfuse_plan_all(struct ops_dfuse_job *jobs, size_t n_jobs,
+			      const struct dfuse_request *req, uint16_t transfer_size)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n_jobs; i++) {
+		struct dfuse_plan_options po;
+
+		/* One mass erase, before the first alt: a second would wipe its data. */
+		ops_dfuse_plan_options(req, transfer_size, i == 0, &po);
+		rc = dfuse_plan_build(&jobs[i].map, jobs[i].chunks, jobs[i].n_chunks, &po,
+				      &jobs[i].plan);
+		if (rc < 0)
+			return rc;
+	}
+	if (log_verbosity() >= 1) {
+		for (i = 0; i < n_jobs; i++) {
+			ops_dfuse_note_map(&jobs[i].d, &jobs[i].map);
+			dfuse_plan_describe(&jobs[i].plan);
+		}
+	}
+	return 0;
+}
+
+/* A raw binary with -s ADDRESS: one chunk on the selected alt setting. */
+static int ops_dfuse_raw(struct usb_backend *be, const struct dfu_options *o,
+			 const struct dfu_if *d, const struct dfu_file *f,
+			 const struct dfuse_request *req)
+{
+	struct ops_dfuse_job *job;
+	uint16_t ts;
+	int rc;
+
+	job = calloc(1, sizeof(*job));
+	if (!job) {
+		log_error("out of memory");
+		return DFU_E_NOMEM;
+	}
+	job->d = *d;
+	rc = ops_dfuse_map(d, &job->map);
+	if (rc < 0)
+		goto out;
+	if (!req || !req->has_address) {
+		log_error("'%s' is a raw binary: %04x:%04x is a DfuSe device and needs the address to write it to",
+			  f->name, d->vid, d->pid);
+		if (job->map.n_segments > 0)
+			log_hint("give it with -s ADDRESS, e.g. -s 0x%08" PRIx32 " (the start of \"%s\")",
+				 job->map.seg[0].start, job->map.name);
+		else
+			log_hint("give it with -s ADDRESS");
+		rc = DFU_E_USAGE;
+		goto out;
+	}
+	rc = ops_transfer_size(o, d, &ts);
+	if (rc < 0)
+		goto out;
+	job->chunks = calloc(1, sizeof(*job->chunks));
+	if (!job->chunks) {
+		log_error("out of memory");
+		rc = DFU_E_NOMEM;
+		goto out;
+	}
+	job->n_chunks = 1;
+	job->chunks[0].address = req->address;
+	job->chunks[0].data = f->data;
+	job->chunks[0].len = f->payload_size;
+	job->chunks[0].label = f->name;
+	rc = ops_dfuse_plan_all(job, 1, req, ts);
+	if (rc < 0)
+		goto out;
+	rc = ops_dfuse_run(be, o, job, 1, req, d->alt, req->address);
+out:
+	ops_dfuse_jobs_free(job, 1);
+	return rc;
+}
+
+/* The DFU-mode alt setting a of the device and interface of d, or NULL. */
+static const struct dfu_if *ops_dfuse_find_alt(const struct dfu_if_list *l,
+					       const struct dfu_if *d, unsigned int alt)
+{
+	int i;
+
+	for (i = 0; i < l->count; i++) {
+		const struct dfu_if *x = &l->items[i];
+
+		if (x->bus == d->bus && x->devnum == d->devnum && x->config == d->config &&
+		    x->intf == d->intf && !x->runtime && x->alt == alt)
+			return x;
+	}
+	return NULL;
+}
+
+/* The job for alt setting a, added (with its map) when new. */
+static int ops_dfuse_job_for(struct ops_dfuse_job *jobs, size_t *n_jobs,
+			     const struct dfu_if_list *l, const struct dfu_if *d,
+			     const struct dfu_file *f, int target, unsigned int alt,
+			     struct ops_dfuse_job **out)
+{
+	const struct dfu_if *x;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < *n_jobs; i++) {
+		if (jobs[i].d.alt == alt) {
+			*out = &jobs[i];
+			return 0;
+		}
+	}
+	x = alt == d->alt ? d : ops_dfuse_find_alt(l, d, alt);
+	if (!x) {
+		log_error("target %d of '%s' is for alt setting %u, which %04x:%04x interface %u does not have",
+			  target, f->name, alt, d->vid, d->pid, d->intf);
+		log_hint("list the device's alt settings with 'dfu-util -l'");
+		return DFU_E_DATA;
+	}
+	jobs[*n_jobs].d = *x;
+	rc = ops_dfuse_map(x, &jobs[*n_jobs].map);
+	if (rc < 0)
+		return rc;
+	*out = &jobs[(*n_jobs)++];
+	return 0;
+}
+
+/* Add target t's elements that carry data to job j. */
+static int ops_dfuse_add_target(struct ops_dfuse_job *j, const struct dfuse_target *tg, int t)
+{
+	size_t n = j->n_chunks + tg->n_elements;
+	struct dfuse_chunk *c;
+	char (*lb)[OPS_DFUSE_LABEL_MAX];
+	uint32_t e;
+	size_t i;
+
+	if (tg->n_elements == 0)
+		return 0;
+	c = realloc(j->chunks, n * sizeof(*c));
+	if (c)
+		j->chunks = c;
+	lb = c ? realloc(j->labels, n * sizeof(*lb)) : NULL;
+	if (!c || !lb) {
+		log_error("out of memory");
+		return DFU_E_NOMEM;
+	}
+	j->labels = lb;
+	/* The labels moved: point every chunk at its label again. */
+	for (i = 0; i < j->n_chunks; i++)
+		j->chunks[i].label = j->labels[i];
+	for (e = 0; e < tg->n_elements; e++) {
+		const struct dfuse_element *el = &tg->elements[e];
+
+		if (el->size == 0)
+			continue;
+		i = j->n_chunks++;
+		snprintf(j->labels[i], sizeof(j->labels[i]), "target %d element %lu", t,
+			 (unsigned long)e);
+		j->chunks[i].address = el->address;
+		j->chunks[i].data = el->data;
+		j->chunks[i].len = el->size;
+		j->chunks[i].label = j->labels[i];
+	}
+	return 0;
+}
+
+/* A .dfu file: every target to its own alt setting, all checked first. */
+static int ops_dfuse_image(struct usb_backend *be, const struct dfu_options *o,
+			   const struct dfu_if *d, const struct dfu_file *f,
+			   const struct dfuse_request *req, const struct dfuse_image *img)
+{
+	struct dfu_if_list l = { 0, NULL };
+	struct ops_dfuse_job *jobs;
+	size_t n_jobs = 0, i, k;
+	int alt_chosen = o->alt >= 0 || o->alt_name != NULL;
+	int have_leave = 0;
+	uint8_t leave_alt = d->alt;
+	uint32_t leave_addr = 0;
+	uint16_t ts;
+	int t, rc;
+
+	jobs = calloc((size_t)img->n_targets, sizeof(*jobs));
+	if (!jobs) {
+		log_error("out of memory");
+		return DFU_E_NOMEM;
+	}
+	/* The other alt settings' strings (memory maps) come from a fresh scan. */
+	rc = device_scan(be, &l);
+	if (rc < 0)
+		goto out;
+	for (t = 0; t < img->n_targets; t++) {
+		const struct dfuse_target *tg = &img->targets[t];
+		struct ops_dfuse_job *j;
+
+		if (alt_chosen && tg->alt != d->alt) {
+			log_note("skipping target %d of '%s' (alt setting %u): -a selects alt setting %u",
+				 t, f->name, tg->alt, d->alt);
+			continue;
+		}
+		rc = ops_dfuse_job_for(jobs, &n_jobs, &l, d, f, t, tg->alt, &j);
+		if (rc < 0)
+			goto out;
+		rc = ops_dfuse_add_target(j, tg, t);
+		if (rc < 0)
+			goto out;
+		for (k = 0; !have_leave && k < tg->n_elements; k++) {
+			if (tg->elements[k].size) {
+				leave_alt = tg->alt;
+				leave_addr = tg->elements[k].address;
+				have_leave = 1;
+			}
+		}
+	}
+	/* An alt setting whose targets carry no bytes has nothing to do. */
+	for (i = 0, k = 0; i < n_jobs; i++) {
+		if (jobs[i].n_chunks == 0) {
+			log_note("nothing to write to alt setting %u: its targets are empty",
+				 jobs[i].d.alt);
+			free(jobs[i].chunks);
+			free(jobs[i].labels);
+			continue;
+		}
+		if (k != i)
+			jobs[k] = jobs[i];
+		k++;
+	}
+	n_jobs = k;
+	if (n_jobs == 0) {
+		if (alt_chosen)
+			log_error("'%s' has no data for alt setting %u", f->name, d->alt);
+		else
+			log_error("'%s' has no data to write", f->name);
+		rc = DFU_E_DATA;
+		goto out;
+	}
+	rc = ops_transfer_size(o, d, &ts);
+	if (rc < 0)
+		goto out;
+	rc = ops_dfuse_plan_all(jobs, n_jobs, req, ts);
+	if (rc < 0)
+		goto out;
+	rc = ops_dfuse_run(be, o, jobs, n_jobs, req, leave_alt, leave_addr);
+out:
+	device_list_free(&l);
+	ops_dfuse_jobs_free(jobs, n_jobs);
+	return rc;
+}
+
+int ops_dfuse_download(struct usb_backend *be, const struct dfu_options *o,
+		       const struct dfu_if *d, const struct dfu_file *f,
+		       const struct dfuse_request *req, const struct dfuse_image *img)
+{
+	if (img)
+		return ops_dfuse_image(be, o, d, f, req, img);
+	return ops_dfuse_raw(be, o, d, f, req);
+}
+
+int ops_dfuse_upload(struct usb_backend *be, const struct dfu_options *o,
+		     const struct dfu_if *d, struct dfu_outfile *out,
+		     const struct dfuse_request *req)
+{
+	struct dfuse_map *map;
+	struct dfuse_upload_plan up;
+	struct dfu_session s;
+	uint32_t addr;
+	int has_len = 0;
+	uint64_t len = 0;
+	int64_t got;
+	uint16_t ts;
+	int rc;
+
+	memset(&up, 0, sizeof(up));
+	map = calloc(1, sizeof(*map));
+	if (!map) {
+		log_error("out of memory");
+		return DFU_E_NOMEM;
+	}
+	rc = ops_dfuse_map(d, map);
+	if (rc < 0)
+		goto out;
+	if (req && req->has_address) {
+		addr = req->address;
+	} else if (map->n_segments > 0) {
+		addr = map->seg[0].start;
+		log_note("no address given (-s ADDRESS): reading from 0x%08" PRIx32
+			 ", the start of \"%s\"", addr, map->name);
+	} else {
+		log_error("alt setting %u of %04x:%04x has an empty memory map", d->alt,
+			  d->vid, d->pid);
+		rc = DFU_E_PROTOCOL;
+		goto out;
+	}
+	if (req && req->has_length) {
+		has_len = 1;
+		len = req->length;
+	} else if (o->have_upload_size) {
+		has_len = 1;
+		len = o->upload_size;
+	}
+	if (d->has_func && !(d->func.bmAttributes & DFU_ATTR_CAN_UPLOAD)) {
+		log_error("%04x:%04x does not support upload", d->vid, d->pid);
+		rc = DFU_E_PROTOCOL;
+		goto out;
+	}
+	rc = ops_transfer_size(o, d, &ts);
+	if (rc < 0)
+		goto out;
+	rc = dfuse_upload_plan_build(map, addr, has_len, len, ts,
+				     req ? req->set_address_every_block : 0, &up);
+	if (rc < 0)
+		goto out;
+	if (log_verbosity() >= 1) {
+		ops_dfuse_note_map(d, map);
+		log_note("plan: read %" PRIu64 " bytes from 0x%08" PRIx32 " in %lu run%s", up.length,
+			 up.address, (unsigned long)up.n_runs, up.n_runs == 1 ? "" : "s");
+	}
+	rc = ops_open_session(be, o, d, &s);
+	if (rc < 0)
+		goto out;
+	got = dfuse_upload(&s, &up, dfu_outfile_write, out);
+	if (got < 0) {
+		ops_dfuse_close(&s, d);
+		rc = (int)got;
+		goto out;
+	}
+	rc = dfu_outfile_commit(out);
+	if (rc < 0) {
+		ops_dfuse_close(&s, d);
+		goto out;
+	}
+	log_note("upload done: %lld bytes from 0x%08" PRIx32 " written to '%s'", (long long)got,
+		 addr, out->final_name);
+	if (req && req->leave)
+		rc = ops_dfuse_leave(&s, d, 1, addr);
+	else
+		rc = ops_finish(&s, o, 0, d);
+out:
+	dfuse_upload_plan_free(&up);
+	free(map);
+	return rc;
+}
+
+int ops_dfuse_command(struct usb_backend *be, const struct dfu_options *o,
+		      const struct dfuse_request *req)
+{
+	struct ops_target t;
+	struct dfu_session s;
+	int rc;
+
+	rc = ops_find_dfu_mode(be, o, &t, NULL);
+	if (rc < 0)
+		return rc;
+	if (!t.d.dfuse) {
+		log_error("-s is for DfuSe devices; %04x:%04x is plain DFU (bcdDFU %04x)",
+			  t.d.vid, t.d.pid, t.d.func.bcdDFUVersion);
+		log_hint("mass erase, unprotect and leave are DfuSe commands");
+		return DFU_E_USAGE;
+	}
+	rc = ops_open_session(be, o, &t.d, &s);
+	if (rc < 0)
+		return rc;
+	if (req->unprotect) {
+		log_note("read unprotect: the device now erases all of its flash and resets");
+		rc = dfuse_read_unprotect(&s);
+		ops_dfuse_close(&s, &t.d);
+		return rc < 0 ? rc : 0;
+	}
+	if (req->mass_erase) {
+		log_note("mass erase");
+		rc = dfuse_mass_erase(&s);
+		if (rc < 0) {
+			ops_dfuse_close(&s, &t.d);
+			return rc;
+		}
+		log_note("mass erase done");
+	}
+	if (req->leave)
+		return ops_dfuse_leave(&s, &t.d, req->has_address, req->address);
+	return ops_finish(&s, o, 0, &t.d);
+}
