@@ -14,14 +14,31 @@ DFU_UTIL=${1:-${DFU_UTIL:-src/dfu-util}}
 work=$(mktemp -d "${TMPDIR:-/tmp}/dfu-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
+prev=
+log_mark=0
 stat_of() { sed -n "s/^$1=//p" "$2/stats"; }
+
+# per_block DIR: control transfers spent on each data block in the last
+# run: the DNLOAD or UPLOAD that carries data and the GETSTATUS polls that
+# follow it (DfuSe commands and discovery are not data blocks).
+per_block()
+{
+	tail -n +"$((log_mark + 1))" "$1/requests.log" | awk '
+		$3 == "GETSTATUS" { if (in_block) n++; next }
+		($3 == "DNLOAD" || $3 == "UPLOAD") && $6 != "wLength=0" && !/cmd=(SET_ADDRESS|ERASE|MASS_ERASE|GET_COMMANDS)/ {
+			blocks++; n++; in_block = 1; next
+		}
+		{ in_block = 0 }
+		END { printf "%.2f", blocks ? n / blocks : 0 }'
+}
 
 # report NAME DIR LIMIT_US
 report()
 {
-	awk -v name="$1" -v n="$(stat_of control_transfers "$2")" \
+	awk -v name="$1" -v n="$(stat_of control_transfers "$2")" -v pb="$(per_block "$2")" \
 	    -v t="$(stat_of elapsed_us "$2")" -v lim="$3" 'BEGIN {
-		printf "%-28s %8d %12.1f %12.1f %8.3f\n", name, n, t / 1000, lim / 1000, t / lim
+		printf "%-30s %8d %9.2f %11.1f %11.1f %7.3f\n", name, n, pb,
+		       t / 1000, lim / 1000, t / lim
 	}'
 }
 
@@ -59,8 +76,42 @@ upload_limit()
 	}'
 }
 
+# dfuse_download_limit DIR SIZE TRANSFER COMMANDS: as download_limit, but
+# DfuSe: no manifestation, and COMMANDS (page erases and SET_ADDRESS, each a
+# 5-byte DNLOAD with its two GETSTATUS) that the data needs.
+dfuse_download_limit()
+{
+	d=$1 size=$2 ts=$3 cmds=$4
+	full=$((size / ts)) rest=$((size % ts))
+	awk -v busy="$(stat_of device_busy_us "$d")" -v full="$full" -v rest="$rest" \
+	    -v cf="$(cost_us "$d" "$ts")" -v cr="$(cost_us "$d" "$rest")" -v cmds="$cmds" \
+	    -v c5="$(cost_us "$d" 5)" -v cs="$(cost_us "$d" 6)" 'BEGIN {
+		lim = busy + full * (cf + 2 * cs) + cmds * (c5 + 2 * cs);
+		if (rest > 0) lim += cr + 2 * cs;
+		printf "%.3f", lim
+	}'
+}
+
+# dfuse_upload_limit DIR SIZE TRANSFER: SET_ADDRESS with its two GETSTATUS
+# and busy time, the ABORT back to dfuIDLE, then one UPLOAD per block.
+dfuse_upload_limit()
+{
+	d=$1
+	awk -v up="$(upload_limit "$d" "$2" "$3")" -v busy="$(stat_of device_busy_us "$d")" \
+	    -v c5="$(cost_us "$d" 5)" -v cs="$(cost_us "$d" 6)" -v c0="$(cost_us "$d" 0)" \
+	    'BEGIN { printf "%.3f", up + busy + c5 + 2 * cs + c0 }'
+}
+
+blocks() { echo $(( ($1 + $2 - 1) / $2 )); }
+
 run()
 {
+	# Where this run's requests start in the state directory's log.
+	log_mark=0
+	for a in "$@"; do
+		case $prev in --sim-state) [ -f "$a/requests.log" ] && log_mark=$(wc -l < "$a/requests.log") ;; esac
+		prev=$a
+	done
 	"$DFU_UTIL" --sim-clock virtual "$@" >/dev/null 2>"$work/stderr" || {
 		echo "bench: dfu-util $* failed:" >&2
 		cat "$work/stderr" >&2
@@ -71,7 +122,9 @@ run()
 head -c 262144 /dev/urandom > "$work/256k.bin"
 head -c 65536 /dev/urandom > "$work/64k.bin"
 
-printf '%-28s %8s %12s %12s %8s\n' scenario requests "time ms" "limit ms" ratio
+head -c 1048576 /dev/urandom > "$work/1m.bin"
+
+printf '%-30s %8s %9s %11s %11s %7s\n' scenario requests "per block" "time ms" "limit ms" ratio
 
 # Plain DFU download, 256 KiB to a manifestation-tolerant device.
 d="$work/plain-dl"
@@ -89,3 +142,23 @@ lim=$(download_limit "$d" 65536 1024)
 lim=$(awk -v l="$lim" -v c="$(cost_us "$d" 0)" -v r="$(stat_of reset_us "$d")" \
 	'BEGIN { printf "%.3f", l + c + r }')
 report "detach + DFU download 64 KiB" "$d" "$lim"
+
+# DfuSe, STM32F4: 1 MiB raw download covers all 12 sectors (4 x 16 KiB,
+# 64 KiB, 7 x 128 KiB): 12 erases and one SET_ADDRESS.
+d="$work/f4"
+run --sim stm32f4 --sim-state "$d" -a 0 -s 0x08000000 -D "$work/1m.bin"
+report "DfuSe F4 download 1 MiB" "$d" "$(dfuse_download_limit "$d" 1048576 2048 13)"
+run --sim-state "$d" -a 0 -s 0x08000000:1048576 -U "$work/f4-back.bin"
+report "DfuSe F4 upload 1 MiB" "$d" "$(dfuse_upload_limit "$d" 1048576 2048)"
+
+# DSO Nano APP: 64 KiB at 0x0800C000, 64 pages of 1 KiB.
+d="$work/nano"
+run --sim dsonano --sim-state "$d" -a 0 -s 0x0800C000 -D "$work/64k.bin"
+report "DfuSe DSO Nano APP 64 KiB" "$d" "$(dfuse_download_limit "$d" 65536 1024 65)"
+
+# A device that repeats its last bwPollTimeout when it is already idle: a
+# host that sleeps on that answer pays for every block.  256 KiB at
+# 0x08000000 erases 4 x 16 KiB, 64 KiB and 128 KiB.
+d="$work/idle"
+run --sim dfuse-idle-poll --sim-state "$d" -a 0 -s 0x08000000 -D "$work/256k.bin"
+report "DfuSe idle-poll download 256K" "$d" "$(dfuse_download_limit "$d" 262144 2048 7)"
