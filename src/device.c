@@ -18,7 +18,6 @@
 #include "log.h"
 
 #define DEVICE_MAX_ALTS		64	/* per configuration; real devices have a handful */
-#define DEVICE_STR_TIMEOUT_MS	1000
 #define DEVICE_LANGID_EN_US	0x0409
 #define DEVICE_UNKNOWN		"UNKNOWN"
 #define DEVICE_UDEV_HINT \
@@ -47,13 +46,13 @@ static struct dfu_if *device_vec_add(struct device_vec *v)
 }
 
 /* The first language the device offers; en-US when it does not say. */
-static uint16_t device_langid(struct usb_handle *h)
+static uint16_t device_langid(struct usb_handle *h, unsigned int tmo)
 {
 	unsigned char buf[255];
 	int n;
 
 	n = usb_control(h, 0x80, USB_REQ_GET_DESCRIPTOR, USB_DT_STRING << 8, 0,
-			buf, sizeof(buf), DEVICE_STR_TIMEOUT_MS);
+			buf, sizeof(buf), tmo);
 	if (n >= 4 && buf[0] >= 4 && buf[1] == USB_DT_STRING)
 		return (uint16_t)(buf[2] | (buf[3] << 8));
 	return DEVICE_LANGID_EN_US;
@@ -61,7 +60,7 @@ static uint16_t device_langid(struct usb_handle *h)
 
 /* A string descriptor into out, or "UNKNOWN" (index 0, error, empty). */
 static void device_read_string(struct usb_handle *h, uint8_t index, uint16_t langid,
-			       char *out, size_t outlen)
+			       char *out, size_t outlen, unsigned int tmo)
 {
 	unsigned char buf[255];
 	int n;
@@ -70,7 +69,7 @@ static void device_read_string(struct usb_handle *h, uint8_t index, uint16_t lan
 	if (index == 0)
 		return;
 	n = usb_control(h, 0x80, USB_REQ_GET_DESCRIPTOR, (uint16_t)((USB_DT_STRING << 8) | index),
-			langid, buf, sizeof(buf), DEVICE_STR_TIMEOUT_MS);
+			langid, buf, sizeof(buf), tmo);
 	if (n < 2) {
 		log_debug(2, "string %u: %s", index, n < 0 ? usb_errname(n) : "too short");
 		return;
@@ -80,13 +79,14 @@ static void device_read_string(struct usb_handle *h, uint8_t index, uint16_t lan
 }
 
 /* Some devices only answer GET_DESCRIPTOR(DFU) sent to the interface. */
-static int device_fetch_func(struct usb_handle *h, uint8_t intf, struct dfu_func_desc *f)
+static int device_fetch_func(struct usb_handle *h, uint8_t intf, struct dfu_func_desc *f,
+			     unsigned int tmo)
 {
 	unsigned char buf[9];
 	int n;
 
 	n = usb_control(h, 0x81, USB_REQ_GET_DESCRIPTOR, USB_DT_DFU << 8, intf,
-			buf, sizeof(buf), DEVICE_STR_TIMEOUT_MS);
+			buf, sizeof(buf), tmo);
 	if (n < 0)
 		return n;
 	return desc_parse_func(buf, (size_t)n, f);
@@ -104,7 +104,7 @@ static void device_default_func(struct dfu_func_desc *f)
 /* Read serial, alt names and missing functional descriptors of one device. */
 static void device_fill_from_device(struct usb_backend *be, const struct usb_dev_info *info,
 				    const struct usb_device_desc *dd,
-				    struct dfu_if *first, int n)
+				    struct dfu_if *first, int n, unsigned int tmo)
 {
 	struct usb_handle *h = NULL;
 	char serial[sizeof(first->serial)];
@@ -119,13 +119,13 @@ static void device_fill_from_device(struct usb_backend *be, const struct usb_dev
 			first[i].open_err = rc;
 		return;
 	}
-	langid = device_langid(h);
-	device_read_string(h, dd->iSerialNumber, langid, serial, sizeof(serial));
+	langid = device_langid(h, tmo);
+	device_read_string(h, dd->iSerialNumber, langid, serial, sizeof(serial), tmo);
 	for (i = 0; i < n; i++) {
 		struct dfu_if *d = &first[i];
 
 		memcpy(d->serial, serial, sizeof(serial));
-		device_read_string(h, (uint8_t)d->name[0], langid, d->name, sizeof(d->name));
+		device_read_string(h, (uint8_t)d->name[0], langid, d->name, sizeof(d->name), tmo);
 	}
 	/* Once per interface: alts of one interface share the answer. */
 	for (i = 0; i < n; i++) {
@@ -138,7 +138,7 @@ static void device_fill_from_device(struct usb_backend *be, const struct usb_dev
 				break;
 		if (j < i)
 			continue;	/* asked already */
-		if (device_fetch_func(h, first[i].intf, &f) < 0)
+		if (device_fetch_func(h, first[i].intf, &f, tmo) < 0)
 			continue;
 		for (j = i; j < n; j++) {
 			if (first[j].config == first[i].config && first[j].intf == first[i].intf &&
@@ -152,7 +152,7 @@ static void device_fill_from_device(struct usb_backend *be, const struct usb_dev
 }
 
 static int device_scan_one(struct usb_backend *be, const struct usb_dev_info *info,
-			   struct device_vec *v)
+			   struct device_vec *v, unsigned int tmo)
 {
 	struct usb_device_desc dd;
 	struct dfu_alt_desc alts[DEVICE_MAX_ALTS];
@@ -212,7 +212,7 @@ static int device_scan_one(struct usb_backend *be, const struct usb_dev_info *in
 	if (v->count == start)
 		return 0;
 
-	device_fill_from_device(be, info, &dd, &v->items[start], v->count - start);
+	device_fill_from_device(be, info, &dd, &v->items[start], v->count - start, tmo);
 	for (i = start; i < v->count; i++) {
 		struct dfu_if *d = &v->items[i];
 
@@ -246,6 +246,11 @@ static int device_cmp(const void *pa, const void *pb)
 
 int device_scan(struct usb_backend *be, struct dfu_if_list *out)
 {
+	return device_scan_timeout(be, out, DEVICE_SCAN_TIMEOUT_MS);
+}
+
+int device_scan_timeout(struct usb_backend *be, struct dfu_if_list *out, unsigned int timeout_ms)
+{
 	struct usb_dev_info *devs = NULL;
 	struct device_vec v = { NULL, 0, 0 };
 	int ndev = 0, rc, i;
@@ -259,7 +264,7 @@ int device_scan(struct usb_backend *be, struct dfu_if_list *out)
 		return rc == USB_ERR_NOMEM ? DFU_E_NOMEM : DFU_E_IO;
 	}
 	for (i = 0; i < ndev; i++) {
-		rc = device_scan_one(be, &devs[i], &v);
+		rc = device_scan_one(be, &devs[i], &v, timeout_ms);
 		if (rc < 0) {
 			be->ops->free_list(be, devs, ndev);
 			free(v.items);

@@ -50,6 +50,9 @@ struct dfu_if_list {
  * out of memory) after reporting it.
  */
 int device_scan(struct usb_backend *be, struct dfu_if_list *out);
+/* The same, with the control-transfer timeout for the strings it reads (--timeout). */
+int device_scan_timeout(struct usb_backend *be, struct dfu_if_list *out, unsigned int timeout_ms);
+#define DEVICE_SCAN_TIMEOUT_MS	5000u
 void device_list_free(struct dfu_if_list *l);
 
 /*

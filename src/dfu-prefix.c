@@ -5,11 +5,6 @@
  * a firmware file (formats in dfu_prefix.h).  A DFU suffix stays at the
  * end of the file, with its CRC recomputed.
  */
-#ifdef HAVE_CONFIG_H
-#include "config.h"
-#endif
-
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +14,10 @@
 #include "errors.h"
 #include "log.h"
 #include "options.h"
-
-enum prefix_action { PFX_NONE = 0, PFX_CHECK, PFX_ADD, PFX_DELETE };
+#include "tool.h"
 
 struct prefix_opts {
-	enum prefix_action action;
-	const char *file;
+	struct tool_verb_file v;
 	enum dfu_prefix_type type;	/* from -s/-T/-L; PREFIX_NONE = any */
 	int have_address;
 	uint32_t address;
@@ -47,30 +40,6 @@ static void prefix_usage(FILE *f)
 		"  -V, --version                  the version\n");
 }
 
-static int prefix_error_code(int err)
-{
-	switch (err) {
-	case DFU_OK:		return 0;
-	case DFU_E_USAGE:	return 64;
-	case DFU_E_DATA:	return 65;
-	case DFU_E_NOINPUT:	return 66;
-	case DFU_E_NOMEM:	return 71;
-	case DFU_E_CANTCREAT:	return 73;
-	default:		return 74;
-	}
-}
-
-static int prefix_set_action(struct prefix_opts *o, enum prefix_action a, const char *file)
-{
-	if (o->action != PFX_NONE) {
-		log_error("give only one of -c, -a and -D");
-		return DFU_E_USAGE;
-	}
-	o->action = a;
-	o->file = file;
-	return 0;
-}
-
 static int prefix_set_type(struct prefix_opts *o, enum dfu_prefix_type t)
 {
 	if (o->type != PREFIX_NONE && o->type != t) {
@@ -81,97 +50,69 @@ static int prefix_set_type(struct prefix_opts *o, enum dfu_prefix_type t)
 	return 0;
 }
 
-/* Returns 1 for -h/-V handled (exit 0), 0 to go on, or a negative error. */
-static int prefix_parse_args(struct prefix_opts *o, int argc, char **argv)
+static int prefix_option(void *opts, int c, const char *arg)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "check", required_argument, NULL, 'c' },
-		{ "add", required_argument, NULL, 'a' },
-		{ "delete", required_argument, NULL, 'D' },
-		{ "stellaris-address", required_argument, NULL, 's' },
-		{ "stellaris", no_argument, NULL, 'T' },
-		{ "lpc-prefix", no_argument, NULL, 'L' },
-		{ NULL, 0, NULL, 0 }
-	};
-	uint64_t v;
-	int c, err = 0;
+	struct prefix_opts *o = opts;
+	uint64_t v = 0;
+	int err;
 
-	memset(o, 0, sizeof(*o));
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hVc:a:D:s:TL", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			prefix_usage(stdout);
-			return 1;
-		case 'V':
-			printf("dfu-prefix (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-			return 1;
-		case 'c':
-			err = prefix_set_action(o, PFX_CHECK, optarg);
-			break;
-		case 'a':
-			err = prefix_set_action(o, PFX_ADD, optarg);
-			break;
-		case 'D':
-			err = prefix_set_action(o, PFX_DELETE, optarg);
-			break;
-		case 's':
-			err = parse_number(optarg, UINT32_MAX, "Stellaris address", &v);
-			if (err == 0)
-				err = prefix_set_type(o, PREFIX_STELLARIS);
-			o->have_address = 1;
-			o->address = (uint32_t)v;
-			break;
-		case 'T':
+	switch (c) {
+	case 'c':
+	case 'a':
+	case 'D':
+		return tool_set_verb(&o->v, c, arg);
+	case 's':
+		err = parse_number(arg, UINT32_MAX, "Stellaris address", &v);
+		if (err == 0)
 			err = prefix_set_type(o, PREFIX_STELLARIS);
-			break;
-		case 'L':
-			err = prefix_set_type(o, PREFIX_LPC);
-			break;
-		case ':':
-			log_error("option '%s' needs an argument", argv[optind - 1]);
-			err = DFU_E_USAGE;
-			break;
-		default:
-			log_error("unknown option '%s'", argv[optind - 1]);
-			log_hint("see 'dfu-prefix --help'");
-			err = DFU_E_USAGE;
-			break;
-		}
-		if (err)
-			return err;
-	}
-	if (optind < argc) {
-		log_error("unexpected argument '%s'", argv[optind]);
-		log_hint("the file goes after -c, -a or -D");
+		o->have_address = 1;
+		o->address = (uint32_t)v;
+		return err;
+	case 'T':
+		return prefix_set_type(o, PREFIX_STELLARIS);
+	case 'L':
+		return prefix_set_type(o, PREFIX_LPC);
+	default:
+		/* getopt only returns letters of the optstring: a missing case is a bug. */
+		log_error("option '-%c' is not handled", c);
 		return DFU_E_USAGE;
 	}
-	switch (o->action) {
-	case PFX_NONE:
-		log_error("nothing to do");
-		log_hint("give -c FILE, -a FILE or -D FILE; see 'dfu-prefix --help'");
-		return DFU_E_USAGE;
-	case PFX_ADD:
+}
+
+static const struct option prefix_longopts[] = {
+	TOOL_LONGOPTS_COMMON,
+	TOOL_LONGOPTS_VERBS,
+	{ "stellaris-address", required_argument, NULL, 's' },
+	{ "stellaris", no_argument, NULL, 'T' },
+	{ "lpc-prefix", no_argument, NULL, 'L' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct tool prefix_tool = {
+	.name = "dfu-prefix",
+	.optstring = ":hVc:a:D:s:TL",
+	.longopts = prefix_longopts,
+	.usage = prefix_usage,
+	.option = prefix_option,
+};
+
+/* What the options cannot say alone; nargs/args are the operands left over. */
+static int prefix_check_args(const struct prefix_opts *o, int nargs, char **args)
+{
+	int err = tool_check_verb(prefix_tool.name, &o->v, nargs, args);
+
+	if (err)
+		return err;
+	if (o->v.verb == TOOL_VERB_ADD) {
 		if (o->type == PREFIX_NONE || (o->type == PREFIX_STELLARIS && !o->have_address)) {
 			log_error("-a needs the prefix type: -s ADDRESS (TI Stellaris) or -L (NXP LPC)");
 			return DFU_E_USAGE;
 		}
-		break;
-	case PFX_CHECK:
-	case PFX_DELETE:
-		if (o->have_address) {
-			log_error("-s only goes with -a; use -T to require a Stellaris prefix");
-			return DFU_E_USAGE;
-		}
-		break;
-	}
-	if (o->action != PFX_CHECK && strcmp(o->file, "-") == 0) {
-		log_error("-a and -D rewrite a file in place; standard input cannot be used");
+	} else if (o->have_address) {
+		log_error("-s only goes with -a; use -T to require a Stellaris prefix");
 		return DFU_E_USAGE;
 	}
-	return 0;
+	return tool_check_in_place(&o->v);
 }
 
 static int prefix_check(const char *name, enum dfu_prefix_type want)
@@ -215,31 +156,32 @@ static int prefix_check(const char *name, enum dfu_prefix_type want)
 
 static int prefix_edit(const struct prefix_opts *o)
 {
+	const char *name = o->v.file;
 	unsigned char *out = NULL;
 	size_t out_len = 0;
 	struct dfu_file f;
-	int err = dfu_file_load(o->file, &f);
+	int err = dfu_file_load(name, &f);
 
 	if (err)
 		return err;
-	if (o->action == PFX_ADD)
-		err = dfu_prefix_add(f.data, f.size, o->file, o->type, o->address, &out, &out_len);
+	if (o->v.verb == TOOL_VERB_ADD)
+		err = dfu_prefix_add(f.data, f.size, name, o->type, o->address, &out, &out_len);
 	else
-		err = dfu_prefix_remove(f.data, f.size, o->file, o->type, &out, &out_len);
+		err = dfu_prefix_remove(f.data, f.size, name, o->type, &out, &out_len);
 	dfu_file_free(&f);
 	if (err)
 		return err;
-	err = dfu_file_replace(o->file, out, out_len);
+	err = dfu_file_replace(name, out, out_len);
 	free(out);
 	if (err)
 		return err;
-	if (o->action == PFX_DELETE)
-		log_info("%s: removed the DFU prefix", o->file);
+	if (o->v.verb == TOOL_VERB_DELETE)
+		log_info("%s: removed the DFU prefix", name);
 	else if (o->type == PREFIX_STELLARIS)
-		log_info("%s: added a TI Stellaris prefix for address 0x%08lx", o->file,
+		log_info("%s: added a TI Stellaris prefix for address 0x%08lx", name,
 			 (unsigned long)o->address);
 	else
-		log_info("%s: added an NXP LPC prefix", o->file);
+		log_info("%s: added an NXP LPC prefix", name);
 	return 0;
 }
 
@@ -248,15 +190,16 @@ int main(int argc, char **argv)
 	struct prefix_opts o;
 	int err;
 
-	log_set_progname("dfu-prefix");
-	err = prefix_parse_args(&o, argc, argv);
-	if (err == 1)
-		return 0;
+	log_set_progname(prefix_tool.name);
+	memset(&o, 0, sizeof(o));
+	err = tool_parse_options(&prefix_tool, &o, argc, argv);
+	if (err == 0)
+		err = prefix_check_args(&o, argc - optind, argv + optind);
 	if (err)
-		return prefix_error_code(err);
-	if (o.action == PFX_CHECK)
-		err = prefix_check(o.file, o.type);
+		return tool_exit_status(err);
+	if (o.v.verb == TOOL_VERB_CHECK)
+		err = prefix_check(o.v.file, o.type);
 	else
 		err = prefix_edit(&o);
-	return prefix_error_code(err);
+	return tool_exit_status(err);
 }

@@ -4,11 +4,6 @@
  * dfu-suffix: check, add or delete the DFU suffix (DFU 1.1 Annex B) of a
  * firmware file.  main() parses, then calls one function per verb.
  */
-#ifdef HAVE_CONFIG_H
-#include "config.h"
-#endif
-
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +11,10 @@
 #include "dfu_file.h"
 #include "errors.h"
 #include "log.h"
-
-enum suffix_action { SFX_NONE = 0, SFX_CHECK, SFX_ADD, SFX_DELETE };
+#include "tool.h"
 
 struct suffix_opts {
-	enum suffix_action action;
-	const char *file;
+	struct tool_verb_file v;
 	struct dfu_suffix sfx;
 	int have_ids;		/* -v/-p/-d/-S given: only meaningful with -a */
 };
@@ -41,19 +34,6 @@ static void suffix_usage(FILE *f)
 		"  -S, --spec HEX      bcdDFU: 0100 (default) or 011a (DfuSe)\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       the version\n");
-}
-
-static int suffix_error_code(int err)
-{
-	switch (err) {
-	case DFU_OK:		return 0;
-	case DFU_E_USAGE:	return 64;
-	case DFU_E_DATA:	return 65;
-	case DFU_E_NOINPUT:	return 66;
-	case DFU_E_NOMEM:	return 71;
-	case DFU_E_CANTCREAT:	return 73;
-	default:		return 74;
-	}
 }
 
 /*
@@ -92,108 +72,93 @@ bad:
 	return DFU_E_USAGE;
 }
 
-static int suffix_set_action(struct suffix_opts *o, enum suffix_action a, const char *file)
+static int suffix_option(void *opts, int c, const char *arg)
 {
-	if (o->action != SFX_NONE) {
-		log_error("give only one of -c, -a and -D");
+	struct suffix_opts *o = opts;
+	int err;
+
+	switch (c) {
+	case 'c':
+	case 'a':
+	case 'D':
+		return tool_set_verb(&o->v, c, arg);
+	case 'v':
+		o->have_ids = 1;
+		return suffix_parse_hex16(arg, "vendor ID", &o->sfx.idVendor);
+	case 'p':
+		o->have_ids = 1;
+		return suffix_parse_hex16(arg, "product ID", &o->sfx.idProduct);
+	case 'd':
+		o->have_ids = 1;
+		return suffix_parse_hex16(arg, "device release (bcdDevice)", &o->sfx.bcdDevice);
+	case 'S':
+		o->have_ids = 1;
+		err = suffix_parse_hex16(arg, "DFU version (bcdDFU)", &o->sfx.bcdDFU);
+		if (err == 0 && o->sfx.bcdDFU != 0x0100 && o->sfx.bcdDFU != 0x011a) {
+			log_error("unsupported DFU version '%s'", arg);
+			log_hint("use 0100 (DFU 1.0/1.1) or 011a (ST DfuSe)");
+			err = DFU_E_USAGE;
+		}
+		return err;
+	default:
+		/* getopt only returns letters of the optstring: a missing case is a bug. */
+		log_error("option '-%c' is not handled", c);
 		return DFU_E_USAGE;
 	}
-	o->action = a;
-	o->file = file;
-	return 0;
 }
 
-/* Returns 1 for -h/-V handled (exit 0), 0 to go on, or a negative error. */
-static int suffix_parse_args(struct suffix_opts *o, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "check", required_argument, NULL, 'c' },
-		{ "add", required_argument, NULL, 'a' },
-		{ "delete", required_argument, NULL, 'D' },
-		{ "vid", required_argument, NULL, 'v' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "did", required_argument, NULL, 'd' },
-		{ "spec", required_argument, NULL, 'S' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int c, err = 0;
+static const struct option suffix_longopts[] = {
+	TOOL_LONGOPTS_COMMON,
+	TOOL_LONGOPTS_VERBS,
+	{ "vid", required_argument, NULL, 'v' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "did", required_argument, NULL, 'd' },
+	{ "spec", required_argument, NULL, 'S' },
+	{ NULL, 0, NULL, 0 }
+};
 
+static const struct tool suffix_tool = {
+	.name = "dfu-suffix",
+	.optstring = ":hVc:a:D:v:p:d:S:",
+	.longopts = suffix_longopts,
+	.usage = suffix_usage,
+	.option = suffix_option,
+};
+
+static void suffix_init(struct suffix_opts *o)
+{
 	memset(o, 0, sizeof(*o));
 	o->sfx.idVendor = 0xffff;
 	o->sfx.idProduct = 0xffff;
 	o->sfx.bcdDevice = 0xffff;
 	o->sfx.bcdDFU = 0x0100;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hVc:a:D:v:p:d:S:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			suffix_usage(stdout);
-			return 1;
-		case 'V':
-			printf("dfu-suffix (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-			return 1;
-		case 'c':
-			err = suffix_set_action(o, SFX_CHECK, optarg);
-			break;
-		case 'a':
-			err = suffix_set_action(o, SFX_ADD, optarg);
-			break;
-		case 'D':
-			err = suffix_set_action(o, SFX_DELETE, optarg);
-			break;
-		case 'v':
-			err = suffix_parse_hex16(optarg, "vendor ID", &o->sfx.idVendor);
-			o->have_ids = 1;
-			break;
-		case 'p':
-			err = suffix_parse_hex16(optarg, "product ID", &o->sfx.idProduct);
-			o->have_ids = 1;
-			break;
-		case 'd':
-			err = suffix_parse_hex16(optarg, "device release (bcdDevice)", &o->sfx.bcdDevice);
-			o->have_ids = 1;
-			break;
-		case 'S':
-			err = suffix_parse_hex16(optarg, "DFU version (bcdDFU)", &o->sfx.bcdDFU);
-			if (err == 0 && o->sfx.bcdDFU != 0x0100 && o->sfx.bcdDFU != 0x011a) {
-				log_error("unsupported DFU version '%s'", optarg);
-				log_hint("use 0100 (DFU 1.0/1.1) or 011a (ST DfuSe)");
-				err = DFU_E_USAGE;
-			}
-			o->have_ids = 1;
-			break;
-		case ':':
-			log_error("option '%s' needs an argument", argv[optind - 1]);
-			err = DFU_E_USAGE;
-			break;
-		default:
-			log_error("unknown option '%s'", argv[optind - 1]);
-			log_hint("see 'dfu-suffix --help'");
-			err = DFU_E_USAGE;
-			break;
-		}
-		if (err)
-			return err;
-	}
-	if (optind < argc) {
-		log_error("unexpected argument '%s'", argv[optind]);
-		log_hint("the file goes after -c, -a or -D");
-		return DFU_E_USAGE;
-	}
-	if (o->action == SFX_NONE) {
-		log_error("nothing to do");
-		log_hint("give -c FILE, -a FILE or -D FILE; see 'dfu-suffix --help'");
-		return DFU_E_USAGE;
-	}
-	if (o->have_ids && o->action != SFX_ADD) {
+}
+
+/* What the options cannot say alone; nargs/args are the operands left over. */
+static int suffix_check_args(const struct suffix_opts *o, int nargs, char **args)
+{
+	int err = tool_check_verb(suffix_tool.name, &o->v, nargs, args);
+
+	if (err)
+		return err;
+	if (o->have_ids && o->v.verb != TOOL_VERB_ADD) {
 		log_error("-v, -p, -d and -S only go with -a");
 		return DFU_E_USAGE;
 	}
-	if (o->action != SFX_CHECK && strcmp(o->file, "-") == 0) {
-		log_error("-a and -D rewrite a file in place; standard input cannot be used");
-		return DFU_E_USAGE;
+	return tool_check_in_place(&o->v);
+}
+
+/* Check and delete both need a file that has a good suffix. */
+static int suffix_load_suffixed(const char *name, struct dfu_file *f)
+{
+	int err = dfu_file_load(name, f);
+
+	if (err)
+		return err;
+	if (f->suffix_result != SUFFIX_OK) {
+		log_error("'%s' has no DFU suffix", name);
+		dfu_file_free(f);
+		return DFU_E_DATA;
 	}
 	return 0;
 }
@@ -201,15 +166,10 @@ static int suffix_parse_args(struct suffix_opts *o, int argc, char **argv)
 static int suffix_check(const char *name)
 {
 	struct dfu_file f;
-	int err = dfu_file_load(name, &f);
+	int err = suffix_load_suffixed(name, &f);
 
 	if (err)
 		return err;
-	if (f.suffix_result != SUFFIX_OK) {
-		log_error("'%s' has no DFU suffix", name);
-		dfu_file_free(&f);
-		return DFU_E_DATA;
-	}
 	log_info("%s: DFU suffix, %zu bytes of firmware", name, f.payload_size);
 	log_info("  bcdDevice  0x%04x", (unsigned int)f.suffix.bcdDevice);
 	log_info("  idProduct  0x%04x", (unsigned int)f.suffix.idProduct);
@@ -255,15 +215,10 @@ static int suffix_add(const char *name, const struct dfu_suffix *sfx)
 static int suffix_delete(const char *name)
 {
 	struct dfu_file f;
-	int err = dfu_file_load(name, &f);
+	int err = suffix_load_suffixed(name, &f);
 
 	if (err)
 		return err;
-	if (f.suffix_result != SUFFIX_OK) {
-		log_error("'%s' has no DFU suffix", name);
-		dfu_file_free(&f);
-		return DFU_E_DATA;
-	}
 	err = dfu_file_replace(name, f.data, f.payload_size);
 	if (err == 0)
 		log_info("%s: removed the DFU suffix", name);
@@ -276,24 +231,25 @@ int main(int argc, char **argv)
 	struct suffix_opts o;
 	int err;
 
-	log_set_progname("dfu-suffix");
-	err = suffix_parse_args(&o, argc, argv);
-	if (err == 1)
-		return 0;
+	log_set_progname(suffix_tool.name);
+	suffix_init(&o);
+	err = tool_parse_options(&suffix_tool, &o, argc, argv);
+	if (err == 0)
+		err = suffix_check_args(&o, argc - optind, argv + optind);
 	if (err)
-		return suffix_error_code(err);
-	switch (o.action) {
-	case SFX_CHECK:
-		err = suffix_check(o.file);
+		return tool_exit_status(err);
+	switch (o.v.verb) {
+	case TOOL_VERB_CHECK:
+		err = suffix_check(o.v.file);
 		break;
-	case SFX_ADD:
-		err = suffix_add(o.file, &o.sfx);
+	case TOOL_VERB_ADD:
+		err = suffix_add(o.v.file, &o.sfx);
 		break;
-	case SFX_DELETE:
-		err = suffix_delete(o.file);
+	case TOOL_VERB_DELETE:
+		err = suffix_delete(o.v.file);
 		break;
-	case SFX_NONE:
+	case TOOL_VERB_NONE:
 		break;
 	}
-	return suffix_error_code(err);
+	return tool_exit_status(err);
 }

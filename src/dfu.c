@@ -6,6 +6,7 @@
 
 #include "dfu.h"
 #include "errors.h"
+#include "interrupt.h"
 #include "log.h"
 
 /*
@@ -27,6 +28,12 @@
  * spinning forever; this many such polls in a row end the wait.
  */
 #define DFU_BUSY_MAX_STILL_POLLS 10000u
+
+/* A pause longer than this is announced, so a long erase does not look like a hang. */
+#define DFU_POLL_NOTE_MS	10000u
+
+/* Steps (requests and waits) dfu_recover takes before giving up. */
+#define DFU_RECOVER_MAX_STEPS	16
 
 /* Corrective rounds (CLRSTATUS, ABORT) dfu_ensure_idle tries before giving up. */
 #define DFU_IDLE_MAX_ROUNDS	4
@@ -90,6 +97,7 @@ static int dfu_xfer(struct dfu_session *s, uint8_t rt, int req, uint16_t value,
 		    unsigned char *data, uint16_t len)
 {
 	s->n_requests++;
+	s->state_known = 0;
 	return usb_control(s->h, rt, (uint8_t)req, value, s->intf, data, len, s->timeout_ms);
 }
 
@@ -133,16 +141,60 @@ static int dfu_getstatus_raw(struct dfu_session *s, struct dfu_status_reply *st,
 	if (rc != DFU_STATUS_LEN)
 		return DFU_E_PROTOCOL;
 	dfu_status_decode(buf, st);
+	s->state_known = 1;
+	s->last_state = st->bState;
 	log_debug(3, "GETSTATUS: status %s, state %s, poll %u ms",
 		  dfu_status_name(st->bStatus), dfu_state_name(st->bState),
 		  (unsigned int)st->bwPollTimeout);
 	return 0;
 }
 
+/*
+ * The pause a device asked for in bwPollTimeout, but never more than
+ * DFU_POLL_MAX_MS at once: a device that asks for hours is polled again
+ * after a minute (and still gets its time if it keeps saying busy, up to
+ * the busy guard's bound).  Long pauses are announced.
+ */
+static void dfu_poll_wait(struct dfu_session *s, uint32_t ms, const char *ctx)
+{
+	const char *sep = ctx && *ctx ? " " : "";
+
+	if (!ctx)
+		ctx = "";
+	if (ms > DFU_POLL_MAX_MS) {
+		log_note("device asks for a %lu s pause before the next status request%s%s; "
+			 "polling again after %u s", (unsigned long)(ms / 1000), sep, ctx,
+			 DFU_POLL_MAX_MS / 1000);
+		ms = DFU_POLL_MAX_MS;
+	} else if (ms > DFU_POLL_NOTE_MS) {
+		log_note("waiting %lu s for the device%s%s", (unsigned long)(ms / 1000), sep, ctx);
+	}
+	if (ms)
+		usb_sleep_ms(s->be, ms);
+}
+
 static int dfu_getstatus_ctx(struct dfu_session *s, struct dfu_status_reply *st, const char *ctx)
 {
-	int got;
-	int rc = dfu_getstatus_raw(s, st, &got);
+	int got, tries, rc;
+
+	/*
+	 * GETSTATUS is legal in every DFU state, so a stall is a glitch on
+	 * the way (or a firmware hiccup), not the device's answer: ask again.
+	 * Only a device that stalls it every time is given up on.
+	 */
+	for (tries = 1;; tries++) {
+		rc = dfu_getstatus_raw(s, st, &got);
+		if (rc != USB_ERR_STALL || tries == DFU_GETSTATUS_TRIES)
+			break;
+		log_debug(1, "GETSTATUS stalled%s%s; asking again", ctx && *ctx ? " " : "",
+			  ctx ? ctx : "");
+	}
+	if (rc == USB_ERR_STALL) {
+		log_error("device stalled GETSTATUS %d times in a row%s%s", tries,
+			  ctx && *ctx ? " " : "", ctx ? ctx : "");
+		log_hint("the device does not answer status requests: replug it and try again");
+		return DFU_E_IO;
+	}
 
 	if (rc == DFU_E_PROTOCOL) {
 		log_error("short GETSTATUS reply%s%s: %d of %d bytes", ctx && *ctx ? " " : "",
@@ -307,8 +359,7 @@ int dfu_ensure_idle(struct dfu_session *s)
 			rc = dfu_busy_check(s, &guard, &st, "while waiting for the device to become idle");
 			if (rc < 0)
 				return rc;
-			if (st.bwPollTimeout)
-				usb_sleep_ms(s->be, st.bwPollTimeout);
+			dfu_poll_wait(s, st.bwPollTimeout, "while waiting for the device to become idle");
 			continue;
 		default:
 			break;
@@ -341,6 +392,59 @@ int dfu_ensure_idle(struct dfu_session *s)
 	}
 }
 
+int dfu_recover(struct dfu_session *s)
+{
+	struct dfu_status_reply st;
+	int known = s->state_known;
+	int i, rc, got;
+
+	memset(&st, 0, sizeof(st));
+	st.bState = s->last_state;
+	for (i = 0; i < DFU_RECOVER_MAX_STEPS; i++) {
+		if (!known) {
+			rc = dfu_getstatus_raw(s, &st, &got);
+			if (rc < 0) {
+				log_debug(1, "cannot bring the device back to dfuIDLE: %s",
+					  rc == DFU_E_PROTOCOL ? "short status reply" : usb_errname(rc));
+				return rc;
+			}
+		}
+		known = 0;
+		switch (st.bState) {
+		case DFU_STATE_DFU_IDLE:
+			log_debug(1, "device is back in dfuIDLE");
+			return 0;
+		case DFU_STATE_DFU_ERROR:
+			rc = dfu_xfer(s, DFU_RT_OUT, DFU_CLRSTATUS, 0, NULL, 0);
+			break;
+		case DFU_STATE_DFU_DNLOAD_IDLE:
+		case DFU_STATE_DFU_UPLOAD_IDLE:
+			rc = dfu_xfer(s, DFU_RT_OUT, DFU_ABORT, 0, NULL, 0);
+			break;
+		case DFU_STATE_DFU_DNBUSY:
+		case DFU_STATE_DFU_MANIFEST:
+			/* Only GETSTATUS is allowed now: let the device finish. */
+			dfu_poll_wait(s, st.bwPollTimeout, "before stopping");
+			rc = 0;
+			break;
+		case DFU_STATE_DFU_DNLOAD_SYNC:
+		case DFU_STATE_DFU_MANIFEST_SYNC:
+			rc = 0;	/* the next GETSTATUS moves it on */
+			break;
+		default:
+			log_debug(1, "device is in %s; leaving it there", dfu_state_name(st.bState));
+			return DFU_E_PROTOCOL;
+		}
+		if (rc < 0) {
+			log_debug(1, "cannot bring the device back to dfuIDLE: %s", usb_errname(rc));
+			return rc;
+		}
+	}
+	log_warn("the device did not return to dfuIDLE (last seen in %s)",
+		 dfu_state_name(st.bState));
+	return DFU_E_PROTOCOL;
+}
+
 int dfu_wait_idle(struct dfu_session *s, struct dfu_status_reply *st, const char *what)
 {
 	struct dfu_busy_guard guard;
@@ -356,9 +460,9 @@ int dfu_wait_idle(struct dfu_session *s, struct dfu_status_reply *st, const char
 		if (rc < 0)
 			return rc;
 		if (st->bStatus != DFU_STATUS_OK) {
-			log_error("device reports %s (%s) in state %s, %s",
-				  dfu_status_name(st->bStatus), dfu_status_text(st->bStatus),
-				  dfu_state_name(st->bState), ctx);
+			log_error("device reports %s (%s) %s; stopped there",
+				  dfu_status_name(st->bStatus), dfu_status_text(st->bStatus), ctx);
+			log_debug(1, "device state %s", dfu_state_name(st->bState));
 			return DFU_E_IO;
 		}
 		if (!dfu_is_busy_state(st->bState))
@@ -366,9 +470,8 @@ int dfu_wait_idle(struct dfu_session *s, struct dfu_status_reply *st, const char
 		rc = dfu_busy_check(s, &guard, st, ctx);
 		if (rc < 0)
 			return rc;
-		/* Exactly what the device asked for; 0 means poll again at once. */
-		if (st->bwPollTimeout)
-			usb_sleep_ms(s->be, st->bwPollTimeout);
+		/* Exactly what the device asked for (capped); 0 means poll again at once. */
+		dfu_poll_wait(s, st->bwPollTimeout, ctx);
 	}
 }
 
@@ -428,8 +531,7 @@ static int dfu_manifest(struct dfu_session *s, uint16_t block)
 				 * may not answer any more: wait what it asked,
 				 * then the caller resets it.
 				 */
-				if (st.bwPollTimeout)
-					usb_sleep_ms(s->be, st.bwPollTimeout);
+				dfu_poll_wait(s, st.bwPollTimeout, "during manifestation");
 				return 1;
 			}
 			break;
@@ -445,8 +547,7 @@ static int dfu_manifest(struct dfu_session *s, uint16_t block)
 		rc = dfu_busy_check(s, &guard, &st, "during manifestation");
 		if (rc < 0)
 			return rc;
-		if (st.bwPollTimeout)
-			usb_sleep_ms(s->be, st.bwPollTimeout);
+		dfu_poll_wait(s, st.bwPollTimeout, "during manifestation");
 	}
 }
 
@@ -471,7 +572,15 @@ int dfu_download(struct dfu_session *s, const unsigned char *data, size_t len)
 	while (off < len) {
 		uint16_t chunk = len - off < s->transfer_size ? (uint16_t)(len - off) : s->transfer_size;
 
-		snprintf(what, sizeof(what), "block %u at offset %zu", (unsigned int)block, off);
+		/* Between requests: the device is in dfuDNLOAD-IDLE, where ABORT works. */
+		if (off > 0) {
+			snprintf(what, sizeof(what), "after %zu of %zu bytes of the download", off, len);
+			rc = interrupt_check(what);
+			if (rc < 0)
+				return rc;
+		}
+		snprintf(what, sizeof(what), "block %u at offset %zu of the download",
+			 (unsigned int)block, off);
 		rc = dfu_dnload_ctx(s, block, data + off, chunk, what);
 		if (rc < 0)
 			return rc;
@@ -516,6 +625,15 @@ int64_t dfu_upload_all(struct dfu_session *s, uint64_t limit, dfu_sink_fn sink, 
 
 		if (limit && limit - done < want)
 			want = (uint16_t)(limit - done);
+		if (done > 0) {
+			char where[DFU_WHAT_LEN];
+
+			snprintf(where, sizeof(where), "after %llu bytes of the upload",
+				 (unsigned long long)done);
+			rc = interrupt_check(where);
+			if (rc < 0)
+				goto out;
+		}
 		rc = dfu_upload(s, block, buf, want);
 		if (rc < 0)
 			goto out;

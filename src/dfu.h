@@ -23,7 +23,20 @@ struct dfu_session {
 	unsigned int timeout_ms;	/* control transfer timeout, default 5000 */
 	/* statistics for -v and the benchmark */
 	unsigned long n_requests;
+	/* the state the last GETSTATUS reported, while no other request followed it */
+	int state_known;
+	uint8_t last_state;
 };
+
+/*
+ * The longest single pause between two status requests.  A device may ask
+ * for up to 0xFFFFFF ms (4.7 hours) in bwPollTimeout; longer requests are
+ * cut to this, with a note, and the device is simply polled again.
+ */
+#define DFU_POLL_MAX_MS		60000u
+
+/* How often GETSTATUS is sent when it stalls (a glitch) before giving up. */
+#define DFU_GETSTATUS_TRIES	3
 
 /*
  * Requests.  Each returns >= 0 on success or a negative DFU_E_* after
@@ -54,6 +67,15 @@ int dfu_upload_ctx(struct dfu_session *s, uint16_t block, unsigned char *data, u
  * from dfuDNLOAD-IDLE / dfuUPLOAD-IDLE, wait out dfuDNBUSY/dfuMANIFEST.
  */
 int dfu_ensure_idle(struct dfu_session *s);
+
+/*
+ * After a failed or interrupted transfer: bring the device back to dfuIDLE
+ * with nothing but ABORT, CLRSTATUS and GETSTATUS (no data, no erase),
+ * without reporting (a device that is gone, or will not return, only gets
+ * a debug line; the caller has reported the failure).  Returns 0 when the
+ * device is in dfuIDLE, else a negative code.
+ */
+int dfu_recover(struct dfu_session *s);
 
 /*
  * After a DNLOAD: poll GETSTATUS, sleeping exactly the bwPollTimeout the

@@ -8,11 +8,6 @@
  *   dfuse-pack FILE.dfu                            check and describe
  *   dfuse-pack -d FILE.dfu                         unpack the elements
  */
-#ifdef HAVE_CONFIG_H
-#include "config.h"
-#endif
-
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +18,7 @@
 #include "ihex.h"
 #include "log.h"
 #include "options.h"
+#include "tool.h"
 
 #define PACK_DEFAULT_VID	0x0483
 #define PACK_DEFAULT_PID	0xdf11
@@ -78,19 +74,6 @@ static void pack_usage(FILE *f)
 		"Without -b, -i, -s or -d, FILE.dfu is checked and described.\n");
 }
 
-static int pack_error_code(int err)
-{
-	switch (err) {
-	case DFU_OK:		return 0;
-	case DFU_E_USAGE:	return 64;
-	case DFU_E_DATA:	return 65;
-	case DFU_E_NOINPUT:	return 66;
-	case DFU_E_NOMEM:	return 71;
-	case DFU_E_CANTCREAT:	return 73;
-	default:		return 74;
-	}
-}
-
 static int pack_add_input(struct pack_opts *o, enum pack_kind kind, const char *file,
 			  uint32_t address, int alt)
 {
@@ -139,95 +122,93 @@ static int pack_parse_build(struct pack_opts *o, const char *arg)
 	return pack_add_input(o, INPUT_BIN, colon + 1, (uint32_t)addr, at ? (int)alt : -1);
 }
 
-/* Returns 1 for -h/-V handled (exit 0), 0 to go on, or a negative error. */
-static int pack_parse_args(struct pack_opts *o, int argc, char **argv)
+static int pack_option(void *opts, int c, const char *arg)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "build", required_argument, NULL, 'b' },
-		{ "build-ihex", required_argument, NULL, 'i' },
-		{ "build-s19", required_argument, NULL, 's' },
-		{ "device", required_argument, NULL, 'D' },
-		{ "alt-intf", required_argument, NULL, 'a' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "dump", no_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct pack_opts *o = opts;
 	struct id_pair ids;
-	uint64_t v;
-	int c, err = 0;
+	uint64_t v = 0;
+	int err;
 
+	switch (c) {
+	case 'b':
+		return pack_parse_build(o, arg);
+	case 'i':
+		return pack_add_input(o, INPUT_HEX, arg, 0, -1);
+	case 's':
+		return pack_add_input(o, INPUT_SREC, arg, 0, -1);
+	case 'D':
+		err = parse_id_pair(arg, &ids);
+		if (err == 0 && (ids.vid_match != ID_VALUE || ids.pid_match != ID_VALUE)) {
+			log_error("invalid device '%s': expected VID:PID in hex", arg);
+			err = DFU_E_USAGE;
+		}
+		o->vid = ids.vid;
+		o->pid = ids.pid;
+		o->have_device = 1;
+		return err;
+	case 'a':
+		err = parse_number(arg, 255, "alt setting", &v);
+		o->alt = (uint8_t)v;
+		o->have_alt = 1;
+		return err;
+	case 'n':
+		if (strlen(arg) > DFUSE_NAME_LEN) {
+			log_error("target name too long: %zu bytes, at most %d",
+				  strlen(arg), DFUSE_NAME_LEN);
+			return DFU_E_USAGE;
+		}
+		o->name = arg;
+		return 0;
+	case 'd':
+		o->dump = 1;
+		return 0;
+	default:
+		/* getopt only returns letters of the optstring: a missing case is a bug. */
+		log_error("option '-%c' is not handled", c);
+		return DFU_E_USAGE;
+	}
+}
+
+static const struct option pack_longopts[] = {
+	TOOL_LONGOPTS_COMMON,
+	{ "build", required_argument, NULL, 'b' },
+	{ "build-ihex", required_argument, NULL, 'i' },
+	{ "build-s19", required_argument, NULL, 's' },
+	{ "device", required_argument, NULL, 'D' },
+	{ "alt-intf", required_argument, NULL, 'a' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "dump", no_argument, NULL, 'd' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct tool pack_tool = {
+	.name = "dfuse-pack",
+	.optstring = ":hVb:i:s:D:a:n:d",
+	.longopts = pack_longopts,
+	.usage = pack_usage,
+	.option = pack_option,
+};
+
+static void pack_init(struct pack_opts *o)
+{
 	memset(o, 0, sizeof(*o));
 	o->vid = PACK_DEFAULT_VID;
 	o->pid = PACK_DEFAULT_PID;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hVb:i:s:D:a:n:d", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			pack_usage(stdout);
-			return 1;
-		case 'V':
-			printf("dfuse-pack (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-			return 1;
-		case 'b':
-			err = pack_parse_build(o, optarg);
-			break;
-		case 'i':
-			err = pack_add_input(o, INPUT_HEX, optarg, 0, -1);
-			break;
-		case 's':
-			err = pack_add_input(o, INPUT_SREC, optarg, 0, -1);
-			break;
-		case 'D':
-			err = parse_id_pair(optarg, &ids);
-			if (err == 0 && (ids.vid_match != ID_VALUE || ids.pid_match != ID_VALUE)) {
-				log_error("invalid device '%s': expected VID:PID in hex", optarg);
-				err = DFU_E_USAGE;
-			}
-			o->vid = ids.vid;
-			o->pid = ids.pid;
-			o->have_device = 1;
-			break;
-		case 'a':
-			err = parse_number(optarg, 255, "alt setting", &v);
-			o->alt = (uint8_t)v;
-			o->have_alt = 1;
-			break;
-		case 'n':
-			if (strlen(optarg) > DFUSE_NAME_LEN) {
-				log_error("target name too long: %zu bytes, at most %d",
-					  strlen(optarg), DFUSE_NAME_LEN);
-				err = DFU_E_USAGE;
-			}
-			o->name = optarg;
-			break;
-		case 'd':
-			o->dump = 1;
-			break;
-		case ':':
-			log_error("option '%s' needs an argument", argv[optind - 1]);
-			err = DFU_E_USAGE;
-			break;
-		default:
-			log_error("unknown option '%s'", argv[optind - 1]);
-			log_hint("see 'dfuse-pack --help'");
-			err = DFU_E_USAGE;
-			break;
-		}
-		if (err)
-			return err;
-	}
-	if (optind >= argc) {
+}
+
+/* The one .dfu operand, and what the options cannot say alone. */
+static int pack_check_args(struct pack_opts *o, int nargs, char **args)
+{
+	if (nargs < 1) {
 		log_error("no .dfu file given");
-		log_hint("see 'dfuse-pack --help'");
+		log_hint("see '%s --help'", pack_tool.name);
 		return DFU_E_USAGE;
 	}
-	if (optind + 1 < argc) {
-		log_error("unexpected argument '%s': give one .dfu file", argv[optind + 1]);
+	if (nargs > 1) {
+		log_error("unexpected argument '%s': give one .dfu file", args[1]);
 		return DFU_E_USAGE;
 	}
-	o->file = argv[optind];
+	o->file = args[0];
 	if (o->dump && o->n_inputs) {
 		log_error("-d unpacks a .dfu file; it does not go with -b, -i or -s");
 		return DFU_E_USAGE;
@@ -502,12 +483,13 @@ int main(int argc, char **argv)
 	struct pack_opts o;
 	int err;
 
-	log_set_progname("dfuse-pack");
-	err = pack_parse_args(&o, argc, argv);
+	log_set_progname(pack_tool.name);
+	pack_init(&o);
+	err = tool_parse_options(&pack_tool, &o, argc, argv);
+	if (err == 0)
+		err = pack_check_args(&o, argc - optind, argv + optind);
 	if (err == 0)
 		err = o.n_inputs ? pack_build(&o) : pack_check(o.file, o.dump);
 	free(o.inputs);
-	if (err == 1)
-		return 0;
-	return pack_error_code(err);
+	return tool_exit_status(err);
 }

@@ -7,6 +7,7 @@
 
 #include "dfuse.h"
 #include "errors.h"
+#include "interrupt.h"
 #include "log.h"
 
 /* Room for "block 65535 at 0x08000000" and "erase of page 0x08000000". */
@@ -295,6 +296,11 @@ static int dfuse_write_blocks(struct dfu_session *s, uint32_t addr, const unsign
 							      : s->transfer_size;
 		uint32_t at = addr + (uint32_t)off;
 
+		/* Between requests, in dfuIDLE or dfuDNLOAD-IDLE: a safe place to stop. */
+		snprintf(what, sizeof(what), "before writing 0x%08" PRIx32, at);
+		rc = interrupt_check(what);
+		if (rc < 0)
+			return rc;
 		/*
 		 * The device puts block n at pointer + (n - 2) * wTransferSize:
 		 * one SET_ADDRESS per run, and a fresh one before the block
@@ -308,7 +314,8 @@ static int dfuse_write_blocks(struct dfu_session *s, uint32_t addr, const unsign
 			block = DFUSE_FIRST_BLOCK;
 			need_address = 0;
 		}
-		snprintf(what, sizeof(what), "block %u at 0x%08" PRIx32, (unsigned int)block, at);
+		snprintf(what, sizeof(what), "write of block %u at 0x%08" PRIx32, (unsigned int)block,
+			 at);
 		log_debug(3, "DNLOAD %s, %u bytes", what, (unsigned int)chunk);
 		rc = dfu_dnload_ctx(s, block, data + off, chunk, what);
 		if (rc < 0)
@@ -373,6 +380,10 @@ static int dfuse_read_blocks(struct dfu_session *s, uint32_t addr, uint64_t len,
 		uint16_t keep = len - off < request ? (uint16_t)(len - off) : request;
 		int n;
 
+		snprintf(what, sizeof(what), "before reading 0x%08" PRIx32, at);
+		rc = interrupt_check(what);
+		if (rc < 0)
+			goto out;
 		if (need_address) {
 			/*
 			 * SET_ADDRESS is a DNLOAD: not allowed in dfuUPLOAD-IDLE,
@@ -394,7 +405,8 @@ static int dfuse_read_blocks(struct dfu_session *s, uint32_t addr, uint64_t len,
 			need_address = 0;
 			started = 1;
 		}
-		snprintf(what, sizeof(what), "block %u at 0x%08" PRIx32, (unsigned int)block, at);
+		snprintf(what, sizeof(what), "read of block %u at 0x%08" PRIx32, (unsigned int)block,
+			 at);
 		/* Always the full request: the device may compute the address from wLength. */
 		n = dfu_upload_ctx(s, block, buf, request, what);
 		if (n < 0) {
@@ -555,6 +567,13 @@ static int dfuse_exec_erase(struct dfu_session *s, const struct dfuse_plan *plan
 		return 0;
 	progress_start("Erase", plan->erase_bytes, usb_now_ms(s->be));
 	for (i = 0; i < plan->n_erases; i++) {
+		char where[DFUSE_WHAT_LEN];
+
+		snprintf(where, sizeof(where), "before erasing page 0x%08" PRIx32,
+			 plan->erases[i].address);
+		rc = interrupt_check(where);
+		if (rc < 0)
+			return rc;
 		log_debug(2, "erasing %" PRIu32 " bytes at 0x%08" PRIx32, plan->erases[i].size,
 			  plan->erases[i].address);
 		rc = dfuse_erase_page(s, plan->erases[i].address);

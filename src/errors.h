@@ -7,7 +7,8 @@
  * Every function below main() that can fail returns 0 (or a count) on
  * success and one of these negative codes on failure.  The function that
  * detects a failure reports it once, through log.h, and returns the code;
- * callers only propagate it.  main() maps the code to the exit status.
+ * callers only propagate it.  main() maps the code to the exit status
+ * with dfu_exit_status().
  */
 enum dfu_err {
 	DFU_OK          =  0,
@@ -18,7 +19,11 @@ enum dfu_err {
 	DFU_E_IO        = -5,	/* USB I/O error, no device, device lost: exit 74 (EX_IOERR) */
 	DFU_E_PROTOCOL  = -6,	/* device in a wrong state, protocol violation: exit 76 (EX_PROTOCOL) */
 	DFU_E_NOMEM     = -7,	/* out of memory: exit 71 (EX_OSERR) */
-	DFU_E_INTERRUPT = -8,	/* SIGINT/SIGTERM: exit 130 */
+	DFU_E_INTERRUPT = -8,	/* SIGINT: exit 130 */
+	DFU_E_TERMINATED = -9,	/* SIGTERM: exit 143 */
 };
+
+/* The exit status (sysexits.h values) for 0 or a negative enum dfu_err. */
+int dfu_exit_status(int err);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "errors.h"
+#include "interrupt.h"
 #include "log.h"
 #include "options.h"
 #include "dfu_file.h"
@@ -19,23 +20,6 @@
 #include "ops.h"
 #include "sim.h"
 #include "usb.h"
-
-/* sysexits.h values, written down in the man page. */
-static int main_exit_status(int err)
-{
-	switch (err) {
-	case DFU_OK:		return 0;
-	case DFU_E_USAGE:	return 64;
-	case DFU_E_DATA:	return 65;
-	case DFU_E_NOINPUT:	return 66;
-	case DFU_E_NOMEM:	return 71;
-	case DFU_E_CANTCREAT:	return 73;
-	case DFU_E_IO:		return 74;
-	case DFU_E_PROTOCOL:	return 76;
-	case DFU_E_INTERRUPT:	return 130;
-	default:		return 74;
-	}
-}
 
 static void main_version(void)
 {
@@ -215,6 +199,9 @@ static int main_run(const struct dfu_options *o)
 		have_out = 1;
 	}
 
+	ret = interrupt_check("before any device was opened");
+	if (ret < 0)
+		goto out;
 	ret = main_open_backend(o, &be);
 	if (ret < 0)
 		goto out;
@@ -255,10 +242,12 @@ int main(int argc, char **argv)
 	int ret;
 
 	log_set_progname("dfu-util");
+	/* From here on Ctrl-C stops between requests, and cleanup runs. */
+	interrupt_install();
 	options_init(&o);
 	ret = options_parse(&o, argc, argv);
 	if (ret < 0)
-		return main_exit_status(ret);
+		return dfu_exit_status(ret);
 	log_set_verbosity(o.verbose);
 
 	switch (o.action) {
@@ -278,8 +267,8 @@ int main(int argc, char **argv)
 	if (o.action == ACTION_NONE && !o.detach && !o.reset && !o.dfuse_address) {
 		log_error("nothing to do");
 		log_hint("give -l, -D FILE, -U FILE, -e, -R or a DfuSe command (-s); see 'dfu-util --help'");
-		return main_exit_status(DFU_E_USAGE);
+		return dfu_exit_status(DFU_E_USAGE);
 	}
 	ret = main_run(&o);
-	return main_exit_status(ret);
+	return dfu_exit_status(ret);
 }

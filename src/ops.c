@@ -12,9 +12,15 @@
 #include "device.h"
 #include "dfu.h"
 #include "errors.h"
+#include "interrupt.h"
 #include "log.h"
 
-#define OPS_CONTROL_TIMEOUT_MS	5000
+/*
+ * The largest control transfer the host's USB stack carries: Linux usbfs
+ * refuses a wLength above PAGE_SIZE (4096 on the common platforms) with
+ * EINVAL, and WinUSB's limit is the same 4 KiB.
+ */
+#define OPS_MAX_CONTROL_DATA	4096u
 /* How often to look for a device that is coming (back) while waiting. */
 #define OPS_POLL_MS		20
 #define OPS_MAX_MATCH		16
@@ -30,7 +36,7 @@ static int ops_scan_once(struct usb_backend *be, const struct dfu_options *o, in
 	int idx[OPS_MAX_MATCH];
 	int n, ret;
 
-	ret = device_scan(be, keep);
+	ret = device_scan_timeout(be, keep, o->timeout_ms);
 	if (ret < 0)
 		return ret;
 	n = device_match(keep, o, dfu_mode, idx, OPS_MAX_MATCH);
@@ -62,6 +68,7 @@ static int ops_scan_once(struct usb_backend *be, const struct dfu_options *o, in
 int ops_find(struct usb_backend *be, const struct dfu_options *o, struct ops_target *t)
 {
 	struct dfu_if_list l = { 0, NULL };
+	uint64_t deadline = usb_now_ms(be) + (uint64_t)o->wait_seconds * 1000;
 	int said_waiting = 0;
 	int ret;
 
@@ -74,8 +81,21 @@ int ops_find(struct usb_backend *be, const struct dfu_options *o, struct ops_tar
 			ret = DFU_E_IO;
 			break;
 		}
+		ret = interrupt_check("while waiting for a device");
+		if (ret < 0)
+			break;
+		if (o->wait_seconds && usb_now_ms(be) >= deadline) {
+			device_report_no_match(&l, o, 0);
+			log_note("waited %u s (--wait=%u) for a matching device", o->wait_seconds,
+				 o->wait_seconds);
+			ret = DFU_E_IO;
+			break;
+		}
 		if (!said_waiting) {
-			log_note("waiting for a matching device (interrupt to stop)...");
+			if (o->wait_seconds)
+				log_note("waiting up to %u s for a matching device...", o->wait_seconds);
+			else
+				log_note("waiting for a matching device (interrupt to stop)...");
 			said_waiting = 1;
 		}
 		if (log_verbosity() >= 1)
@@ -95,7 +115,15 @@ void ops_session_init(struct dfu_session *s, struct usb_backend *be, struct usb_
 	s->h = h;
 	s->intf = d->intf;
 	s->func = d->func;
-	s->timeout_ms = OPS_CONTROL_TIMEOUT_MS;
+	s->timeout_ms = OPT_DEFAULT_TIMEOUT_MS;
+}
+
+void ops_abandon(struct dfu_session *s, const struct dfu_if *d)
+{
+	/* ABORT/CLRSTATUS only: the device keeps no half-done request. */
+	dfu_recover(s);
+	device_close(s->h, d);
+	s->h = NULL;
 }
 
 int ops_usb_reset(struct usb_handle *h)
@@ -109,7 +137,7 @@ int ops_usb_reset(struct usb_handle *h)
 	return 0;
 }
 
-int ops_detach(struct usb_backend *be, const struct dfu_if *rt)
+int ops_detach(struct usb_backend *be, const struct dfu_options *o, const struct dfu_if *rt)
 {
 	struct usb_handle *h;
 	struct dfu_session s;
@@ -120,6 +148,7 @@ int ops_detach(struct usb_backend *be, const struct dfu_if *rt)
 	if (ret < 0)
 		return ret;
 	ops_session_init(&s, be, h, rt);
+	s.timeout_ms = o->timeout_ms;
 	/* wValue is how long the device should wait for our reset. */
 	timeout = rt->has_func && rt->func.wDetachTimeOut ? rt->func.wDetachTimeOut : 1000;
 	log_note("detaching %04x:%04x (path %s) into DFU mode", rt->vid, rt->pid, rt->path);
@@ -140,6 +169,9 @@ int ops_wait_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
 	for (;;) {
 		ret = ops_scan_once(be, o, 1, rt->path, t, &l);
 		if (ret != 0)
+			break;
+		ret = interrupt_check("while waiting for the device to come back in DFU mode");
+		if (ret < 0)
 			break;
 		if (usb_now_ms(be) >= deadline) {
 			log_error("device did not come back in DFU mode within %u s", o->detach_delay);
@@ -168,7 +200,7 @@ int ops_find_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
 	}
 	if (was_runtime)
 		*was_runtime = t->d;
-	ret = ops_detach(be, &t->d);
+	ret = ops_detach(be, o, &t->d);
 	if (ret < 0)
 		return ret;
 	return ops_wait_dfu_mode(be, o, &t->d, t);
@@ -185,6 +217,20 @@ int ops_transfer_size(const struct dfu_options *o, const struct dfu_if *d, uint1
 		log_hint("give the transfer size with -t BYTES");
 		return DFU_E_PROTOCOL;
 	}
+	if (d->func.wTransferSize > OPS_MAX_CONTROL_DATA) {
+		if (d->dfuse) {
+			/* DfuSe places block n at pointer + (n - 2) * wTransferSize: no smaller size fits. */
+			log_error("%04x:%04x asks for %u-byte transfers; the USB stack moves at most %u bytes per control transfer",
+				  d->vid, d->pid, (unsigned int)d->func.wTransferSize,
+				  OPS_MAX_CONTROL_DATA);
+			log_hint("a DfuSe device addresses blocks by its wTransferSize, so no smaller size is safe");
+			return DFU_E_PROTOCOL;
+		}
+		log_note("%04x:%04x asks for %u-byte transfers; using %u, the most the USB stack moves at once",
+			 d->vid, d->pid, (unsigned int)d->func.wTransferSize, OPS_MAX_CONTROL_DATA);
+		*out = OPS_MAX_CONTROL_DATA;
+		return 0;
+	}
 	*out = d->func.wTransferSize;
 	return 0;
 }
@@ -199,7 +245,10 @@ int ops_open_session(struct usb_backend *be, const struct dfu_options *o,
 	if (ret < 0)
 		return ret;
 	ops_session_init(s, be, h, d);
-	ret = ops_transfer_size(o, d, &s->transfer_size);
+	s->timeout_ms = o->timeout_ms;
+	ret = interrupt_check("before the transfer started");
+	if (ret == 0)
+		ret = ops_transfer_size(o, d, &s->transfer_size);
 	if (ret == 0)
 		ret = dfu_ensure_idle(s);
 	if (ret < 0) {
@@ -214,7 +263,7 @@ int ops_open_session(struct usb_backend *be, const struct dfu_options *o,
 int ops_list(struct usb_backend *be, const struct dfu_options *o)
 {
 	struct dfu_if_list l = { 0, NULL };
-	int ret = device_scan(be, &l);
+	int ret = device_scan_timeout(be, &l, o->timeout_ms);
 
 	if (ret < 0)
 		return ret;
@@ -297,7 +346,7 @@ int ops_download(struct usb_backend *be, const struct dfu_options *o, const stru
 	memset(&rt, 0, sizeof(rt));
 	if (t.d.runtime) {
 		rt = t.d;
-		ret = ops_detach(be, &rt);
+		ret = ops_detach(be, o, &rt);
 		if (ret == 0)
 			ret = ops_wait_dfu_mode(be, o, &rt, &t);
 		if (ret < 0)
@@ -316,7 +365,7 @@ int ops_download(struct usb_backend *be, const struct dfu_options *o, const stru
 		return ret;
 	ret = dfu_download(&s, f->data, f->payload_size);
 	if (ret < 0) {
-		device_close(s.h, &t.d);
+		ops_abandon(&s, &t.d);
 		return ret;
 	}
 	log_note("download done: %zu bytes", f->payload_size);
@@ -350,7 +399,7 @@ int ops_upload(struct usb_backend *be, const struct dfu_options *o, struct dfu_o
 		return ret;
 	got = dfu_upload_all(&s, o->have_upload_size ? o->upload_size : 0, dfu_outfile_write, out);
 	if (got < 0) {
-		device_close(s.h, &t.d);
+		ops_abandon(&s, &t.d);
 		return (int)got;
 	}
 	if (o->have_upload_size && (uint64_t)got < o->upload_size)
@@ -376,7 +425,7 @@ int ops_detach_reset(struct usb_backend *be, const struct dfu_options *o)
 		return ret;
 	if (t.d.runtime) {
 		if (o->detach || o->reset)
-			ret = ops_detach(be, &t.d);
+			ret = ops_detach(be, o, &t.d);
 		return ret;
 	}
 	if (o->detach && !o->reset) {

@@ -57,7 +57,7 @@ int ops_find(struct usb_backend *be, const struct dfu_options *o, struct ops_tar
 int ops_find_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
 		      struct ops_target *t, struct dfu_if *was_runtime);
 /* DFU_DETACH to a run-time interface, then a USB reset unless it detaches itself. */
-int ops_detach(struct usb_backend *be, const struct dfu_if *rt);
+int ops_detach(struct usb_backend *be, const struct dfu_options *o, const struct dfu_if *rt);
 /* After a detach: poll for the DFU-mode device until it appears or -E runs out. */
 int ops_wait_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
 		      const struct dfu_if *rt, struct ops_target *t);
@@ -68,6 +68,12 @@ int ops_transfer_size(const struct dfu_options *o, const struct dfu_if *d, uint1
 /* Open the DFU-mode interface and bring it to dfuIDLE. */
 int ops_open_session(struct usb_backend *be, const struct dfu_options *o,
 		     const struct dfu_if *d, struct dfu_session *s);
+/*
+ * After a failure or an interrupt in an open session: bring the device
+ * back to dfuIDLE with ABORT/CLRSTATUS only (quietly; dfu_recover), then
+ * release and close it.
+ */
+void ops_abandon(struct dfu_session *s, const struct dfu_if *d);
 /* USB reset, where a re-enumerating device counts as success. */
 int ops_usb_reset(struct usb_handle *h);
 /* After success: -R, or the reset a manifestation-intolerant device needs; closes. */

@@ -160,7 +160,7 @@ static int ops_dfuse_run(struct usb_backend *be, const struct dfu_options *o,
 		if (j->d.alt != cur_alt) {
 			rc = ops_dfuse_set_alt(&s, &j->d, j->d.alt);
 			if (rc < 0) {
-				ops_dfuse_close(&s, &jobs[0].d);
+				ops_abandon(&s, &jobs[0].d);
 				return rc;
 			}
 			cur_alt = j->d.alt;
@@ -173,7 +173,7 @@ static int ops_dfuse_run(struct usb_backend *be, const struct dfu_options *o,
 		eo.will_reset = req && req->will_reset && i + 1 == n_jobs;
 		rc = dfuse_execute(&s, &j->plan, &eo);
 		if (rc < 0) {
-			ops_dfuse_close(&s, &jobs[0].d);
+			ops_abandon(&s, &jobs[0].d);
 			return rc;
 		}
 		total += j->plan.data_bytes;
@@ -191,7 +191,7 @@ static int ops_dfuse_run(struct usb_backend *be, const struct dfu_options *o,
 	if (leave_alt != cur_alt) {
 		rc = ops_dfuse_set_alt(&s, &jobs[0].d, leave_alt);
 		if (rc < 0) {
-			ops_dfuse_close(&s, &jobs[0].d);
+			ops_abandon(&s, &jobs[0].d);
 			return rc;
 		}
 	}
@@ -383,7 +383,7 @@ static int ops_dfuse_image(struct usb_backend *be, const struct dfu_options *o,
 		return DFU_E_NOMEM;
 	}
 	/* The other alt settings' strings (memory maps) come from a fresh scan. */
-	rc = device_scan(be, &l);
+	rc = device_scan_timeout(be, &l, o->timeout_ms);
 	if (rc < 0)
 		goto out;
 	for (t = 0; t < img->n_targets; t++) {
@@ -517,7 +517,7 @@ int ops_dfuse_upload(struct usb_backend *be, const struct dfu_options *o,
 		goto out;
 	got = dfuse_upload(&s, &up, dfu_outfile_write, out);
 	if (got < 0) {
-		ops_dfuse_close(&s, d);
+		ops_abandon(&s, d);
 		rc = (int)got;
 		goto out;
 	}
@@ -567,7 +567,7 @@ int ops_dfuse_command(struct usb_backend *be, const struct dfu_options *o,
 		log_note("mass erase");
 		rc = dfuse_mass_erase(&s);
 		if (rc < 0) {
-			ops_dfuse_close(&s, &t.d);
+			ops_abandon(&s, &t.d);
 			return rc;
 		}
 		log_note("mass erase done");

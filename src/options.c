@@ -27,6 +27,8 @@
 #define MAX_DETACH_DELAY   3600u	/* an hour is already far beyond any device */
 #define MAX_UPLOAD_SIZE    UINT32_MAX	/* DfuSe addresses and DFU block counts end there */
 #define MAX_PATH_PORTS     7		/* USB allows at most 7 tiers of ports */
+#define MAX_TIMEOUT_MS     600000u	/* 10 minutes: longer than any erase that NAKs */
+#define MAX_WAIT_SECONDS   86400u	/* a day of waiting for a device is plenty */
 
 /* ------------------------------------------------------------ numbers */
 
@@ -393,13 +395,16 @@ enum opt_id {
 	OPT_SIM = 256,		/* long-only options get ids outside char range */
 	OPT_SIM_STATE,
 	OPT_SIM_CLOCK,
+	OPT_TIMEOUT,
 };
 
 struct opt_def {
 	int id;			/* the short option letter, or an enum opt_id */
 	const char *name;	/* the long name */
-	int has_arg;
+	int has_arg;		/* 0 none, 1 required, OPT_OPTIONAL_ARG only as --name=value */
 };
+
+#define OPT_OPTIONAL_ARG 2
 
 /* --dfuse is the spelling older scripts use for -s. */
 static const struct opt_def options_table[] = {
@@ -421,12 +426,13 @@ static const struct opt_def options_table[] = {
 	{ 'Z', "upload-size", 1 },
 	{ 'D', "download", 1 },
 	{ 'R', "reset", 0 },
-	{ 'w', "wait", 0 },
+	{ 'w', "wait", OPT_OPTIONAL_ARG },
 	{ 's', "dfuse-address", 1 },
 	{ 's', "dfuse", 1 },
 	{ OPT_SIM, "sim", 1 },
 	{ OPT_SIM_STATE, "sim-state", 1 },
 	{ OPT_SIM_CLOCK, "sim-clock", 1 },
+	{ OPT_TIMEOUT, "timeout", 1 },
 };
 
 #define N_OPTIONS (sizeof(options_table) / sizeof(options_table[0]))
@@ -564,7 +570,26 @@ static int options_apply(struct dfu_options *o, int id, const char *val)
 		return DFU_OK;
 	case 'w':
 		o->wait = 1;
-		return DFU_OK;
+		o->wait_seconds = 0;
+		if (!val)
+			return DFU_OK;
+		rc = parse_number(val, MAX_WAIT_SECONDS, "wait time", &v);
+		if (rc == DFU_OK && v == 0) {
+			log_error("invalid wait time '%s': must be at least 1 second", val);
+			rc = DFU_E_USAGE;
+		}
+		if (rc == DFU_OK)
+			o->wait_seconds = (unsigned int)v;
+		return rc;
+	case OPT_TIMEOUT:
+		rc = parse_number(val, MAX_TIMEOUT_MS, "timeout", &v);
+		if (rc == DFU_OK && v == 0) {
+			log_error("invalid timeout '%s': must be at least 1 ms", val);
+			rc = DFU_E_USAGE;
+		}
+		if (rc == DFU_OK)
+			o->timeout_ms = (unsigned int)v;
+		return rc;
 	case 's':
 		if (!*val) {
 			log_error("invalid DfuSe address '': empty");
@@ -608,6 +633,7 @@ void options_init(struct dfu_options *o)
 	o->intf = -1;
 	o->alt = -1;
 	o->detach_delay = 5;
+	o->timeout_ms = OPT_DEFAULT_TIMEOUT_MS;
 	o->sim_virtual_clock = -1;
 }
 
@@ -629,7 +655,11 @@ static int options_long(struct dfu_options *o, int argc, char *const argv[], int
 	rc = options_find_long(name, len, arg, &d);
 	if (rc != DFU_OK)
 		return rc;
-	if (!d->has_arg) {
+	if (d->has_arg == OPT_OPTIONAL_ARG) {
+		/* Only "--wait=5": "--wait 5" stays a stray argument, as "-w 5" does. */
+		if (eq)
+			val = eq + 1;
+	} else if (!d->has_arg) {
 		if (eq) {
 			log_error("option '--%s' takes no argument (in '%s')", d->name, arg);
 			return DFU_E_USAGE;
@@ -663,7 +693,7 @@ static int options_short(struct dfu_options *o, int argc, char *const argv[], in
 				log_error("unknown option '-%c' (in '%s')", *p, arg);
 			return DFU_E_USAGE;
 		}
-		if (d->has_arg) {
+		if (d->has_arg == 1) {
 			if (p[1]) {
 				val = p + 1;
 			} else if (*i + 1 < argc) {
@@ -674,7 +704,7 @@ static int options_short(struct dfu_options *o, int argc, char *const argv[], in
 			}
 		}
 		rc = options_apply(o, d->id, val);
-		if (rc != DFU_OK || d->has_arg)
+		if (rc != DFU_OK || d->has_arg == 1)
 			return rc;
 	}
 	return DFU_OK;
@@ -765,7 +795,8 @@ static const char options_usage_text[] =
 "  -E, --detach-delay SECONDS   wait at most SECONDS for the device to come\n"
 "                               back after a detach (default 5)\n"
 "  -R, --reset                  reset the device when the operation succeeded\n"
-"  -w, --wait                   wait for a matching device to appear\n"
+"  -w, --wait[=SECONDS]         wait for a matching device to appear (at most\n"
+"                               SECONDS; -w alone waits until interrupted)\n"
 "  -s, --dfuse-address ADDRESS[:MODIFIERS]\n"
 "                               DfuSe: start address and options (also --dfuse)\n"
 "\n"
@@ -782,6 +813,7 @@ static const char options_usage_text[] =
 "  -i, --intf N                 interface number (bInterfaceNumber)\n"
 "  -a, --alt N|NAME             alternate setting, by number or by name\n"
 "  -t, --transfer-size BYTES    bytes per request (default: from the device)\n"
+"      --timeout MS             USB control-transfer timeout (default 5000)\n"
 "\n"
 "Simulated devices (no hardware needed):\n"
 "      --sim PROFILE[,PROFILE]  use simulated devices instead of USB\n"

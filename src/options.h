@@ -62,6 +62,8 @@ struct dfu_options {
 	const char *download_file;	/* -D, "-" = stdin */
 	int reset;			/* -R */
 	int wait;			/* -w */
+	unsigned int wait_seconds;	/* --wait=SECONDS: give up waiting after that; 0 = never */
+	unsigned int timeout_ms;	/* --timeout MS: USB control-transfer timeout, default 5000 */
 	const char *dfuse_address;	/* -s / --dfuse-address raw text, parsed in issue 3 */
 
 	/* simulated device (overrides the environment) */
@@ -70,7 +72,7 @@ struct dfu_options {
 	int sim_virtual_clock;		/* --sim-clock=virtual; -1 = not given */
 };
 
-/* Defaults: every selector "any", detach_delay 5, sim_virtual_clock -1. */
+/* Defaults: every selector "any", detach_delay 5, timeout_ms 5000, sim_virtual_clock -1. */
 void options_init(struct dfu_options *o);
 
 /*
@@ -79,6 +81,9 @@ void options_init(struct dfu_options *o);
  * Pointers stored in o point into argv.
  */
 int options_parse(struct dfu_options *o, int argc, char *const argv[]);
+
+/* The default USB control-transfer timeout, as in the classic tool. */
+#define OPT_DEFAULT_TIMEOUT_MS 5000u
 
 /* Print the usage text to stdout. */
 void options_usage(void);

@@ -337,7 +337,7 @@ void sim_tick(struct sim_device *d, uint64_t now_us)
 		d->state = DFU_STATE_APP_IDLE;
 		d->detach_until_us = 0;
 	}
-	if (d->state == DFU_STATE_DFU_DNBUSY && now_us >= d->busy_until_us) {
+	if (d->state == DFU_STATE_DFU_DNBUSY && now_us >= d->busy_until_us && !d->busy_forever) {
 		if (d->pending_status != DFU_STATUS_OK) {
 			/* a DfuSe command that failed: the status after the busy time says so */
 			d->state = DFU_STATE_DFU_ERROR;
@@ -366,6 +366,11 @@ static int sim_reply_status(struct sim_device *d, unsigned char *data, uint16_t 
 	unsigned char buf[DFU_STATUS_LEN];
 	size_t n = wLength < DFU_STATUS_LEN ? wLength : DFU_STATUS_LEN;
 
+	if (d->fault_poll && (d->state == DFU_STATE_DFU_DNBUSY ||
+			      d->state == DFU_STATE_DFU_MANIFEST)) {
+		poll_ms = d->fault_poll - 1;
+		d->fault_poll = 0;
+	}
 	st.bStatus = (uint8_t)d->status;
 	st.bwPollTimeout = poll_ms > 0xffffffu ? 0xffffffu : poll_ms;
 	st.bState = (uint8_t)d->state;
@@ -386,7 +391,13 @@ static int sim_getstatus(struct sim_device *d, uint64_t now_us, unsigned char *d
 		/* A.2.1: bwPollTimeout is ignored in run-time mode */
 		return sim_reply_status(d, data, wLength, 0);
 	case DFU_STATE_DFU_DNLOAD_SYNC:
-		if (d->block_done || d->prof.dnload_busy_ms == 0) {
+		if ((d->block_done || d->prof.dnload_busy_ms == 0) &&
+		    d->pending_status != DFU_STATUS_OK) {
+			/* an injected fault: the block was refused */
+			d->state = DFU_STATE_DFU_ERROR;
+			d->status = d->pending_status;
+			d->pending_status = DFU_STATUS_OK;
+		} else if (d->block_done || d->prof.dnload_busy_ms == 0) {
 			d->block_done = 0;
 			d->state = DFU_STATE_DFU_DNLOAD_IDLE;
 		} else {
@@ -397,6 +408,8 @@ static int sim_getstatus(struct sim_device *d, uint64_t now_us, unsigned char *d
 	case DFU_STATE_DFU_DNBUSY:
 		/* polled too early: still busy; answer as a real firmware would,
 		 * with its fixed poll timeout */
+		if (d->busy_forever)
+			sim_make_busy(d, now_us, poll);
 		return sim_reply_status(d, data, wLength, poll);
 	case DFU_STATE_DFU_MANIFEST_SYNC:
 		if (d->manifest_done) {
@@ -818,6 +831,12 @@ static int sim_dfuse_getstatus(struct sim_device *d, uint64_t now_us, unsigned c
 		}
 		return n;
 	case DFU_STATE_DFU_DNBUSY:
+		if (d->busy_forever) {
+			/* a hung command: always "a little longer" */
+			ms = d->pending_ms ? d->pending_ms : d->prof.poll_timeout_ms;
+			sim_make_busy(d, now_us, ms);
+			return sim_reply_status(d, data, wLength, ms);
+		}
 		/* polled early: the time still left, rounded up */
 		ms = (uint32_t)((d->busy_until_us - now_us + US_PER_MS - 1) / US_PER_MS);
 		d->last_poll_ms = ms;
@@ -870,9 +889,145 @@ static int sim_control_runtime(struct sim_device *d, uint64_t now_us, uint8_t bR
 	}
 }
 
+/* ------------------------------------------------------------ faults */
+
+/* Does [start, start + len) hold addr? */
+static int sim_span_has(uint64_t start, uint32_t len, uint32_t addr)
+{
+	return addr >= start && addr < start + len;
+}
+
+/* Does this request touch the fault's address (a data block, a DfuSe erase)? */
+static int sim_fault_address(const struct sim_device *d, uint8_t bRequest, uint16_t wValue,
+			     const unsigned char *data, uint16_t wLength, uint32_t addr,
+			     int erase_too)
+{
+	if (bRequest != DFU_DNLOAD && bRequest != DFU_UPLOAD)
+		return 0;
+	if (!d->maps) {
+		uint64_t off = bRequest == DFU_DNLOAD ?
+			       (d->state == DFU_STATE_DFU_IDLE ? 0 : d->dl_offset) :
+			       (d->state == DFU_STATE_DFU_IDLE ? 0 : d->ul_offset);
+
+		return wLength > 0 && sim_span_has(off, wLength, addr);
+	}
+	if (wValue >= 2)
+		return sim_span_has(d->address + (uint64_t)(wValue - 2) * d->prof.transfer_size,
+				    wLength, addr);
+	if (erase_too && bRequest == DFU_DNLOAD && wValue == 0 && wLength == 5 && data[0] == 0x41) {
+		uint32_t a = sim_le32(data + 1);
+		const struct dfuse_segment *g = dfuse_map_find(&d->maps[d->alt], a);
+
+		return g && sim_span_has(dfuse_segment_page_start(g, a), g->page_size, addr);
+	}
+	return 0;
+}
+
+static int sim_fault_matches(const struct sim_device *d, const struct sim_fault *f,
+			     uint8_t bRequest, uint16_t wValue, const unsigned char *data,
+			     uint16_t wLength)
+{
+	switch (f->when) {
+	case SIM_WHEN_REQUEST:
+		return bRequest == f->request && d->count.requests[bRequest] == f->n;
+	case SIM_WHEN_BLOCK:
+		/* a data block: DfuSe block 0 is a command, plain block 0 is data */
+		return bRequest == DFU_DNLOAD && wLength > 0 && wValue == f->n &&
+		       (!d->maps || wValue >= 2);
+	case SIM_WHEN_ADDRESS:
+		/* only errERASE is about the erase of the page; the rest about data */
+		return sim_fault_address(d, bRequest, wValue, data, wLength, f->n,
+					 f->action == SIM_FAULT_STATUS &&
+					 f->value == DFU_STATUS_ERR_ERASE);
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Injected faults, before the device sees the request.  Returns 1 and the
+ * result in *r when a fault answers the request instead of the device;
+ * 0 lets the request through (after arranging what happens next).
+ */
+static int sim_faults(struct sim_device *d, uint8_t bRequest, uint16_t wValue,
+		      const unsigned char *data, uint16_t wLength, int *r)
+{
+	int i;
+
+	if (bRequest <= DFU_ABORT && (d->stall_always & (1u << bRequest))) {
+		sim_note(d, "fault=stall");
+		d->count.stalls++;
+		*r = SIM_STALL;
+		return 1;
+	}
+	for (i = 0; i < d->prof.n_faults; i++) {
+		const struct sim_fault *f = &d->prof.fault[i];
+
+		if (d->fault_fired[i] || !sim_fault_matches(d, f, bRequest, wValue, data, wLength))
+			continue;
+		d->fault_fired[i] = 1;
+		switch (f->action) {
+		case SIM_FAULT_STALL:
+			/* lost on the way: the device's state does not change */
+			sim_note(d, "fault=stall");
+			d->count.stalls++;
+			*r = SIM_STALL;
+			return 1;
+		case SIM_FAULT_STALL_ALWAYS:
+			d->stall_always |= 1u << bRequest;
+			sim_note(d, "fault=stall");
+			d->count.stalls++;
+			*r = SIM_STALL;
+			return 1;
+		case SIM_FAULT_GONE:
+			sim_note(d, "fault=gone");
+			d->gone = 1;
+			d->generation++;
+			*r = SIM_GONE;
+			return 1;
+		case SIM_FAULT_STATUS:
+			sim_note(d, "fault=%s", dfu_status_name((int)f->value));
+			if (bRequest == DFU_DNLOAD && wLength > 0 &&
+			    (d->state == DFU_STATE_DFU_IDLE ||
+			     d->state == DFU_STATE_DFU_DNLOAD_IDLE)) {
+				/* taken, not carried out: the status wait says so */
+				d->pending = SIM_PENDING_DONE;
+				d->pending_status = (int)f->value;
+				d->pending_ms = d->maps ? d->prof.write_ms : 0;
+				d->block_done = 0;
+				d->state = DFU_STATE_DFU_DNLOAD_SYNC;
+				*r = wLength;
+				return 1;
+			}
+			d->count.stalls++;
+			d->state = DFU_STATE_DFU_ERROR;
+			d->status = (int)f->value;
+			*r = SIM_STALL;
+			return 1;
+		case SIM_FAULT_BUSY:
+			sim_note(d, "fault=busy");
+			d->busy_forever = 1;
+			break;
+		case SIM_FAULT_POLL:
+			sim_note(d, "fault=poll");
+			d->fault_poll = f->value + 1;
+			break;
+		case SIM_FAULT_SIGNAL:
+			sim_note(d, "fault=signal");
+			d->raise_signal = (int)f->value;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
 int sim_control(struct sim_device *d, uint64_t now_us, uint8_t bmRequestType, uint8_t bRequest,
 		uint16_t wValue, uint16_t wIndex, unsigned char *data, uint16_t wLength)
 {
+	int fr;
+
 	int in = (bmRequestType & RT_DIR_IN) != 0;
 	int want_in;
 
@@ -885,6 +1040,8 @@ int sim_control(struct sim_device *d, uint64_t now_us, uint8_t bmRequestType, ui
 		return SIM_GONE;
 	if (bRequest <= DFU_ABORT)
 		d->count.requests[bRequest]++;
+	if (d->prof.n_faults && sim_faults(d, bRequest, wValue, data, wLength, &fr))
+		return fr;
 
 	if ((bmRequestType & RT_TYPE_MASK) != RT_TYPE_CLASS ||
 	    (bmRequestType & RT_RECIP_MASK) != RT_RECIP_INTF || bRequest > DFU_ABORT)

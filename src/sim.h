@@ -65,6 +65,45 @@ struct sim_fill {
 	uint32_t value;		/* a byte, or SIM_FILL_PATTERN */
 };
 
+/*
+ * Fault injection (profile key fault, "ACTION@TRIGGER"; doc/sim-profile.txt):
+ * what goes wrong, and at which request.
+ */
+#define SIM_MAX_FAULTS		8
+enum sim_fault_action {
+	SIM_FAULT_STALL = 0,	/* that request stalls once, unseen by the device (a glitch) */
+	SIM_FAULT_STALL_ALWAYS,	/* it and every later request of its kind stall */
+	SIM_FAULT_GONE,		/* the device disconnects instead of answering */
+	SIM_FAULT_STATUS,	/* refused with a status: a block or command is not carried
+				   out and its status wait ends in dfuERROR; anything else
+				   stalls into dfuERROR with that status */
+	SIM_FAULT_BUSY,		/* after that request the device never leaves dfuDNBUSY */
+	SIM_FAULT_POLL,		/* the next busy status reply says bwPollTimeout = value */
+	SIM_FAULT_SIGNAL,	/* after answering, the simulator raises signal value */
+};
+enum sim_fault_when {
+	SIM_WHEN_REQUEST = 0,	/* the n-th class request of kind request in this run */
+	SIM_WHEN_BLOCK,		/* a data DNLOAD with wBlockNum n */
+	SIM_WHEN_ADDRESS,	/* a data DNLOAD/UPLOAD or DfuSe erase touching address n */
+};
+struct sim_fault {
+	uint8_t action;		/* enum sim_fault_action */
+	uint8_t when;		/* enum sim_fault_when */
+	uint8_t request;	/* enum dfu_request, for SIM_WHEN_REQUEST */
+	uint32_t value;		/* status, bwPollTimeout or signal number */
+	uint32_t n;		/* request count, block number or address */
+};
+
+/* Broken descriptors (profile key desc_fault). */
+enum sim_desc_fault {
+	SIM_DESC_OK = 0,
+	SIM_DESC_FUNC_BLENGTH_0,	/* functional descriptor with bLength 0 */
+	SIM_DESC_FUNC_BLENGTH_LONG,	/* functional descriptor bLength past wTotalLength */
+	SIM_DESC_STRING_SURROGATE,	/* strings hold a lone UTF-16 surrogate */
+	SIM_DESC_STRING_ODD,		/* string bLength odd: half a character */
+	SIM_DESC_STRING_SHORT,		/* string bLength claims more than is sent */
+};
+
 struct sim_profile {
 	char name[SIM_NAME_MAX];
 	uint16_t vendor, product;		/* DFU mode */
@@ -108,6 +147,9 @@ struct sim_profile {
 	uint8_t leave_status;			/* 1: leave answers one GETSTATUS; 0: gone at once */
 	uint32_t usb_overhead_us;		/* virtual cost of one control transfer */
 	uint32_t usb_byte_ns;			/* ... plus this per data byte */
+	int n_faults;
+	struct sim_fault fault[SIM_MAX_FAULTS];
+	uint8_t desc_fault;			/* enum sim_desc_fault */
 	uint64_t seen;				/* parser: bit per key given */
 };
 
@@ -248,6 +290,13 @@ struct sim_device {
 	int pending_status;		/* enum dfu_status once the busy time is over */
 	uint32_t pending_ms;		/* the busy time (and bwPollTimeout) */
 	uint32_t last_poll_ms;		/* last bwPollTimeout sent (idle_poll) */
+
+	/* injected faults: not saved, so each run counts requests afresh */
+	uint8_t fault_fired[SIM_MAX_FAULTS];
+	unsigned int stall_always;	/* bit per enum dfu_request */
+	int busy_forever;		/* SIM_FAULT_BUSY happened */
+	uint32_t fault_poll;		/* SIM_FAULT_POLL: bwPollTimeout + 1, 0 = none */
+	int raise_signal;		/* for the front end: raise this after the request */
 
 	/* what the last request did, for the front end's log ("" = nothing) */
 	char note[SIM_NOTE_MAX];

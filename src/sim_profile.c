@@ -7,6 +7,7 @@
  * and the raw descriptors a device with a given profile sends.
  */
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -256,7 +257,7 @@ void sim_profile_defaults(struct sim_profile *p)
 }
 
 enum sim_key_kind { K_U8, K_U16, K_U32, K_STR, K_ALT, K_LOC, K_AFTER, K_STATE, K_STATUS,
-		    K_FLEN, K_ERASE, K_FILL };
+		    K_FLEN, K_ERASE, K_FILL, K_FAULT, K_DESC };
 
 struct sim_key {
 	const char *key;
@@ -275,12 +276,14 @@ static const struct sim_key sim_keys[] = {
 	KEY("attributes", K_U8, attributes),
 	KEY("bcd_device", K_U16, bcd_device),
 	KEY("bcd_usb", K_U16, bcd_usb),
+	KEY("desc_fault", K_DESC, desc_fault),
 	KEY("detach_timeout", K_U16, detach_timeout),
 	KEY("dfu_protocol", K_U8, dfu_protocol),
 	KEY("dfu_version", K_U16, dfu_version),
 	KEY("dfuse", K_U8, dfuse),
 	KEY("dnload_busy_ms", K_U32, dnload_busy_ms),
 	KEY("erase_ms", K_ERASE, erase_time),
+	KEY("fault", K_FAULT, fault),
 	KEY("fill", K_FILL, fill),
 	KEY("firmware_size", K_U32, firmware_size),
 	KEY("func_length", K_FLEN, func_length),
@@ -315,6 +318,12 @@ static const struct sim_key sim_keys[] = {
 
 static const char *const sim_loc_names[] = { "interface", "every_alt", "config", "request", "none" };
 static const char *const sim_after_names[] = { "runtime", "idle", "vanish" };
+/* In enum sim_desc_fault order. */
+static const char *const sim_desc_names[] = {
+	"none", "func_blength_0", "func_blength_long", "string_surrogate", "string_odd",
+	"string_short",
+};
+#define N_DESC_NAMES (int)(sizeof(sim_desc_names) / sizeof(sim_desc_names[0]))
 
 int sim_profile_key_count(void)
 {
@@ -454,6 +463,101 @@ static int sim_parse_fill(struct sim_profile *p, const char *value)
 	return 0;
 }
 
+/* The DFU request named name ("GETSTATUS"), or -1. */
+static int sim_request_index(const char *name, size_t len)
+{
+	int i;
+
+	for (i = DFU_DETACH; i <= DFU_ABORT; i++)
+		if (strlen(dfu_request_name(i)) == len && strncmp(dfu_request_name(i), name, len) == 0)
+			return i;
+	return -1;
+}
+
+/* fault: "ACTION@TRIGGER", e.g. "stall@GETSTATUS#3", "status=errWRITE@block5". */
+static int sim_parse_fault(struct sim_profile *p, const char *value)
+{
+	const char *at = strchr(value, '@'), *trig, *eq;
+	struct sim_fault f;
+	size_t alen;
+	uint64_t v;
+	int i;
+
+	if (!at || p->n_faults >= SIM_MAX_FAULTS)
+		return -1;
+	memset(&f, 0, sizeof(f));
+	alen = (size_t)(at - value);
+	eq = memchr(value, '=', alen);
+	if (!eq && alen == 5 && strncmp(value, "stall", 5) == 0) {
+		f.action = SIM_FAULT_STALL;
+	} else if (!eq && alen == 12 && strncmp(value, "stall-always", 12) == 0) {
+		f.action = SIM_FAULT_STALL_ALWAYS;
+	} else if (!eq && alen == 4 && strncmp(value, "gone", 4) == 0) {
+		f.action = SIM_FAULT_GONE;
+	} else if (!eq && alen == 4 && strncmp(value, "busy", 4) == 0) {
+		f.action = SIM_FAULT_BUSY;
+	} else if (eq && (size_t)(eq - value) == 6 && strncmp(value, "status", 6) == 0) {
+		char name[32];
+		size_t n = (size_t)(at - eq - 1);
+
+		if (n == 0 || n >= sizeof(name))
+			return -1;
+		memcpy(name, eq + 1, n);
+		name[n] = '\0';
+		for (i = DFU_STATUS_ERR_TARGET; i <= DFU_STATUS_ERR_STALLEDPKT; i++)
+			if (strcmp(dfu_status_name(i), name) == 0)
+				break;
+		if (i > DFU_STATUS_ERR_STALLEDPKT)
+			return -1;
+		f.action = SIM_FAULT_STATUS;
+		f.value = (uint32_t)i;
+	} else if (eq && (size_t)(eq - value) == 4 && strncmp(value, "poll", 4) == 0) {
+		char num[32];
+		size_t n = (size_t)(at - eq - 1);
+
+		if (n == 0 || n >= sizeof(num))
+			return -1;
+		memcpy(num, eq + 1, n);
+		num[n] = '\0';
+		if (parse_number_quiet(num, 0xffffff, &v) < 0)
+			return -1;
+		f.action = SIM_FAULT_POLL;
+		f.value = (uint32_t)v;
+	} else if (eq && (size_t)(eq - value) == 6 && strncmp(value, "signal", 6) == 0) {
+		if (strncmp(eq + 1, "INT@", 4) == 0)
+			f.value = SIGINT;
+		else if (strncmp(eq + 1, "TERM@", 5) == 0)
+			f.value = SIGTERM;
+		else
+			return -1;
+		f.action = SIM_FAULT_SIGNAL;
+	} else {
+		return -1;
+	}
+
+	trig = at + 1;
+	if (strncmp(trig, "block", 5) == 0) {
+		if (parse_number_quiet(trig + 5, 0xffff, &v) < 0)
+			return -1;
+		f.when = SIM_WHEN_BLOCK;
+	} else if (trig[0] == '0' && (trig[1] == 'x' || trig[1] == 'X')) {
+		if (parse_number_quiet(trig, 0xffffffffu, &v) < 0)
+			return -1;
+		f.when = SIM_WHEN_ADDRESS;
+	} else {
+		const char *hash = strchr(trig, '#');
+
+		i = hash ? sim_request_index(trig, (size_t)(hash - trig)) : -1;
+		if (i < 0 || parse_number_quiet(hash + 1, 0xffffffffu, &v) < 0 || v == 0)
+			return -1;
+		f.when = SIM_WHEN_REQUEST;
+		f.request = (uint8_t)i;
+	}
+	f.n = (uint32_t)v;
+	p->fault[p->n_faults++] = f;
+	return 0;
+}
+
 int sim_profile_set(struct sim_profile *p, const char *key, const char *value,
 		    const char *origin, int line)
 {
@@ -548,6 +652,24 @@ int sim_profile_set(struct sim_profile *p, const char *key, const char *value,
 				"expected ADDRESS LENGTH pattern|BYTE inside 4 GiB (at most 8 fills)");
 			return DFU_E_DATA;
 		}
+		break;
+	case K_FAULT:
+		if (sim_parse_fault(p, value) < 0) {
+			sim_bad(origin, line, key, value,
+				"expected ACTION@TRIGGER: stall, stall-always, gone, busy, status=errNAME, "
+				"poll=MS or signal=INT|TERM, at REQUEST#N, blockN or 0xADDRESS (at most 8)");
+			return DFU_E_DATA;
+		}
+		break;
+	case K_DESC:
+		n = sim_find_name(sim_desc_names, N_DESC_NAMES, value);
+		if (n < 0) {
+			sim_bad(origin, line, key, value,
+				"one of none, func_blength_0, func_blength_long, string_surrogate, "
+				"string_odd, string_short");
+			return DFU_E_DATA;
+		}
+		p->desc_fault = (uint8_t)n;
 		break;
 	case K_STATE:
 		for (n = 0; n <= DFU_STATE_DFU_ERROR; n++)
@@ -749,10 +871,7 @@ int sim_profile_finish(struct sim_profile *p, const char *origin)
 			  (unsigned long)p->memory_size);
 		return DFU_E_DATA;
 	}
-	if (p->transfer_size == 0) {
-		log_error("%s: transfer_size must not be 0", origin);
-		return DFU_E_DATA;
-	}
+	/* transfer_size 0 is allowed: a broken device the host must refuse to use */
 	if (p->interface >= SIM_MAX_INTF || p->runtime_interface >= SIM_MAX_INTF) {
 		log_error("%s: interface numbers must be below %d", origin, SIM_MAX_INTF);
 		return DFU_E_DATA;
@@ -786,6 +905,11 @@ static void sim_put16(unsigned char *b, uint16_t v)
 static size_t sim_put_func(const struct sim_profile *p, unsigned char *b)
 {
 	b[0] = p->func_length;
+	/* desc_fault: a bLength that lies (0 never advances; 0xff runs past the end) */
+	if (p->desc_fault == SIM_DESC_FUNC_BLENGTH_0)
+		b[0] = 0;
+	else if (p->desc_fault == SIM_DESC_FUNC_BLENGTH_LONG)
+		b[0] = 0xff;
 	b[1] = USB_DT_DFU;
 	b[2] = p->attributes;
 	sim_put16(b + 3, p->detach_timeout);

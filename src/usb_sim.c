@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -782,6 +783,34 @@ static int usb_sim_set_alt(struct usb_handle *h, int intf, int alt)
 	return r == 0 ? 0 : USB_ERR_NOT_FOUND;
 }
 
+/* desc_fault: a string descriptor as a broken firmware sends it. */
+static int usb_sim_break_string(int fault, unsigned char *data, int n)
+{
+	switch (fault) {
+	case SIM_DESC_STRING_SURROGATE:
+		/* a high surrogate with no low one after it */
+		if (n >= 4) {
+			data[2] = 0x00;
+			data[3] = 0xd8;
+		}
+		return n;
+	case SIM_DESC_STRING_ODD:
+		/* half a UTF-16 unit at the end */
+		if (n >= 3) {
+			data[0] = (unsigned char)(n - 1);
+			return n - 1;
+		}
+		return n;
+	case SIM_DESC_STRING_SHORT:
+		/* bLength promises more than arrives */
+		if (n >= 2)
+			data[0] = 0xfe;
+		return n;
+	default:
+		return n;
+	}
+}
+
 /* Standard requests, answered from the profile's descriptors. */
 static int usb_sim_standard(struct sim_slot *s, uint8_t bmRequestType, uint8_t bRequest,
 			    uint16_t wValue, uint16_t wIndex, unsigned char *data,
@@ -809,7 +838,11 @@ static int usb_sim_standard(struct sim_slot *s, uint8_t bmRequestType, uint8_t b
 			if ((wValue & 0xff) != 0 && wIndex != 0x0409)
 				return SIM_STALL;
 			r = sim_string(&ds, wValue & 0xff, data, wLength);
-			return r < 0 ? SIM_STALL : r;
+			if (r < 0)
+				return SIM_STALL;
+			if ((wValue & 0xff) != 0)
+				r = usb_sim_break_string(s->dev.prof.desc_fault, data, r);
+			return r;
 		case USB_DT_DFU:
 			if (ds.func_len == 0)
 				return SIM_STALL;
@@ -880,6 +913,13 @@ static int usb_sim_control(struct usb_handle *h, uint8_t bmRequestType, uint8_t 
 	if (s->dev.devnum == 0 && !s->dev.gone)
 		usb_sim_assign_devnum(b, &s->dev);
 	usb_sim_log(b, s, name, wValue, wIndex, wLength, r);
+	if (s->dev.raise_signal) {
+		/* fault signal=...: as if the user pressed Ctrl-C right after this request */
+		int sig = s->dev.raise_signal;
+
+		s->dev.raise_signal = 0;
+		raise(sig);
+	}
 	if (r == SIM_STALL)
 		return USB_ERR_STALL;
 	if (r == SIM_GONE)

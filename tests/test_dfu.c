@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright 2026 The dfu-util authors */
 /*
- * dfu.c's loops against a small scripted device: every request and every
- * sleep is recorded, so the tests can assert the exact wire sequence and
- * that we never wait longer (or more often) than the device asked.
+ * dfu.c's loops against a small scripted device on the fake USB backend
+ * (fake_usb.h), which records every request and every sleep: the tests
+ * assert the exact wire sequence and that we never wait longer (or more
+ * often) than the device asked.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,29 +18,11 @@
 
 #include "dfu.h"
 #include "errors.h"
+#include "fake_usb.h"
 #include "log.h"
 
-struct req {
-	uint8_t rt, req;
-	uint16_t value, index, len;
-	uint64_t at_ms;
-};
-
-struct fake;
-/* Answers one request: fills data, returns the count or a negative usb_err. */
-typedef int (*fake_respond_fn)(struct fake *f, const struct req *r, unsigned char *data);
-
 struct fake {
-	struct usb_backend be;
-	struct usb_handle h;
-	fake_respond_fn respond;
-	uint64_t now;
-	/* the log */
-	struct req *reqs;
-	size_t n_reqs, cap_reqs;
-	unsigned int sleeps[64];
-	size_t n_sleeps;
-	uint64_t slept_ms;
+	struct fake_usb usb;		/* first: the backend, clock and log */
 	/* the scripted device */
 	int state;
 	int dnbusy_poll;		/* poll timeout answered after each DNLOAD; 0 = straight to idle */
@@ -59,57 +42,11 @@ struct fake {
 	int short_status;		/* answer GETSTATUS with this many bytes */
 };
 
-static int fake_control(struct usb_handle *h, uint8_t rt, uint8_t req, uint16_t value,
-			uint16_t index, unsigned char *data, uint16_t len, unsigned int timeout_ms)
-{
-	struct fake *f = h->priv;
-	struct req r = { rt, req, value, index, len, f->now };
-
-	(void)timeout_ms;
-	if (f->n_reqs == f->cap_reqs) {
-		f->cap_reqs = f->cap_reqs ? f->cap_reqs * 2 : 64;
-		f->reqs = realloc(f->reqs, f->cap_reqs * sizeof(*f->reqs));
-		assert_non_null(f->reqs);
-	}
-	f->reqs[f->n_reqs++] = r;
-	return f->respond(f, &r, data);
-}
-
-static void fake_sleep(struct usb_backend *be, unsigned int ms)
-{
-	struct fake *f = be->priv;
-
-	if (f->n_sleeps < sizeof(f->sleeps) / sizeof(f->sleeps[0]))
-		f->sleeps[f->n_sleeps] = ms;
-	f->n_sleeps++;
-	f->slept_ms += ms;
-	f->now += ms;
-}
-
-static uint64_t fake_now(struct usb_backend *be)
-{
-	struct fake *f = be->priv;
-
-	return f->now;
-}
-
-static const struct usb_ops fake_ops = {
-	.name = "fake",
-	.control = fake_control,
-	.sleep_ms = fake_sleep,
-	.now_ms = fake_now,
-};
-
-static void put_status(unsigned char *data, int status, unsigned int poll, int state)
-{
-	struct dfu_status_reply st = { (uint8_t)status, poll, (uint8_t)state, 0 };
-
-	dfu_status_encode(&st, data);
-}
-
 /* A DFU 1.1 device model just rich enough for the download and upload loops. */
-static int device_respond(struct fake *f, const struct req *r, unsigned char *data)
+static int device_respond(void *dev, const struct fake_req *r, unsigned char *data)
 {
+	struct fake *f = dev;
+
 	switch (r->req) {
 	case DFU_DNLOAD:
 		if (f->stall_dnload_block >= 0 && r->value == f->stall_dnload_block) {
@@ -144,8 +81,8 @@ static int device_respond(struct fake *f, const struct req *r, unsigned char *da
 		if (f->state == DFU_STATE_DFU_DNLOAD_SYNC) {
 			if (f->busy_pending) {
 				f->busy_pending = 0;
-				put_status(data, 0, (unsigned int)f->dnbusy_poll, DFU_STATE_DFU_DNBUSY);
-				return DFU_STATUS_LEN;
+				return fake_usb_status(data, 0, (unsigned int)f->dnbusy_poll,
+						       DFU_STATE_DFU_DNBUSY);
 			}
 			f->state = DFU_STATE_DFU_DNLOAD_IDLE;
 		}
@@ -154,14 +91,13 @@ static int device_respond(struct fake *f, const struct req *r, unsigned char *da
 				return f->vanish_after_zlp;
 			if (f->manifest_steps > 0) {
 				f->manifest_steps--;
-				put_status(data, 0, (unsigned int)f->manifest_poll, DFU_STATE_DFU_MANIFEST);
-				return DFU_STATUS_LEN;
+				return fake_usb_status(data, 0, (unsigned int)f->manifest_poll,
+						       DFU_STATE_DFU_MANIFEST);
 			}
 			f->state = f->manifest_final;
 		}
-		put_status(data, f->state == DFU_STATE_DFU_ERROR ? DFU_STATUS_ERR_WRITE : 0, 0,
-			   f->state);
-		return DFU_STATUS_LEN;
+		return fake_usb_status(data, f->state == DFU_STATE_DFU_ERROR ? DFU_STATUS_ERR_WRITE : 0,
+				       0, f->state);
 	case DFU_UPLOAD: {
 		size_t n = f->mem_len - f->mem_pos;
 
@@ -186,29 +122,24 @@ static struct fake *fake_new(void)
 	struct fake *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	f->be.ops = &fake_ops;
-	f->be.priv = f;
-	f->h.backend = &f->be;
-	f->h.priv = f;
-	f->respond = device_respond;
+	fake_usb_init(&f->usb, device_respond, f);
 	f->state = DFU_STATE_DFU_IDLE;
 	f->stall_dnload_block = -1;
 	f->manifest_final = DFU_STATE_DFU_IDLE;
-	f->now = 1000;
 	return f;
 }
 
 static void fake_free(struct fake *f)
 {
-	free(f->reqs);
+	fake_usb_free(&f->usb);
 	free(f);
 }
 
 static void session_init(struct dfu_session *s, struct fake *f, uint16_t ts, int tolerant)
 {
 	memset(s, 0, sizeof(*s));
-	s->be = &f->be;
-	s->h = &f->h;
+	s->be = &f->usb.be;
+	s->h = &f->usb.h;
 	s->intf = 3;
 	s->transfer_size = ts;
 	s->timeout_ms = 5000;
@@ -223,8 +154,8 @@ static void trace(const struct fake *f, char *buf, size_t cap)
 	size_t i, n = 0;
 
 	buf[0] = '\0';
-	for (i = 0; i < f->n_reqs && n + 16 < cap; i++) {
-		const struct req *r = &f->reqs[i];
+	for (i = 0; i < f->usb.n_reqs && n + 16 < cap; i++) {
+		const struct fake_req *r = &f->usb.reqs[i];
 		char c = r->req < 7 ? letter[r->req] : '?';
 
 		if (r->req == DFU_DNLOAD || r->req == DFU_UPLOAD)
@@ -254,19 +185,19 @@ static void test_download_three_blocks_busy(void **state)
 	assert_int_equal(dfu_download(&s, payload, 2500), 0);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0:1024 G G D1:1024 G G D2:452 G G D3:0 G G");
-	for (i = 0; i < f->n_reqs; i++) {
-		assert_int_equal(f->reqs[i].index, 3);
-		assert_int_equal(f->reqs[i].rt, f->reqs[i].req == DFU_GETSTATUS ? 0xa1 : 0x21);
+	for (i = 0; i < f->usb.n_reqs; i++) {
+		assert_int_equal(f->usb.reqs[i].index, 3);
+		assert_int_equal(f->usb.reqs[i].rt, f->usb.reqs[i].req == DFU_GETSTATUS ? 0xa1 : 0x21);
 	}
-	assert_int_equal(s.n_requests, f->n_reqs);
+	assert_int_equal(s.n_requests, f->usb.n_reqs);
 	/* Exactly the requested waits, and the last request came after the last sleep. */
-	assert_int_equal(f->n_sleeps, 4);
-	assert_int_equal(f->sleeps[0], 10);
-	assert_int_equal(f->sleeps[1], 10);
-	assert_int_equal(f->sleeps[2], 10);
-	assert_int_equal(f->sleeps[3], 20);
-	assert_int_equal(f->slept_ms, 50);
-	assert_int_equal(f->reqs[f->n_reqs - 1].at_ms, f->now);
+	assert_int_equal(f->usb.n_sleeps, 4);
+	assert_int_equal(f->usb.sleeps[0], 10);
+	assert_int_equal(f->usb.sleeps[1], 10);
+	assert_int_equal(f->usb.sleeps[2], 10);
+	assert_int_equal(f->usb.sleeps[3], 20);
+	assert_int_equal(f->usb.slept_ms, 50);
+	assert_int_equal(f->usb.reqs[f->usb.n_reqs - 1].at_ms, f->usb.now);
 	assert_int_equal(f->dnloaded, 2500);
 	fake_free(f);
 }
@@ -282,7 +213,7 @@ static void test_download_no_busy_no_sleep(void **state)
 	assert_int_equal(dfu_download(&s, payload, 1024), 0);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0:1024 G D1:0 G");
-	assert_int_equal(f->n_sleeps, 0);
+	assert_int_equal(f->usb.n_sleeps, 0);
 	fake_free(f);
 }
 
@@ -292,7 +223,7 @@ static void test_download_block_wrap(void **state)
 	struct dfu_session s;
 	size_t n = 65537;
 	unsigned char *big = calloc(1, n);
-	const struct req *last;
+	const struct fake_req *last;
 
 	(void)state;
 	assert_non_null(big);
@@ -301,14 +232,14 @@ static void test_download_block_wrap(void **state)
 	assert_false(f->block_mismatch);
 	assert_int_equal(f->dnloaded, n);
 	/* ... D65535 G D0 G, then the zero-length DNLOAD as block 1 */
-	assert_int_equal(f->reqs[2 * 65535].value, 65535);
-	assert_int_equal(f->reqs[2 * 65536].value, 0);
-	assert_int_equal(f->reqs[2 * 65536].len, 1);
-	last = &f->reqs[f->n_reqs - 2];
+	assert_int_equal(f->usb.reqs[2 * 65535].value, 65535);
+	assert_int_equal(f->usb.reqs[2 * 65536].value, 0);
+	assert_int_equal(f->usb.reqs[2 * 65536].len, 1);
+	last = &f->usb.reqs[f->usb.n_reqs - 2];
 	assert_int_equal(last->req, DFU_DNLOAD);
 	assert_int_equal(last->len, 0);
 	assert_int_equal(last->value, 1);
-	assert_int_equal(f->n_sleeps, 0);
+	assert_int_equal(f->usb.n_sleeps, 0);
 	free(big);
 	fake_free(f);
 }
@@ -346,7 +277,7 @@ static void test_download_error_status(void **state)
 	assert_int_equal(dfu_download(&s, payload, 2500), DFU_E_IO);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0:1024 G G");
-	assert_int_equal(f->slept_ms, 5);
+	assert_int_equal(f->usb.slept_ms, 5);
 	fake_free(f);
 }
 
@@ -386,7 +317,7 @@ static void test_download_not_tolerant(void **state)
 	assert_int_equal(dfu_download(&s, payload, 100), 1);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0:100 G D1:0 G");
-	assert_int_equal(f->slept_ms, 30);
+	assert_int_equal(f->usb.slept_ms, 30);
 	fake_free(f);
 
 	/* Straight to dfuMANIFEST-WAIT-RESET. */
@@ -394,7 +325,7 @@ static void test_download_not_tolerant(void **state)
 	session_init(&s, f, 1024, 0);
 	f->manifest_final = DFU_STATE_DFU_MANIFEST_WAIT_RESET;
 	assert_int_equal(dfu_download(&s, payload, 100), 1);
-	assert_int_equal(f->n_sleeps, 0);
+	assert_int_equal(f->usb.n_sleeps, 0);
 	fake_free(f);
 }
 
@@ -406,7 +337,7 @@ static void test_download_empty(void **state)
 	(void)state;
 	session_init(&s, f, 1024, 1);
 	assert_int_equal(dfu_download(&s, payload, 0), DFU_E_DATA);
-	assert_int_equal(f->n_reqs, 0);
+	assert_int_equal(f->usb.n_reqs, 0);
 	fake_free(f);
 }
 
@@ -426,13 +357,13 @@ static void test_wait_idle_short_status(void **state)
 	fake_free(f);
 }
 
-static int forever_busy(struct fake *f, const struct req *r, unsigned char *data)
+static int forever_busy(void *dev, const struct fake_req *r, unsigned char *data)
 {
-	(void)f;
+	struct fake *f = dev;
+
 	if (r->req != DFU_GETSTATUS)
 		return 0;
-	put_status(data, 0, f->dnbusy_poll, DFU_STATE_DFU_DNBUSY);
-	return DFU_STATUS_LEN;
+	return fake_usb_status(data, 0, f->dnbusy_poll, DFU_STATE_DFU_DNBUSY);
 }
 
 static void test_wait_idle_bounded(void **state)
@@ -443,22 +374,22 @@ static void test_wait_idle_bounded(void **state)
 
 	(void)state;
 	session_init(&s, f, 1024, 1);
-	f->respond = forever_busy;
+	f->usb.respond = forever_busy;
 	f->dnbusy_poll = 1000;
 	assert_int_equal(dfu_wait_idle(&s, &st, "block 0"), DFU_E_PROTOCOL);
 	/* 60 s of grace plus the polls it asked for, capped at 120 s: then it stops. */
-	assert_true(f->slept_ms >= 180000);
-	assert_true(f->slept_ms <= 182000);
+	assert_true(f->usb.slept_ms >= 180000);
+	assert_true(f->usb.slept_ms <= 182000);
 	fake_free(f);
 
 	/* Poll timeout 0 on a clock that never moves: bounded by count. */
 	f = fake_new();
 	session_init(&s, f, 1024, 1);
-	f->respond = forever_busy;
+	f->usb.respond = forever_busy;
 	f->dnbusy_poll = 0;
 	assert_int_equal(dfu_wait_idle(&s, &st, "block 0"), DFU_E_PROTOCOL);
-	assert_int_equal(f->n_sleeps, 0);
-	assert_true(f->n_reqs > 100 && f->n_reqs < 100000);
+	assert_int_equal(f->usb.n_sleeps, 0);
+	assert_true(f->usb.n_reqs > 100 && f->usb.n_reqs < 100000);
 	fake_free(f);
 }
 
@@ -605,8 +536,10 @@ static void test_upload_sink_error(void **state)
 
 /* ------------------------------------------------------------- requests */
 
-static int fixed_reply(struct fake *f, const struct req *r, unsigned char *data)
+static int fixed_reply(void *dev, const struct fake_req *r, unsigned char *data)
 {
+	struct fake *f = dev;
+
 	(void)r;
 	(void)data;
 	return f->state;	/* abused as "the result of every request" */
@@ -620,13 +553,13 @@ static void test_request_errors(void **state)
 
 	(void)state;
 	session_init(&s, f, 1024, 1);
-	f->respond = fixed_reply;
+	f->usb.respond = fixed_reply;
 	f->state = USB_ERR_NO_DEVICE;
 	assert_int_equal(dfu_clrstatus(&s), DFU_E_IO);
 	assert_int_equal(dfu_abort(&s), DFU_E_IO);
 	/* Leaving the bus is what DETACH is for. */
 	assert_int_equal(dfu_detach(&s, 1000), 0);
-	assert_int_equal(f->reqs[2].value, 1000);
+	assert_int_equal(f->usb.reqs[2].value, 1000);
 	f->state = USB_ERR_TIMEOUT;
 	assert_int_equal(dfu_detach(&s, 1000), DFU_E_IO);
 	assert_int_equal(dfu_getstate(&s, &st), DFU_E_IO);

@@ -3,9 +3,10 @@
 /*
  * dfuse.c against a small scripted DfuSe device: flash that can only clear
  * bits, an address pointer, commands that run on the GETSTATUS after them.
- * Every request (with the first payload bytes) and every sleep is recorded,
- * so the tests assert the exact wire sequence, the transfer count per
- * block and that we never sleep when the device did not ask us to.
+ * The fake USB backend (fake_usb.h) records every request, with the first
+ * payload bytes, and every sleep, so the tests assert the exact wire
+ * sequence, the transfer count per block and that we never sleep when the
+ * device did not ask us to.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,18 +23,11 @@
 #include "dfuse_map.h"
 #include "dfuse_plan.h"
 #include "errors.h"
+#include "fake_usb.h"
 #include "log.h"
 
 #define BASE		0x08000000u
 #define MEM_LEN		(128u * 1024u)
-#define HEAD_LEN	8
-
-struct req {
-	uint8_t rt, req;
-	uint16_t value, len;
-	uint64_t at_ms;
-	unsigned char head[HEAD_LEN];	/* first payload bytes of an OUT request */
-};
 
 enum leave_mode {
 	LEAVE_VANISH_ON_STATUS = 0,	/* GETSTATUS after the zero-length DNLOAD: no device */
@@ -43,15 +37,7 @@ enum leave_mode {
 };
 
 struct fake {
-	struct usb_backend be;
-	struct usb_handle h;
-	uint64_t now;
-	/* the log */
-	struct req *reqs;
-	size_t n_reqs, cap_reqs;
-	unsigned int sleeps[64];
-	size_t n_sleeps;
-	uint64_t slept_ms;
+	struct fake_usb usb;		/* first: the backend, clock and log */
 	/* the device */
 	unsigned char mem[MEM_LEN];	/* flash at BASE */
 	uint32_t page_size;
@@ -71,34 +57,6 @@ struct fake {
 	size_t n_erases;
 	int mass_erased, unprotected;
 	uint16_t fail_write_block;	/* 0 = never; else errWRITE for this wBlockNum */
-};
-
-static int fake_control(struct usb_handle *h, uint8_t rt, uint8_t req, uint16_t value,
-			uint16_t index, unsigned char *data, uint16_t len, unsigned int timeout_ms);
-
-static void fake_sleep(struct usb_backend *be, unsigned int ms)
-{
-	struct fake *f = be->priv;
-
-	if (f->n_sleeps < sizeof(f->sleeps) / sizeof(f->sleeps[0]))
-		f->sleeps[f->n_sleeps] = ms;
-	f->n_sleeps++;
-	f->slept_ms += ms;
-	f->now += ms;
-}
-
-static uint64_t fake_now(struct usb_backend *be)
-{
-	struct fake *f = be->priv;
-
-	return f->now;
-}
-
-static const struct usb_ops fake_ops = {
-	.name = "fake",
-	.control = fake_control,
-	.sleep_ms = fake_sleep,
-	.now_ms = fake_now,
 };
 
 static int in_mem(uint32_t addr, uint32_t len)
@@ -159,20 +117,12 @@ static int fake_execute(struct fake *f)
 	return DFU_STATUS_OK;
 }
 
-static int put_status(unsigned char *data, int status, unsigned int poll, int state)
-{
-	struct dfu_status_reply st = { (uint8_t)status, poll, (uint8_t)state, 0 };
-
-	dfu_status_encode(&st, data);
-	return DFU_STATUS_LEN;
-}
-
 /* The GETSTATUS that runs the pending command ends in DNLOAD-IDLE or ERROR. */
 static int fake_finish(struct fake *f, unsigned char *data)
 {
 	f->status = fake_execute(f);
 	f->state = f->status ? DFU_STATE_DFU_ERROR : DFU_STATE_DFU_DNLOAD_IDLE;
-	return put_status(data, f->status, f->status ? 0 : f->idle_poll, f->state);
+	return fake_usb_status(data, f->status, f->status ? 0 : f->idle_poll, f->state);
 }
 
 static int fake_getstatus(struct fake *f, unsigned char *data)
@@ -183,34 +133,38 @@ static int fake_getstatus(struct fake *f, unsigned char *data)
 			/* Read unprotect: busy, then a reset without another word. */
 			f->unprotected = 1;
 			f->gone = 1;
-			return put_status(data, 0, 100, DFU_STATE_DFU_DNBUSY);
+			return fake_usb_status(data, 0, 100, DFU_STATE_DFU_DNBUSY);
 		}
 		if (f->direct_idle)
 			return fake_finish(f, data);
 		f->state = DFU_STATE_DFU_DNBUSY;
-		return put_status(data, 0, f->busy_poll, DFU_STATE_DFU_DNBUSY);
+		return fake_usb_status(data, 0, f->busy_poll, DFU_STATE_DFU_DNBUSY);
 	case DFU_STATE_DFU_DNBUSY:
 		return fake_finish(f, data);
 	case DFU_STATE_DFU_MANIFEST:
 		switch (f->leave_mode) {
 		case LEAVE_ANSWER_MANIFEST:
 			f->gone = 1;
-			return put_status(data, 0, 0, DFU_STATE_DFU_MANIFEST);
+			return fake_usb_status(data, 0, 0, DFU_STATE_DFU_MANIFEST);
 		case LEAVE_STAY:
 			f->state = DFU_STATE_DFU_DNLOAD_IDLE;
-			return put_status(data, 0, 0, f->state);
+			return fake_usb_status(data, 0, 0, f->state);
 		default:
 			f->gone = 1;
 			return USB_ERR_NO_DEVICE;
 		}
 	default:
-		return put_status(data, f->status, f->state == DFU_STATE_DFU_DNLOAD_IDLE ?
-				  f->idle_poll : 0, f->state);
+		return fake_usb_status(data, f->status, f->state == DFU_STATE_DFU_DNLOAD_IDLE ?
+				       f->idle_poll : 0, f->state);
 	}
 }
 
-static int fake_respond(struct fake *f, const struct req *r, unsigned char *data)
+static int fake_respond(void *dev, const struct fake_req *r, unsigned char *data)
 {
+	struct fake *f = dev;
+
+	/* Every DfuSe request goes to interface 0 here. */
+	assert_int_equal(r->index, 0);
 	if (f->gone)
 		return USB_ERR_NO_DEVICE;
 	switch (r->req) {
@@ -280,41 +234,12 @@ static int fake_respond(struct fake *f, const struct req *r, unsigned char *data
 	}
 }
 
-static int fake_control(struct usb_handle *h, uint8_t rt, uint8_t req, uint16_t value,
-			uint16_t index, unsigned char *data, uint16_t len, unsigned int timeout_ms)
-{
-	struct fake *f = h->priv;
-	struct req r;
-
-	(void)timeout_ms;
-	assert_int_equal(index, 0);
-	memset(&r, 0, sizeof(r));
-	r.rt = rt;
-	r.req = req;
-	r.value = value;
-	r.len = len;
-	r.at_ms = f->now;
-	if (!(rt & 0x80) && data)
-		memcpy(r.head, data, len < HEAD_LEN ? len : HEAD_LEN);
-	if (f->n_reqs == f->cap_reqs) {
-		f->cap_reqs = f->cap_reqs ? f->cap_reqs * 2 : 256;
-		f->reqs = realloc(f->reqs, f->cap_reqs * sizeof(*f->reqs));
-		assert_non_null(f->reqs);
-	}
-	f->reqs[f->n_reqs++] = r;
-	return fake_respond(f, &r, data);
-}
-
 static struct fake *fake_new(uint16_t ts)
 {
 	struct fake *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	f->be.ops = &fake_ops;
-	f->be.priv = f;
-	f->h.backend = &f->be;
-	f->h.priv = f;
-	f->now = 1000;
+	fake_usb_init(&f->usb, fake_respond, f);
 	f->page_size = 1024;
 	f->ts = ts;
 	f->state = DFU_STATE_DFU_IDLE;
@@ -325,15 +250,15 @@ static struct fake *fake_new(uint16_t ts)
 
 static void fake_free(struct fake *f)
 {
-	free(f->reqs);
+	fake_usb_free(&f->usb);
 	free(f);
 }
 
 static void session_init(struct dfu_session *s, struct fake *f)
 {
 	memset(s, 0, sizeof(*s));
-	s->be = &f->be;
-	s->h = &f->h;
+	s->be = &f->usb.be;
+	s->h = &f->usb.h;
 	s->intf = 0;
 	s->transfer_size = f->ts;
 	s->timeout_ms = 5000;
@@ -351,8 +276,8 @@ static void trace_from(const struct fake *f, size_t from, char *buf, size_t cap)
 	size_t i, n = 0;
 
 	buf[0] = '\0';
-	for (i = from; i < f->n_reqs && n + 32 < cap; i++) {
-		const struct req *r = &f->reqs[i];
+	for (i = from; i < f->usb.n_reqs && n + 32 < cap; i++) {
+		const struct fake_req *r = &f->usb.reqs[i];
 		char c = r->req < 7 ? letter[r->req] : '?';
 		const char *sp = i > from ? " " : "";
 
@@ -360,7 +285,7 @@ static void trace_from(const struct fake *f, size_t from, char *buf, size_t cap)
 			size_t k;
 
 			n += (size_t)snprintf(buf + n, cap - n, "%sD0=", sp);
-			for (k = 0; k < r->len && k < HEAD_LEN; k++)
+			for (k = 0; k < r->len && k < FAKE_USB_HEAD_LEN; k++)
 				n += (size_t)snprintf(buf + n, cap - n, "%02x", r->head[k]);
 		} else if (r->req == DFU_DNLOAD || r->req == DFU_UPLOAD) {
 			n += (size_t)snprintf(buf + n, cap - n, "%s%c%u:%u", sp, c, r->value, r->len);
@@ -379,9 +304,9 @@ static size_t count_set_address(const struct fake *f)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < f->n_reqs; i++)
-		if (f->reqs[i].req == DFU_DNLOAD && f->reqs[i].value == 0 && f->reqs[i].len == 5 &&
-		    f->reqs[i].head[0] == 0x21)
+	for (i = 0; i < f->usb.n_reqs; i++)
+		if (f->usb.reqs[i].req == DFU_DNLOAD && f->usb.reqs[i].value == 0 && f->usb.reqs[i].len == 5 &&
+		    f->usb.reqs[i].head[0] == 0x21)
 			n++;
 	return n;
 }
@@ -430,14 +355,14 @@ static void test_set_address(void **state)
 	assert_int_equal(dfuse_set_address(&s, 0x0800c004), 0);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0=2104c00008 G G");
-	assert_int_equal(f->reqs[0].rt, 0x21);
-	assert_int_equal(f->reqs[1].rt, 0xa1);
+	assert_int_equal(f->usb.reqs[0].rt, 0x21);
+	assert_int_equal(f->usb.reqs[1].rt, 0xa1);
 	assert_int_equal(f->ptr, 0x0800c004);
 	assert_int_equal(f->state, DFU_STATE_DFU_DNLOAD_IDLE);
 	/* The one wait the device asked for, and no sleep after the final status. */
-	assert_int_equal(f->n_sleeps, 1);
-	assert_int_equal(f->sleeps[0], 10);
-	assert_int_equal(f->reqs[f->n_reqs - 1].at_ms, f->now);
+	assert_int_equal(f->usb.n_sleeps, 1);
+	assert_int_equal(f->usb.sleeps[0], 10);
+	assert_int_equal(f->usb.reqs[f->usb.n_reqs - 1].at_ms, f->usb.now);
 	assert_int_equal(s.n_requests, 3);
 	fake_free(f);
 }
@@ -462,8 +387,8 @@ static void test_erase_three_pages(void **state)
 	assert_int_equal(f->mem[0], 0xff);
 	assert_int_equal(f->mem[0xbff], 0xff);
 	assert_int_equal(f->mem[0xc00], 0x00);
-	assert_int_equal(f->slept_ms, 75);
-	assert_int_equal(f->n_sleeps, 3);
+	assert_int_equal(f->usb.slept_ms, 75);
+	assert_int_equal(f->usb.n_sleeps, 3);
 	fake_free(f);
 }
 
@@ -480,10 +405,10 @@ static void test_mass_erase(void **state)
 	assert_int_equal(dfuse_mass_erase(&s), 0);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0=41 G G");
-	assert_int_equal(f->reqs[0].len, 1);
+	assert_int_equal(f->usb.reqs[0].len, 1);
 	assert_int_equal(f->mass_erased, 1);
 	assert_int_equal(f->mem[50], 0xff);
-	assert_int_equal(f->slept_ms, 3000);
+	assert_int_equal(f->usb.slept_ms, 3000);
 	fake_free(f);
 }
 
@@ -499,9 +424,9 @@ static void test_read_unprotect(void **state)
 	assert_int_equal(dfuse_read_unprotect(&s), 0);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0=92 G");
-	assert_int_equal(f->reqs[0].len, 1);
+	assert_int_equal(f->usb.reqs[0].len, 1);
 	assert_true(f->unprotected);
-	assert_int_equal(f->n_sleeps, 0);
+	assert_int_equal(f->usb.n_sleeps, 0);
 	fake_free(f);
 }
 
@@ -611,12 +536,12 @@ static void test_write_two_and_a_half_blocks(void **state)
 	assert_int_equal(f->mem[0x400 + 2560], 0xff);
 	assert_int_equal(f->violations, 0);
 	/* At most 3 transfers per data block, plus the one SET_ADDRESS. */
-	assert_int_equal(f->n_reqs, 3 + 3 * 3);
+	assert_int_equal(f->usb.n_reqs, 3 + 3 * 3);
 	assert_int_equal(count_set_address(f), 1);
 	/* Each wait exactly the 10 ms asked for; nothing after the last status. */
-	assert_int_equal(f->n_sleeps, 4);
-	assert_int_equal(f->slept_ms, 40);
-	assert_int_equal(f->reqs[f->n_reqs - 1].at_ms, f->now);
+	assert_int_equal(f->usb.n_sleeps, 4);
+	assert_int_equal(f->usb.slept_ms, 40);
+	assert_int_equal(f->usb.reqs[f->usb.n_reqs - 1].at_ms, f->usb.now);
 	fake_free(f);
 }
 
@@ -634,7 +559,7 @@ static void test_write_no_sleep_when_idle_at_once(void **state)
 	assert_int_equal(dfuse_write(&s, 0x08000000, payload, 3000, 0), 0);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0=2100000008 G D2:1024 G D3:1024 G D4:952 G");
-	assert_int_equal(f->n_sleeps, 0);
+	assert_int_equal(f->usb.n_sleeps, 0);
 	assert_memory_equal(f->mem, payload, 3000);
 	fake_free(f);
 }
@@ -653,22 +578,22 @@ static void test_write_wraps_block_number(void **state)
 	assert_int_equal(count_set_address(f), 2);
 	assert_memory_equal(f->mem + 0x10, payload, n);
 	assert_int_equal(f->violations, 0);
-	for (i = 0; i < f->n_reqs; i++) {
-		const struct req *r = &f->reqs[i];
+	for (i = 0; i < f->usb.n_reqs; i++) {
+		const struct fake_req *r = &f->usb.reqs[i];
 
 		if (r->req == DFU_DNLOAD && r->value == 0) {
 			sa++;
 			if (sa == 2) {
 				/* The second pointer is where block 65536 would have gone. */
 				assert_int_equal(le32(r->head + 1), 0x08000010 + 65534);
-				assert_int_equal(f->reqs[i - 2].value, 65535);
-				assert_int_equal(f->reqs[i + 2].value, 2);
+				assert_int_equal(f->usb.reqs[i - 2].value, 65535);
+				assert_int_equal(f->usb.reqs[i + 2].value, 2);
 			}
 		}
 		assert_true(r->req != DFU_DNLOAD || r->value == 0 || r->value >= 2);
 	}
 	/* 2 transfers per block here (idle at once), plus the two SET_ADDRESS. */
-	assert_int_equal(f->n_reqs, 2 * n + 2 * 2);
+	assert_int_equal(f->usb.n_reqs, 2 * n + 2 * 2);
 	fake_free(f);
 }
 
@@ -723,7 +648,7 @@ static void test_write_will_reset(void **state)
 	assert_int_equal(dfuse_write(&s, 0x08000000, payload, 1500, DFUSE_WRITE_WILL_RESET), 1);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0=2100000008 G G D2:1024 G G D3:476 G");
-	assert_int_equal(f->n_sleeps, 2);
+	assert_int_equal(f->usb.n_sleeps, 2);
 	fake_free(f);
 }
 
@@ -735,7 +660,7 @@ static void test_write_refuses_wrap_past_4gib(void **state)
 	(void)state;
 	session_init(&s, f);
 	assert_int_equal(dfuse_write(&s, 0xffffff00, payload, 0x200, 0), DFU_E_DATA);
-	assert_int_equal(f->n_reqs, 0);
+	assert_int_equal(f->usb.n_reqs, 0);
 	fake_free(f);
 }
 
@@ -782,7 +707,7 @@ static void test_read_wraps_block_number(void **state)
 	assert_int_equal(count_set_address(f), 2);
 	assert_int_equal(f->violations, 0);
 	/* ABORT out of dfuUPLOAD-IDLE, new pointer, ABORT, blocks from 2 again. */
-	trace_from(f, f->n_reqs - 8, t, sizeof(t));
+	trace_from(f, f->usb.n_reqs - 8, t, sizeof(t));
 	assert_string_equal(t, "U65535:1 A D0=21feff0008 G A U2:1 U3:1 A");
 	free(buf);
 	fake_free(f);

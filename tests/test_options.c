@@ -261,7 +261,8 @@ struct row {
 #define A(...) .args = { __VA_ARGS__, NULL }
 #define WANT(...) .rc = DFU_OK, .want = { \
 	.action = ACTION_NONE, .devnum = -1, .config = -1, .intf = -1, .alt = -1, \
-	.detach_delay = 5, .sim_virtual_clock = -1, __VA_ARGS__ }
+	.detach_delay = 5, .timeout_ms = OPT_DEFAULT_TIMEOUT_MS, .sim_virtual_clock = -1, \
+	__VA_ARGS__ }
 #define REFUSED(q) .rc = DFU_E_USAGE, .quote = (q)
 #define ANY_VID(p) { .vid_match = ID_ANY, .pid_match = ID_VALUE, .pid = (p) }
 #define ANY_PID(v) { .vid_match = ID_VALUE, .pid_match = ID_ANY, .vid = (v) }
@@ -464,11 +465,28 @@ static const struct row rows[] = {
 	{ A("--dfuse=0x08000000:force"), WANT(.dfuse_address = "0x08000000:force") },
 	{ A("-s", ""), REFUSED("''") },
 
-	/* --wait takes no argument, unlike the classic tool. */
+	/*
+	 * --wait takes an optional deadline, only as --wait=SECONDS: the
+	 * classic tool's "-w 5" stays refused, so the 5 is never mistaken.
+	 */
 	{ A("-w", "5"), REFUSED("unexpected argument '5'") },
 	{ A("--wait", "5"), REFUSED("unexpected argument '5'") },
-	{ A("--wait=5"), REFUSED("'--wait=5'") },
+	{ A("--wait=5"), WANT(.wait = 1, .wait_seconds = 5) },
+	{ A("--wait=0x10"), WANT(.wait = 1, .wait_seconds = 16) },
+	{ A("--wait=5", "-w"), WANT(.wait = 1, .wait_seconds = 0) },
+	{ A("--wait=0"), REFUSED("'0'") },
+	{ A("--wait="), REFUSED("''") },
+	{ A("--wait=5s"), REFUSED("'5s'") },
+	{ A("--wait=86401"), REFUSED("'86401'") },
 	{ A("-w5"), REFUSED("'-5'") },
+
+	/* --timeout: the USB control-transfer timeout in ms. */
+	{ A("--timeout", "20000"), WANT(.timeout_ms = 20000) },
+	{ A("--timeout=1"), WANT(.timeout_ms = 1) },
+	{ A("--timeout", "0"), REFUSED("'0'") },
+	{ A("--timeout", "600001"), REFUSED("'600001'") },
+	{ A("--timeout", "5x"), REFUSED("'5x'") },
+	{ A("--timeout"), REFUSED("--timeout") },
 
 	/* Simulator options. */
 	{ A("--sim", "dfu-plain"), WANT(.sim_devices = "dfu-plain") },
@@ -551,6 +569,8 @@ static void check_options(const struct dfu_options *got, const struct dfu_option
 	assert_true(str_equal(got->download_file, want->download_file));
 	assert_int_equal(got->reset, want->reset);
 	assert_int_equal(got->wait, want->wait);
+	assert_int_equal(got->wait_seconds, want->wait_seconds);
+	assert_int_equal(got->timeout_ms, want->timeout_ms);
 	assert_true(str_equal(got->dfuse_address, want->dfuse_address));
 	assert_true(str_equal(got->sim_devices, want->sim_devices));
 	assert_true(str_equal(got->sim_state, want->sim_state));
@@ -698,7 +718,7 @@ static void test_usage(void **state)
 		"-E, --detach-delay SECONDS", "-d, --device", "-n, --devnum N", "-p, --path",
 		"-c, --cfg N", "-i, --intf N", "-a, --alt N|NAME", "-S, --serial",
 		"-t, --transfer-size", "-U, --upload FILE", "-Z, --upload-size", "-D, --download FILE",
-		"-R, --reset", "-w, --wait ", "-s, --dfuse-address", "--dfuse)", "--sim PROFILE",
+		"-R, --reset", "-w, --wait[=SECONDS]", "--timeout MS", "-s, --dfuse-address", "--dfuse)", "--sim PROFILE",
 		"--sim-state DIR", "--sim-clock virtual|real",
 	};
 	struct capture c;

@@ -632,7 +632,31 @@ static void test_profile_parse_bad(void **unused)
 	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\nstate = appIDLE\n", 1), DFU_E_DATA);
 	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\nmemory_size = 10\n"
 				   "firmware_size = 11\n", 1), DFU_E_DATA);
-	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\ntransfer_size = 0\n", 1), DFU_E_DATA);
+	/* wTransferSize 0 models a broken device: allowed, the host refuses it */
+	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\ntransfer_size = 0\n", 1), 0);
+	/* fault injection: ACTION@TRIGGER */
+	assert_int_equal(parse_bad("fault = stall@GETSTATUS#3\n", 0), 0);
+	assert_int_equal(parse_bad("fault = stall-always@UPLOAD#1\nfault = gone@DNLOAD#2\n", 0), 0);
+	assert_int_equal(parse_bad("fault = status=errVERIFY@block5\n", 0), 0);
+	assert_int_equal(parse_bad("fault = status=errERASE@0x08004000\n", 0), 0);
+	assert_int_equal(parse_bad("fault = poll=0xffffff@block1\nfault = busy@block2\n", 0), 0);
+	assert_int_equal(parse_bad("fault = signal=TERM@UPLOAD#3\nfault = signal=INT@block0\n", 0), 0);
+	assert_int_equal(parse_bad("fault = stall\n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("fault = stall@GETSTATUS\n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("fault = stall@GETSTATUS#0\n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("fault = stall@FROB#1\n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("fault = explode@block1\n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("fault = status=OK@block1\n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("fault = status=errNOPE@block1\n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("fault = poll=0x1000000@block1\n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("fault = signal=HUP@block1\n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("fault = busy@block65536\n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("fault = busy@block1\nfault = busy@block1\nfault = busy@block1\n"
+				   "fault = busy@block1\nfault = busy@block1\nfault = busy@block1\n"
+				   "fault = busy@block1\nfault = busy@block1\nfault = busy@block1\n", 0),
+			 DFU_E_DATA);
+	assert_int_equal(parse_bad("desc_fault = string_odd\n", 0), 0);
+	assert_int_equal(parse_bad("desc_fault = odd\n", 0), DFU_E_DATA);
 	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\ninterface = 8\n", 1), DFU_E_DATA);
 	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\npoll_timeout_ms = 0x1000000\n", 1),
 			 DFU_E_DATA);

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright 2026 The dfu-util authors */
+/*
+ * The one translation from enum dfu_err to a process exit status, so that
+ * dfu-util and its companion tools agree with each other and with the
+ * EXIT STATUS sections of their man pages.
+ */
+#include "errors.h"
+
+/* sysexits.h values (written out: not every libc ships the header). */
+int dfu_exit_status(int err)
+{
+	switch (err) {
+	case DFU_OK:		return 0;
+	case DFU_E_USAGE:	return 64;	/* EX_USAGE */
+	case DFU_E_DATA:	return 65;	/* EX_DATAERR */
+	case DFU_E_NOINPUT:	return 66;	/* EX_NOINPUT */
+	case DFU_E_NOMEM:	return 71;	/* EX_OSERR */
+	case DFU_E_CANTCREAT:	return 73;	/* EX_CANTCREAT */
+	case DFU_E_IO:		return 74;	/* EX_IOERR */
+	case DFU_E_PROTOCOL:	return 76;	/* EX_PROTOCOL */
+	case DFU_E_INTERRUPT:	return 130;	/* 128 + SIGINT, as a shell reports it */
+	case DFU_E_TERMINATED:	return 143;	/* 128 + SIGTERM */
+	/* An unknown code is a bug; I/O error is the least misleading answer. */
+	default:		return 74;
+	}
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright 2026 The dfu-util authors */
+#define _POSIX_C_SOURCE 200809L
+
+#include <signal.h>
+#include <string.h>
+
+#include "errors.h"
+#include "interrupt.h"
+#include "log.h"
+
+/*
+ * The one piece of global state in the program: a signal handler has no
+ * other way to talk to the code it interrupted.
+ */
+static volatile sig_atomic_t interrupt_sig;
+static int interrupt_reported;
+
+static void interrupt_handler(int sig)
+{
+	if (interrupt_sig == sig) {
+		/* The second Ctrl-C: the user wants out now, cleanup or not. */
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	interrupt_sig = sig;
+}
+
+void interrupt_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = interrupt_handler;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a blocking call returns EINTR and the loop looks at the flag. */
+	sa.sa_flags = 0;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int interrupt_pending(void)
+{
+	return (int)interrupt_sig;
+}
+
+int interrupt_is_code(int err)
+{
+	return err == DFU_E_INTERRUPT || err == DFU_E_TERMINATED;
+}
+
+int interrupt_check(const char *where)
+{
+	int sig = (int)interrupt_sig;
+
+	if (sig == 0)
+		return 0;
+	if (!interrupt_reported) {
+		interrupt_reported = 1;
+		log_error("interrupted (%s)%s%s", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+			  where && *where ? " " : "", where ? where : "");
+	}
+	return sig == SIGTERM ? DFU_E_TERMINATED : DFU_E_INTERRUPT;
+}
+
+void interrupt_clear(void)
+{
+	interrupt_sig = 0;
+	interrupt_reported = 0;
+}
+
+void interrupt_raise_for_test(int sig)
+{
+	interrupt_sig = sig;
+}
