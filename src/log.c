@@ -137,7 +137,11 @@ static void progress_draw(uint64_t done, uint64_t now_ms, int final)
 	uint64_t elapsed = now_ms - bar.start_ms;
 	double per_s = elapsed ? (double)done * 1000.0 / (double)elapsed : 0.0;
 
-	progress_format_size(rate, sizeof(rate), per_s);
+	/* Too quick to measure: say so rather than "0 B/s". */
+	if (elapsed)
+		progress_format_size(rate, sizeof(rate), per_s);
+	else
+		snprintf(rate, sizeof(rate), "-- B");
 	progress_format_size(amount, sizeof(amount), (double)done);
 	if (bar.tty)
 		fputc('\r', stderr);
