@@ -513,12 +513,8 @@ static int dfu_manifest(struct dfu_session *s, uint16_t block)
 				  rc == DFU_E_PROTOCOL ? "short reply" : usb_errname(rc));
 			return 1;
 		}
-		if (st.bStatus != DFU_STATUS_OK) {
-			log_error("device reports %s (%s) in state %s during manifestation",
-				  dfu_status_name(st.bStatus), dfu_status_text(st.bStatus),
-				  dfu_state_name(st.bState));
-			return DFU_E_IO;
-		}
+		if (st.bStatus != DFU_STATUS_OK)
+			return dfu_report_status(&st, "during manifestation");
 		switch (st.bState) {
 		case DFU_STATE_DFU_IDLE:
 			return 0;
@@ -670,4 +666,11 @@ int64_t dfu_upload_all(struct dfu_session *s, uint64_t limit, dfu_sink_fn sink, 
 out:
 	free(buf);
 	return rc < 0 ? rc : (int64_t)done;
+}
+
+int dfu_report_status(const struct dfu_status_reply *st, const char *when)
+{
+	log_error("device reports %s (%s) in state %s %s", dfu_status_name(st->bStatus),
+		  dfu_status_text(st->bStatus), dfu_state_name(st->bState), when);
+	return DFU_E_IO;
 }

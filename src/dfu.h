@@ -87,6 +87,12 @@ int dfu_recover(struct dfu_session *s);
 int dfu_wait_idle(struct dfu_session *s, struct dfu_status_reply *st, const char *what);
 
 /*
+ * Report a GETSTATUS reply whose bStatus is not OK: "device reports
+ * errWRITE (...) in state dfuERROR WHEN".  Returns DFU_E_IO.
+ */
+int dfu_report_status(const struct dfu_status_reply *st, const char *when);
+
+/*
  * Download data (file minus suffix) in transfer_size blocks numbered from
  * 0 (wrapping at 65535), then the zero-length DNLOAD and manifestation.
  * Manifestation tolerant: back to dfuIDLE.  Otherwise the device goes to

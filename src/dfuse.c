@@ -158,12 +158,8 @@ int dfuse_read_unprotect(struct dfu_session *s)
 			  rc == DFU_E_PROTOCOL ? "short reply" : usb_errname(rc));
 		return 0;
 	}
-	if (st.bStatus != DFU_STATUS_OK) {
-		log_error("device refused read unprotect: %s (%s) in state %s",
-			  dfu_status_name(st.bStatus), dfu_status_text(st.bStatus),
-			  dfu_state_name(st.bState));
-		return DFU_E_IO;
-	}
+	if (st.bStatus != DFU_STATUS_OK)
+		return dfu_report_status(&st, "after the read unprotect command");
 	log_note("read unprotect accepted: the device erases its flash and resets");
 	return 0;
 }
@@ -219,12 +215,8 @@ int dfuse_leave(struct dfu_session *s, int set_address, uint32_t addr)
 			  rc == DFU_E_PROTOCOL ? "short reply" : usb_errname(rc));
 		return 0;
 	}
-	if (st.bStatus != DFU_STATUS_OK) {
-		log_error("device reports %s (%s) in state %s after the leave request",
-			  dfu_status_name(st.bStatus), dfu_status_text(st.bStatus),
-			  dfu_state_name(st.bState));
-		return DFU_E_IO;
-	}
+	if (st.bStatus != DFU_STATUS_OK)
+		return dfu_report_status(&st, "after the leave request");
 	switch (st.bState) {
 	case DFU_STATE_DFU_MANIFEST_SYNC:
 	case DFU_STATE_DFU_MANIFEST:
@@ -252,10 +244,10 @@ static int dfuse_await_reset(struct dfu_session *s, const char *what)
 		return 1;
 	}
 	if (st.bStatus != DFU_STATUS_OK) {
-		log_error("device reports %s (%s) in state %s, after %s",
-			  dfu_status_name(st.bStatus), dfu_status_text(st.bStatus),
-			  dfu_state_name(st.bState), what);
-		return DFU_E_IO;
+		char when[128];
+
+		snprintf(when, sizeof(when), "after %s", what);
+		return dfu_report_status(&st, when);
 	}
 	switch (st.bState) {
 	case DFU_STATE_DFU_DNBUSY:
