@@ -186,24 +186,19 @@ int ops_wait_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
 	return ret < 0 ? ret : 0;
 }
 
-int ops_find_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
-			     struct ops_target *t, struct dfu_if *was_runtime)
+int ops_find_dfu_mode(struct usb_backend *be, const struct dfu_options *o, struct ops_target *t)
 {
+	struct dfu_if rt;
 	int ret = ops_find(be, o, t);
 
+	if (ret < 0 || !t->d.runtime)
+		return ret;
+	/* A copy: the search below overwrites t. */
+	rt = t->d;
+	ret = ops_detach(be, o, &rt);
 	if (ret < 0)
 		return ret;
-	if (!t->d.runtime) {
-		if (was_runtime)
-			was_runtime->vid = was_runtime->pid = 0;
-		return 0;
-	}
-	if (was_runtime)
-		*was_runtime = t->d;
-	ret = ops_detach(be, o, &t->d);
-	if (ret < 0)
-		return ret;
-	return ops_wait_dfu_mode(be, o, &t->d, t);
+	return ops_wait_dfu_mode(be, o, &rt, t);
 }
 
 int ops_transfer_size(const struct dfu_options *o, const struct dfu_if *d, uint16_t *out)
@@ -380,7 +375,7 @@ int ops_upload(struct usb_backend *be, const struct dfu_options *o, struct dfu_o
 	int64_t got;
 	int ret;
 
-	ret = ops_find_dfu_mode(be, o, &t, NULL);
+	ret = ops_find_dfu_mode(be, o, &t);
 	if (ret < 0)
 		return ret;
 	if (!t.d.dfuse && req) {

@@ -54,8 +54,7 @@ struct ops_target {
 /* Find the one interface the options select (waits with -w). */
 int ops_find(struct usb_backend *be, const struct dfu_options *o, struct ops_target *t);
 /* The same, detaching a run-time interface and waiting for DFU mode. */
-int ops_find_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
-		      struct ops_target *t, struct dfu_if *was_runtime);
+int ops_find_dfu_mode(struct usb_backend *be, const struct dfu_options *o, struct ops_target *t);
 /* DFU_DETACH to a run-time interface, then a USB reset unless it detaches itself. */
 int ops_detach(struct usb_backend *be, const struct dfu_options *o, const struct dfu_if *rt);
 /* After a detach: poll for the DFU-mode device until it appears or -E runs out. */

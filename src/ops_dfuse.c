@@ -545,7 +545,7 @@ int ops_dfuse_command(struct usb_backend *be, const struct dfu_options *o,
 	struct dfu_session s;
 	int rc;
 
-	rc = ops_find_dfu_mode(be, o, &t, NULL);
+	rc = ops_find_dfu_mode(be, o, &t);
 	if (rc < 0)
 		return rc;
 	if (!t.d.dfuse) {
