@@ -368,11 +368,15 @@ static int dfuse_plan_gap(struct dfuse_plan *plan, const struct dfuse_map *map, 
 	return 0;
 }
 
+/* Read-back memory the preserve step may use at most (64 MiB). */
+#define DFUSE_PRESERVE_MAX	(64u * 1024 * 1024)
+
 /* For each erased page, the bytes the data leaves uncovered. */
 static int dfuse_plan_preserve(struct dfuse_plan *plan, const struct dfuse_map *map,
 			       size_t *warn_cap)
 {
 	size_t read_cap = 0, pi, ci = 0, i;
+	uint64_t total;
 
 	for (pi = 0; pi < plan->n_erases; pi++) {
 		uint64_t ps = plan->erases[pi].address;
@@ -413,6 +417,21 @@ static int dfuse_plan_preserve(struct dfuse_plan *plan, const struct dfuse_map *
 			if (rc)
 				return rc;
 		}
+	}
+	/*
+	 * A device map may claim pages of up to 4 GiB; reading such a page
+	 * back would take that much memory and time.  Real flash pages are
+	 * at most a few hundred KiB, so a huge total means a broken map.
+	 */
+	total = 0;
+	for (i = 0; i < plan->n_reads; i++)
+		total += plan->reads[i].len;
+	if (total > DFUSE_PRESERVE_MAX) {
+		log_error("keeping the rest of the erased pages would mean reading back "
+			  "%llu bytes first", (unsigned long long)total);
+		log_hint("the memory map's pages look too large; add the no-preserve modifier "
+			 "to erase them without reading them back");
+		return DFU_E_DATA;
 	}
 	for (i = 0; i < plan->n_reads; i++) {
 		plan->reads[i].data = malloc(plan->reads[i].len);

@@ -40,6 +40,7 @@ struct fake {
 	const struct dfu_status_reply *script;	/* fixed GETSTATUS replies, in order */
 	size_t n_script, script_pos;
 	int short_status;		/* answer GETSTATUS with this many bytes */
+	int endless_upload;		/* every UPLOAD is a full block, for ever */
 };
 
 /* A DFU 1.1 device model just rich enough for the download and upload loops. */
@@ -100,6 +101,12 @@ static int device_respond(void *dev, const struct fake_req *r, unsigned char *da
 				       0, f->state);
 	case DFU_UPLOAD: {
 		size_t n = f->mem_len - f->mem_pos;
+
+		if (f->endless_upload) {
+			memset(data, 0x5a, r->len);
+			f->state = DFU_STATE_DFU_UPLOAD_IDLE;
+			return r->len;
+		}
 
 		if (n > r->len)
 			n = r->len;
@@ -515,6 +522,29 @@ static void test_upload(void **state)
 	run_upload(2500, 3000, 2500, "U0:1024 U1:1024 U2:952");
 }
 
+static int count_sink(void *ctx, const unsigned char *data, size_t len)
+{
+	(void)data;
+	*(uint64_t *)ctx += len;
+	return 0;
+}
+
+/* A device that never sends a short block is given up at DFU_UPLOAD_MAX. */
+static void test_upload_endless(void **state)
+{
+	struct fake *f = fake_new();
+	struct dfu_session s;
+	uint64_t got = 0;
+
+	(void)state;
+	session_init(&s, f, 65535, 1);
+	f->endless_upload = 1;
+	assert_int_equal(dfu_upload_all(&s, 0, count_sink, &got), DFU_E_PROTOCOL);
+	assert_true(got >= DFU_UPLOAD_MAX);
+	assert_true(got < DFU_UPLOAD_MAX + 65535);
+	fake_free(f);
+}
+
 static void test_upload_sink_error(void **state)
 {
 	struct fake *f = fake_new();
@@ -586,6 +616,7 @@ int main(void)
 		cmocka_unit_test(test_ensure_idle),
 		cmocka_unit_test(test_upload),
 		cmocka_unit_test(test_upload_sink_error),
+		cmocka_unit_test(test_upload_endless),
 		cmocka_unit_test(test_request_errors),
 	};
 	size_t i;

@@ -385,6 +385,27 @@ static void test_nano_lib_and_app(void **state)
 }
 
 /* 3000 bytes at 0x0800792C: both partial pages erased, neighbours kept. */
+/* A map whose pages are huge would need the whole page read back: refused. */
+static void test_huge_page_preserve(void **state)
+{
+	struct dfuse_plan_options o = opts(1024);
+	struct dfuse_map m;
+	struct dfuse_plan p;
+	unsigned char *data = pattern(16, 9);
+	struct dfuse_chunk c = { 0x08000000, data, 16, "element 1" };
+
+	(void)state;
+	load_map("@Huge/0x08000000/1*128Mg", &m);
+	assert_int_equal(dfuse_plan_build(&m, &c, 1, &o, &p), DFU_E_DATA);
+	/* With no-preserve nothing is read back, so the plan is fine. */
+	o.preserve = 0;
+	assert_int_equal(dfuse_plan_build(&m, &c, 1, &o, &p), 0);
+	assert_int_equal(p.n_reads, 0);
+	assert_int_equal(p.n_erases, 1);
+	dfuse_plan_free(&p);
+	free(data);
+}
+
 static void test_nano_straddle(void **state)
 {
 	struct dfuse_plan_options o = opts(1024);
@@ -1065,6 +1086,7 @@ int main(void)
 		cmocka_unit_test(test_address_null),
 		cmocka_unit_test(test_nano_lib_and_app),
 		cmocka_unit_test(test_nano_straddle),
+		cmocka_unit_test(test_huge_page_preserve),
 		cmocka_unit_test(test_read_across_pages),
 		cmocka_unit_test(test_f4_sector_sizes),
 		cmocka_unit_test(test_two_chunks_one_page),
