@@ -859,6 +859,15 @@ static int sim_dfuse_getstatus(struct sim_device *d, uint64_t now_us, unsigned c
 				d->last_poll_ms : 0);
 }
 
+/* GETSTATE: legal in every state that answers at all, changes nothing. */
+static int sim_getstate(struct sim_device *d, unsigned char *data, uint16_t wLength)
+{
+	if (wLength < 1)
+		return sim_stall(d);
+	data[0] = (unsigned char)d->state;
+	return 1;
+}
+
 static int sim_control_runtime(struct sim_device *d, uint64_t now_us, uint8_t bRequest,
 			       uint16_t wValue, unsigned char *data, uint16_t wLength)
 {
@@ -868,10 +877,7 @@ static int sim_control_runtime(struct sim_device *d, uint64_t now_us, uint8_t bR
 	case DFU_GETSTATUS:
 		return sim_getstatus(d, now_us, data, wLength);
 	case DFU_GETSTATE:
-		if (wLength < 1)
-			return sim_stall(d);
-		data[0] = (unsigned char)d->state;
-		return 1;
+		return sim_getstate(d, data, wLength);
 	case DFU_DETACH:
 		if (d->state != DFU_STATE_APP_IDLE)
 			return sim_stall(d);
@@ -1080,10 +1086,7 @@ int sim_control(struct sim_device *d, uint64_t now_us, uint8_t bmRequestType, ui
 	case DFU_GETSTATUS:
 		return sim_getstatus(d, now_us, data, wLength);
 	case DFU_GETSTATE:
-		if (wLength < 1)
-			return sim_stall(d);
-		data[0] = (unsigned char)d->state;
-		return 1;
+		return sim_getstate(d, data, wLength);
 	case DFU_CLRSTATUS:
 		if (d->state != DFU_STATE_DFU_ERROR)
 			return sim_stall(d);

@@ -12,6 +12,8 @@
 #   reqs NAME               how many NAME requests the simulator recorded
 #   expect_reqs NAME N "what"
 #   ok COND... "what"       generic: the command succeeds
+#   mem_at FILE OFF LEN     bytes of a DfuSe region file (erased tail padded)
+#   expect_cmds CMD N "what", has_cmd CMD "what", expect_no_violation "what"
 #   done_testing            print the plan; call last
 
 set -u
@@ -117,6 +119,58 @@ ok()
 mkdata()
 {
 	head -c "$2" /dev/urandom > "$1"
+}
+
+# ---- DfuSe devices: region files, commands and violations the simulator
+# recorded (doc/sim-profile.txt)
+
+# LEN bytes at OFF of a region file; the simulator leaves out trailing
+# erased bytes, so pad with 0xFF: mem_at FILE OFF LEN
+mem_at()
+{
+	{ cat "$1" 2>/dev/null; head -c $(($2 + $3)) /dev/zero | tr '\0' '\377'; } |
+		tail -c +$(($2 + 1)) | head -c "$3"
+}
+
+# Requests of any kind the simulator logged.
+all_reqs()
+{
+	if [ -f "$sim_dir/requests.log" ]; then wc -l < "$sim_dir/requests.log"; else echo 0; fi
+}
+
+# How many times the model marked a DfuSe command: cmds ERASE
+cmds()
+{
+	if [ -f "$sim_dir/requests.log" ]; then
+		grep -c "cmd=$1\\( \\|\$\\)" "$sim_dir/requests.log" || true
+	else
+		echo 0
+	fi
+}
+
+expect_cmds()
+{
+	local got
+	got=$(cmds "$1")
+	[ "$got" -eq "$2" ]
+	tap_result $? "$3 (cmd=$1 x $2, saw $got)"
+}
+
+has_cmd()
+{
+	grep -q "cmd=$1" "$sim_dir/requests.log" 2>/dev/null
+	tap_result $? "$2"
+}
+
+violations()
+{
+	sed -n 's/^violations=//p' "$sim_dir/stats" 2>/dev/null | head -n 1
+}
+
+expect_no_violation()
+{
+	[ "$(violations)" = "0" ]
+	tap_result $? "$1 (violations=$(violations))"
 }
 
 done_testing()
