@@ -350,6 +350,9 @@ void device_print_list(const struct dfu_if_list *l, int verbose)
 	char line[700];
 	int i, access = 0;
 
+	/* Silence is the answer scripts poll for; say it only when asked. */
+	if (l->count == 0 && verbose >= 1)
+		log_info("nothing found: no DFU capable USB device");
 	for (i = 0; i < l->count; i++) {
 		const struct dfu_if *d = &l->items[i];
 		const struct dfu_if *next = i + 1 < l->count ? &l->items[i + 1] : NULL;
@@ -369,8 +372,9 @@ void device_print_list(const struct dfu_if_list *l, int verbose)
 
 		if (!d->open_err || (i > 0 && device_same_dev(d, &l->items[i - 1])))
 			continue;
-		log_warn("cannot open %04x:%04x (bus %u, device %u) to read its names: %s",
-			 d->vid, d->pid, d->bus, d->devnum, usb_strerror(d->open_err));
+		/* The classic's words (stderr, exit status still 0): scripts look for them. */
+		log_classic("Cannot open DFU device %04x:%04x found on devnum %u (%s)",
+			    d->vid, d->pid, d->devnum, usb_strerror(d->open_err));
 		if (d->open_err == USB_ERR_ACCESS)
 			access = 1;
 	}
@@ -599,12 +603,13 @@ void device_report_no_match(const struct dfu_if_list *l, const struct dfu_option
 	char why[400];
 	int i, access = 0;
 
+	/* The classic's words first, whatever the reason: scripts look for them. */
+	log_classic("No DFU capable USB device available");
 	if (l->count == 0) {
-		log_error("no DFU capable USB device found");
 		log_hint("check that the device is connected and in DFU or run-time mode; 'dfu-util -l' lists what is found");
 		return;
 	}
-	log_error("no DFU device matched");
+	log_hint("none of the DFU devices found matches:");
 	for (i = 0; i < l->count; i++) {
 		const struct dfu_if *d = &l->items[i];
 
@@ -612,7 +617,7 @@ void device_report_no_match(const struct dfu_if_list *l, const struct dfu_option
 			continue;
 		if (!device_mismatch_reason(l, o, dfu_mode, i, why, sizeof(why)))
 			continue;
-		log_hint("%04x:%04x devnum %u path %s: %s", d->vid, d->pid, d->devnum, d->path, why);
+		log_hint("  %04x:%04x devnum %u path %s: %s", d->vid, d->pid, d->devnum, d->path, why);
 		if (d->open_err == USB_ERR_ACCESS)
 			access = 1;
 	}
@@ -643,8 +648,12 @@ void device_report_ambiguous(const struct dfu_if_list *l, const int *idx, int n)
 
 static void device_report_usb(const struct dfu_if *d, const char *what, int rc)
 {
-	log_error("%s %04x:%04x (bus %u, device %u): %s", what, d->vid, d->pid, d->bus,
-		  d->devnum, usb_strerror(rc));
+	if (what == NULL)	/* opening it: the classic's words, scripts look for them */
+		log_classic("Cannot open DFU device %04x:%04x found on devnum %u (%s)",
+			    d->vid, d->pid, d->devnum, usb_strerror(rc));
+	else
+		log_error("%s %04x:%04x (bus %u, device %u): %s", what, d->vid, d->pid, d->bus,
+			  d->devnum, usb_strerror(rc));
 	log_debug(1, "  (%s)", usb_errname(rc));
 	if (rc == USB_ERR_ACCESS)
 		log_hint("%s", DEVICE_UDEV_HINT);
@@ -662,7 +671,7 @@ int device_open(struct usb_backend *be, const struct dfu_if *d, struct usb_handl
 	*hp = NULL;
 	rc = ops->open(be, &d->info, &h);
 	if (rc < 0) {
-		device_report_usb(d, "cannot open", rc);
+		device_report_usb(d, NULL, rc);
 		return DFU_E_IO;
 	}
 	if (!d->has_func)

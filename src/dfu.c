@@ -652,7 +652,6 @@ int64_t dfu_upload_all(struct dfu_session *s, uint64_t limit, dfu_sink_fn sink, 
 			break;
 		/* No real DFU target holds more: a device that never ends is broken. */
 		if (!limit && done >= DFU_UPLOAD_MAX) {
-			progress_end(done, usb_now_ms(s->be));
 			log_error("device sent %llu bytes without ending the upload",
 				  (unsigned long long)done);
 			log_hint("give the length to read with -Z BYTES");

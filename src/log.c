@@ -1,28 +1,34 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright 2026 The dfu-util authors */
 /*
- * The message layer.  It remembers whether a progress line is half drawn
- * on stderr so that the next message starts on a fresh line.
+ * The message layer.  Which stream carries what is decided here and only
+ * here (see log.h); it remembers whether a progress line is half drawn so
+ * that the next message, on either stream, starts on a fresh line.
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "log.h"
 
 static const char *log_progname = "dfu-util";
 static int log_level;
+static int log_data_on_stdout;
+static FILE *log_last;		/* stream of the last message, for its hints */
 
 /* Progress state: one bar at a time. */
 static struct {
 	int active;
 	int tty;
-	int line_open;		/* stderr cursor is not at column 0 */
+	int line_open;		/* the bar's stream is not at column 0 */
+	FILE *f;
 	const char *label;
 	uint64_t total;
 	uint64_t start_ms;
 	uint64_t last_draw_ms;
 	int last_percent;
+	uint64_t last_done;
 } bar;
 
 void log_set_progname(const char *name)
@@ -40,24 +46,48 @@ int log_verbosity(void)
 	return log_level;
 }
 
-/* Called before anything is written to either stream. */
+void log_set_stdout_is_data(int on)
+{
+	log_data_on_stdout = on;
+}
+
+/* Where the reports, notes and progress go: stdout unless it is the data's. */
+static FILE *log_report_stream(void)
+{
+	return log_data_on_stdout ? stderr : stdout;
+}
+
+/*
+ * Called before anything is written to either stream.  Ending the bar's
+ * line on its own stream keeps a terminal (where both streams meet) tidy,
+ * and a pipe reader sees the bar's last state as a complete line.
+ */
 static void log_fresh_line(void)
 {
 	if (bar.line_open) {
-		fputc('\n', stderr);
+		fputc('\n', bar.f);
+		fflush(bar.f);
 		bar.line_open = 0;
 	}
 }
 
+/*
+ * One whole line, written at once and flushed: stdout acts unbuffered for
+ * wrappers that follow it live through a pipe.  A prefix is only used on
+ * stderr, where other programs' messages mix with ours.
+ */
 static void log_emit(FILE *f, const char *prefix, const char *fmt, va_list ap)
 {
 	log_fresh_line();
-	fflush(stdout);
+	fflush(f == stdout ? stderr : stdout);
+	if (f == stderr)
+		fprintf(f, "%s: ", log_progname);
 	if (prefix)
-		fprintf(f, "%s: %s", log_progname, prefix);
+		fputs(prefix, f);
 	vfprintf(f, fmt, ap);
 	fputc('\n', f);
 	fflush(f);
+	log_last = f;
 }
 
 void log_error(const char *fmt, ...)
@@ -69,15 +99,26 @@ void log_error(const char *fmt, ...)
 	va_end(ap);
 }
 
-void log_hint(const char *fmt, ...)
+void log_classic(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
+	log_emit(stderr, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void log_hint(const char *fmt, ...)
+{
+	FILE *f = log_last ? log_last : stderr;
+	va_list ap;
+
+	va_start(ap, fmt);
 	log_fresh_line();
-	fputs("  ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fputs("  ", f);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
+	fflush(f);
 	va_end(ap);
 }
 
@@ -86,7 +127,7 @@ void log_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(stderr, "warning: ", fmt, ap);
+	log_emit(log_report_stream(), "warning: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -95,7 +136,7 @@ void log_note(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(stderr, "", fmt, ap);
+	log_emit(log_report_stream(), NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -104,7 +145,7 @@ void log_info(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(stdout, NULL, fmt, ap);
+	log_emit(log_report_stream(), NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -115,83 +156,119 @@ void log_debug(int level, const char *fmt, ...)
 	if (log_level < level)
 		return;
 	va_start(ap, fmt);
-	log_emit(stderr, NULL, fmt, ap);
+	log_fresh_line();
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	fflush(stderr);
 	va_end(ap);
 }
 
 /* ------------------------------------------------------------ progress */
 
-static void progress_format_size(char *buf, size_t len, double bytes)
+#define PROGRESS_WIDTH 25	/* bar characters: wrappers count columns */
+
+static void progress_format_rate(char *buf, size_t len, double per_s)
 {
-	if (bytes >= 10 * 1024 * 1024)
-		snprintf(buf, len, "%.1f MiB", bytes / (1024 * 1024));
-	else if (bytes >= 10 * 1024)
-		snprintf(buf, len, "%.1f KiB", bytes / 1024);
+	if (per_s >= 10 * 1024 * 1024)
+		snprintf(buf, len, "%.1f MiB/s", per_s / (1024 * 1024));
+	else if (per_s >= 10 * 1024)
+		snprintf(buf, len, "%.1f KiB/s", per_s / 1024);
 	else
-		snprintf(buf, len, "%.0f B", bytes);
+		snprintf(buf, len, "%.0f B/s", per_s);
+}
+
+/* The classic's label column: "Erase" was always padded to "Download"'s width. */
+static const char *progress_label(void)
+{
+	if (strcmp(bar.label, "Erase") == 0)
+		return "Erase   ";
+	return bar.label;
 }
 
 static void progress_draw(uint64_t done, uint64_t now_ms, int final)
 {
-	char rate[32], amount[32];
+	char line[160], rate[40];
 	uint64_t elapsed = now_ms - bar.start_ms;
-	double per_s = elapsed ? (double)done * 1000.0 / (double)elapsed : 0.0;
+	int percent, filled, n;
 
-	/* Too quick to measure: say so rather than "0 B/s". */
-	if (elapsed)
-		progress_format_size(rate, sizeof(rate), per_s);
-	else
-		snprintf(rate, sizeof(rate), "-- B");
-	progress_format_size(amount, sizeof(amount), (double)done);
-	if (bar.tty)
-		fputc('\r', stderr);
-	if (bar.total) {
-		int percent = (int)(done * 100 / bar.total);
-		int width = 25, filled = percent * width / 100;
+	if (final) {
+		percent = 100;
+		filled = PROGRESS_WIDTH;
+	} else if (bar.total) {
+		uint64_t d = done > bar.total ? bar.total : done;
 
-		fprintf(stderr, "%-8s [", bar.label);
-		for (int i = 0; i < width; i++)
-			fputc(i < filled ? '=' : ' ', stderr);
-		fprintf(stderr, "] %3d%% %10llu bytes, %s/s", percent,
-			(unsigned long long)done, rate);
+		percent = (int)(d * 100 / bar.total);
+		filled = (int)(d * PROGRESS_WIDTH / bar.total);
 	} else {
-		fprintf(stderr, "%-8s %10llu bytes (%s), %s/s", bar.label,
-			(unsigned long long)done, amount, rate);
+		/* Unknown length: only the byte count moves. */
+		percent = 0;
+		filled = 0;
 	}
-	if (final || !bar.tty) {
-		fputc('\n', stderr);
+	n = snprintf(line, sizeof(line), "\r%s\t[", progress_label());
+	for (int i = 0; i < PROGRESS_WIDTH && n < (int)sizeof(line) - 1; i++)
+		line[n++] = i < filled ? '=' : ' ';
+	line[n] = '\0';
+	n += snprintf(line + n, sizeof(line) - (size_t)n, "] %3d%% %12llu bytes", percent,
+		      (unsigned long long)done);
+	rate[0] = '\0';
+	if (bar.tty) {
+		/* Too quick to measure: say so rather than "0 B/s". */
+		if (elapsed)
+			progress_format_rate(rate + 2, sizeof(rate) - 2,
+					     (double)done * 1000.0 / (double)elapsed);
+		else
+			snprintf(rate + 2, sizeof(rate) - 2, "-- B/s");
+		rate[0] = ',';
+		rate[1] = ' ';
+	}
+	/* The last update often showed the end already: only close it. */
+	if (!final || !bar.line_open || bar.last_done != done || bar.last_percent != 100 ||
+	    bar.tty)
+		fputs(line, bar.f);
+	bar.last_done = done;
+	if (bar.tty) {
+		fputs(rate, bar.f);
+		/* Clear what a longer previous rate may have left. */
+		fputs("\033[K", bar.f);
+	}
+	if (final) {
+		fprintf(bar.f, "\n%s done.\n", progress_label());
 		bar.line_open = 0;
 	} else {
-		/* Clear what a longer previous line may have left. */
-		fputs("\033[K", stderr);
 		bar.line_open = 1;
 	}
-	fflush(stderr);
+	fflush(bar.f);
 }
 
 void progress_start(const char *label, uint64_t total, uint64_t now_ms)
 {
 	log_fresh_line();
+	fflush(stderr);
 	bar.active = 1;
-	bar.tty = isatty(STDERR_FILENO);
+	bar.f = log_report_stream();
+	bar.tty = isatty(fileno(bar.f));
 	bar.label = label;
 	bar.total = total;
 	bar.start_ms = now_ms;
 	bar.last_draw_ms = now_ms;
-	bar.last_percent = -1;
-	if (bar.tty)
-		progress_draw(0, now_ms, 0);
+	bar.last_percent = 0;
+	progress_draw(0, now_ms, 0);
 }
 
 void progress_update(uint64_t done, uint64_t now_ms)
 {
 	int percent;
 
-	/* Off a terminal there is no bar: only the final line. */
-	if (!bar.active || !bar.tty)
+	if (!bar.active)
 		return;
-	percent = bar.total ? (int)(done * 100 / bar.total) : -1;
-	if (percent == bar.last_percent && now_ms - bar.last_draw_ms < 200)
+	/*
+	 * Redraw when the percentage moves, and at least once a second (the
+	 * byte count), but no more than five times a second on a terminal.
+	 */
+	percent = bar.total ? (int)((done > bar.total ? bar.total : done) * 100 / bar.total) : 0;
+	if (percent == bar.last_percent && now_ms - bar.last_draw_ms < 1000)
+		return;
+	if (bar.tty && now_ms - bar.last_draw_ms < 200 && percent < 100)
 		return;
 	bar.last_percent = percent;
 	bar.last_draw_ms = now_ms;

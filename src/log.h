@@ -4,9 +4,19 @@
 #define DFU_LOG_H
 
 /*
- * The one message layer.  Normal output goes to stdout, everything else to
- * stderr.  Error and warning lines always start on a fresh line, even when
- * a progress bar is half drawn.
+ * The one message layer.  Scripts and GUIs that wrap dfu-util read its
+ * output the way the classic 0.11 wrote it, so the streams follow it:
+ *
+ *   stdout (unbuffered)  progress bars, notes, warnings, -l lines, the
+ *                        success lines wrappers match
+ *   stderr               errors ("dfu-util: error: ..."), their hint lines,
+ *                        the classic's word-for-word lines (log_classic),
+ *                        and -v debugging
+ *
+ * so that a successful run leaves stderr empty.  When stdout carries data
+ * (-U -), everything above goes to stderr instead.  An error always starts
+ * on a fresh line, even when a progress bar is half drawn on the other
+ * stream:
  *
  *   dfu-util: error: cannot open 0483:df11 (bus 1, device 7): access denied
  *     install the udev rule from doc/ or run as root
@@ -24,18 +34,40 @@ void log_set_progname(const char *name);	/* default "dfu-util" */
 void log_set_verbosity(int level);		/* number of -v */
 int  log_verbosity(void);
 
-void log_error(const char *fmt, ...) DFU_PRINTF(1, 2);	/* "dfu-util: error: ..." */
-void log_hint(const char *fmt, ...) DFU_PRINTF(1, 2);	/* "  ..." under the error, stderr */
-void log_warn(const char *fmt, ...) DFU_PRINTF(1, 2);	/* "dfu-util: warning: ..." */
-void log_note(const char *fmt, ...) DFU_PRINTF(1, 2);	/* "dfu-util: ..." stderr, quiet facts */
-void log_info(const char *fmt, ...) DFU_PRINTF(1, 2);	/* plain line on stdout */
+/*
+ * 1: stdout is the data's (-U -): progress, notes and -l lines go to
+ * stderr, and nothing but the data is written to stdout.  0 (default):
+ * the classic streams above.
+ */
+void log_set_stdout_is_data(int on);
+
+void log_error(const char *fmt, ...) DFU_PRINTF(1, 2);	/* stderr "dfu-util: error: ..." */
+void log_hint(const char *fmt, ...) DFU_PRINTF(1, 2);	/* "  ..." under the last message, same stream */
+void log_warn(const char *fmt, ...) DFU_PRINTF(1, 2);	/* stdout "warning: ..." */
+void log_note(const char *fmt, ...) DFU_PRINTF(1, 2);	/* stdout, a quiet fact */
+void log_info(const char *fmt, ...) DFU_PRINTF(1, 2);	/* stdout, a plain line (-l, -v dumps) */
 void log_debug(int level, const char *fmt, ...) DFU_PRINTF(2, 3);	/* stderr when verbosity >= level */
 
 /*
- * Progress bar.  On a terminal (stderr is a tty) it redraws one line with
- * percentage, bytes and rate; otherwise it prints a single line at the end.
- * total 0 means unknown (upload to end of device).  now_ms comes from the
+ * stderr "dfu-util: ..." in the classic tool's own words, for the lines
+ * wrappers match verbatim ("No DFU capable USB device available", "Cannot
+ * open DFU device ...", the two suffix warnings).  Keep such texts as they
+ * are: man/dfu-util.1, OUTPUT FOR SCRIPTS, lists them.
+ */
+void log_classic(const char *fmt, ...) DFU_PRINTF(1, 2);
+
+/*
+ * Progress bar, in the classic layout on stdout whether or not it is a
+ * terminal (wrappers parse it from a pipe):
+ *
+ *   \rDownload\t[=========                ]  36%        12288 bytes
+ *
+ * then "\nDownload done.\n" at the end.  The label "Erase" is shown padded
+ * ("Erase   ").  On a terminal the transfer rate follows " bytes".  total 0
+ * means unknown (upload to the end of the device).  now_ms comes from the
  * USB backend's clock so rates are right on the virtual clock too.
+ * progress_end() means the transfer completed; after a failure just report
+ * the error, which ends the bar's line first.
  */
 void progress_start(const char *label, uint64_t total, uint64_t now_ms);
 void progress_update(uint64_t done, uint64_t now_ms);

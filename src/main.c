@@ -189,8 +189,13 @@ static int main_run(const struct dfu_options *o)
 		ret = main_check_dfuse_file(&file, reqp, &img, &have_img);
 		if (ret < 0)
 			goto out;
-		if (file.suffix_result == SUFFIX_NONE)
-			log_note("'%s' has no DFU suffix; sending it whole", file.name);
+		/* The classic's two lines, word for word: wrappers accept exactly them. */
+		if (file.suffix_result == SUFFIX_NONE) {
+			log_classic("Warning: %s", file.size < DFU_SUFFIX_LEN ?
+				    "File too short for DFU suffix" : "Invalid DFU suffix signature");
+			log_classic("A valid DFU suffix will be required in a future dfu-util release");
+			log_debug(1, "'%s' has no DFU suffix; sending it whole", file.name);
+		}
 	}
 	if (o->action == ACTION_UPLOAD) {
 		ret = dfu_outfile_open(&out, o->upload_file);

@@ -296,7 +296,8 @@ int ops_finish(struct dfu_session *s, const struct dfu_options *o, int needs_res
 	int ret = 0;
 
 	if (needs_reset || o->reset) {
-		log_note("resetting the device");
+		/* The classic's words: a wrapper takes this line as its success signal. */
+		log_note("Resetting USB to switch back to Run-Time mode");
 		ret = ops_usb_reset(s->h);
 	}
 	device_close(s->h, d);
@@ -431,7 +432,7 @@ int ops_detach_reset(struct usb_backend *be, const struct dfu_options *o)
 	ret = device_open(be, &t.d, &h);
 	if (ret < 0)
 		return ret;
-	log_note("resetting the device");
+	log_note("Resetting USB to switch back to Run-Time mode");
 	ret = ops_usb_reset(h);
 	device_close(h, &t.d);
 	return ret;

@@ -112,7 +112,7 @@ tap_result $? "the file arrived"
 sim_new absurd
 dfu --sim 'dfu-plain:fault=poll=0xffffff@block1' -D "$fw"
 expect_rc 0 "an absurd bwPollTimeout is cut short"
-expect_err 'device asks for a 16777 s pause .*; polling again after 60 s' "the user is told"
+expect_msg 'device asks for a 16777 s pause .*; polling again after 60 s' "the user is told"
 grep -q '^sleep_ms=6[0-9][0-9][0-9][0-9]$' "$sim_dir/stats"
 tap_result $? "the wait was the documented maximum, not hours ($(grep sleep_ms "$sim_dir/stats"))"
 head -c 8000 "$sim_dir/dev1.mem" | cmp -s - "$fw"
@@ -172,7 +172,7 @@ expect_err 'give the transfer size with -t' "with a hint"
 sim_new tsbig
 dfu --sim 'dfu-plain:transfer_size=8192' -D "$fw"
 expect_rc 0 "wTransferSize 8192 on a plain device is cut to 4096"
-expect_err 'asks for 8192-byte transfers; using 4096' "with a note"
+expect_msg 'asks for 8192-byte transfers; using 4096' "with a note"
 head -c 8000 "$sim_dir/dev1.mem" | cmp -s - "$fw"
 tap_result $? "the file arrived in 4 KiB blocks"
 sim_new tsbig-dfuse
@@ -183,7 +183,7 @@ for f in func_blength_0 func_blength_long; do
 	sim_new "$f"
 	dfu --sim "dfu-plain:desc_fault=$f" -l
 	expect_rc 0 "-l with a lying bLength ($f)"
-	expect_err 'ignoring a malformed configuration descriptor of 1209:2002' "$f: a clear warning"
+	expect_msg 'ignoring a malformed configuration descriptor of 1209:2002' "$f: a clear warning"
 done
 for f in string_surrogate string_odd string_short; do
 	sim_new "$f"

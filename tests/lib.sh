@@ -9,6 +9,9 @@
 #   expect_rc N "what"      exit status check
 #   expect_out RE "what"    stdout matches a grep -E pattern
 #   expect_err RE "what"    stderr matches a grep -E pattern
+#   expect_msg RE "what"    stdout or stderr matches (human messages: notes
+#                           and warnings are on stdout, errors on stderr)
+#   expect_quiet "what"     stderr is empty (a successful run)
 #   reqs NAME               how many NAME requests the simulator recorded
 #   expect_reqs NAME N "what"
 #   ok COND... "what"       generic: the command succeeds
@@ -77,6 +80,19 @@ expect_err()
 {
 	printf '%s\n' "$err" | grep -Eq -- "$1"
 	tap_result $? "$2"
+}
+
+expect_msg()
+{
+	printf '%s\n%s\n' "$out" "$err" | grep -Eq -- "$1"
+	tap_result $? "$2"
+}
+
+# The one line the cli adds whenever simulated devices are used is allowed.
+expect_quiet()
+{
+	[ -z "$(printf '%s\n' "$err" | grep -v '^dfu-util: using simulated USB devices' | grep -v '^$')" ]
+	tap_result $? "$1 (stderr empty)"
 }
 
 # Requests the simulated devices saw since the bus was created.

@@ -28,7 +28,7 @@ expect_out 'Found DFU: \[0483:df11\] ver=2200, devnum=[0-9]+, cfg=1, intf=0, pat
 	"fourth alt setting listed with its name"
 [ "$(printf '%s\n' "$out" | grep -c '^Found DFU: \[0483:df11\]')" -eq 4 ]
 tap_result $? "four alt settings, four lines"
-printf '%s\n' "$out" | awk -F'alt=' '{ split($2, a, ","); print a[1] }' | sort -c -n
+printf '%s\n' "$out" | grep '^Found' | awk -F'alt=' '{ split($2, a, ","); print a[1] }' | sort -c -n
 tap_result $? "ordered by alt setting"
 
 sim_new rt
@@ -61,7 +61,8 @@ rm -f "$tmp"
 
 dfu -d "$plain" -S NOSUCH -Z 16 -U "$tmp"
 expect_rc 74 "no device with that serial"
-expect_err 'no DFU device matched' "no-match error"
+expect_err '^dfu-util: No DFU capable USB device available$' "no-match error in the classic's words"
+expect_err 'none of the DFU devices found matches' "... then why, in hints"
 expect_err 'serial' "the reason names the serial"
 
 dfu -d dead:beef -Z 16 -U "$tmp"

@@ -32,18 +32,22 @@ static const char SPI_MAP[] = "@SPI Flash : M25P64/0x00000000/128*64Kg";
 
 static char captured[16384];
 
+/* Both streams: warnings and notes go to stdout, errors to stderr. */
 struct capture {
-	int saved;
+	int saved_out, saved_err;
 	FILE *tmp;
 };
 
 static void capture_begin(struct capture *c)
 {
+	fflush(stdout);
 	fflush(stderr);
 	c->tmp = tmpfile();
 	assert_non_null(c->tmp);
-	c->saved = dup(2);
-	assert_true(c->saved >= 0);
+	c->saved_out = dup(1);
+	c->saved_err = dup(2);
+	assert_true(c->saved_out >= 0 && c->saved_err >= 0);
+	assert_true(dup2(fileno(c->tmp), 1) >= 0);
 	assert_true(dup2(fileno(c->tmp), 2) >= 0);
 }
 
@@ -51,9 +55,12 @@ static const char *capture_end(struct capture *c)
 {
 	size_t n;
 
+	fflush(stdout);
 	fflush(stderr);
-	dup2(c->saved, 2);
-	close(c->saved);
+	dup2(c->saved_out, 1);
+	dup2(c->saved_err, 2);
+	close(c->saved_out);
+	close(c->saved_err);
 	rewind(c->tmp);
 	n = fread(captured, 1, sizeof(captured) - 1, c->tmp);
 	captured[n] = '\0';
