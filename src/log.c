@@ -28,8 +28,11 @@ static struct {
 	uint64_t start_ms;
 	uint64_t last_draw_ms;
 	int last_percent;
-	uint64_t last_done;
+	uint64_t last_done;	/* drawn */
+	uint64_t cur_done, cur_ms;	/* reported, maybe not drawn yet */
 } bar;
+
+static void progress_draw(uint64_t done, uint64_t now_ms, int final);
 
 void log_set_progname(const char *name)
 {
@@ -65,6 +68,9 @@ static FILE *log_report_stream(void)
 static void log_fresh_line(void)
 {
 	if (bar.line_open) {
+		/* Show where it stopped, not the last state the rate limit let through. */
+		if (bar.active && bar.cur_done != bar.last_done)
+			progress_draw(bar.cur_done, bar.cur_ms, 0);
 		fputc('\n', bar.f);
 		fflush(bar.f);
 		bar.line_open = 0;
@@ -222,8 +228,7 @@ static void progress_draw(uint64_t done, uint64_t now_ms, int final)
 		rate[1] = ' ';
 	}
 	/* The last update often showed the end already: only close it. */
-	if (!final || !bar.line_open || bar.last_done != done || bar.last_percent != 100 ||
-	    bar.tty)
+	if (!final || !bar.line_open || bar.last_done != done || bar.last_percent != 100)
 		fputs(line, bar.f);
 	bar.last_done = done;
 	if (bar.tty) {
@@ -252,6 +257,9 @@ void progress_start(const char *label, uint64_t total, uint64_t now_ms)
 	bar.start_ms = now_ms;
 	bar.last_draw_ms = now_ms;
 	bar.last_percent = 0;
+	bar.last_done = 0;
+	bar.cur_done = 0;
+	bar.cur_ms = now_ms;
 	progress_draw(0, now_ms, 0);
 }
 
@@ -261,6 +269,8 @@ void progress_update(uint64_t done, uint64_t now_ms)
 
 	if (!bar.active)
 		return;
+	bar.cur_done = done;
+	bar.cur_ms = now_ms;
 	/*
 	 * Redraw when the percentage moves, and at least once a second (the
 	 * byte count), but no more than five times a second on a terminal.
