@@ -150,6 +150,7 @@ struct sim_profile {
 	int n_faults;
 	struct sim_fault fault[SIM_MAX_FAULTS];
 	uint8_t desc_fault;			/* enum sim_desc_fault */
+	uint8_t no_access;			/* 1: this user may not open it (no udev rule) */
 	uint64_t seen;				/* parser: bit per key given */
 };
 

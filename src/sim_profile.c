@@ -296,6 +296,7 @@ static const struct sim_key sim_keys[] = {
 	KEY("mass_erase_ms", K_U32, mass_erase_ms),
 	KEY("memory_size", K_U32, memory_size),
 	KEY("name", K_STR, name),
+	KEY("no_access", K_U8, no_access),
 	KEY("poll_timeout_ms", K_U32, poll_timeout_ms),
 	KEY("product", K_U16, product),
 	KEY("product_name", K_STR, product_name),

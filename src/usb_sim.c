@@ -689,6 +689,9 @@ static int usb_sim_open(struct usb_backend *be, const struct usb_dev_info *dev,
 	if (s->dev.gone || s->dev.devnum != dev->devnum ||
 	    usb_sim_now_us(b) < s->dev.away_until_us)
 		return USB_ERR_NO_DEVICE;	/* re-enumerated since the listing */
+	/* The host side of the device: its node's permissions deny this user. */
+	if (s->dev.prof.no_access)
+		return USB_ERR_ACCESS;
 	sh = calloc(1, sizeof(*sh));
 	if (!sh)
 		return USB_ERR_NOMEM;
