@@ -661,6 +661,11 @@ static void device_report_usb(const struct dfu_if *d, const char *what, int rc)
 		log_hint("another program or kernel driver is using the interface; close it and retry");
 }
 
+void device_report_open_failure(const struct dfu_if *d, int rc)
+{
+	device_report_usb(d, NULL, rc);
+}
+
 int device_open(struct usb_backend *be, const struct dfu_if *d, struct usb_handle **hp)
 {
 	const struct usb_ops *ops = be->ops;

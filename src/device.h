@@ -101,6 +101,13 @@ void device_report_ambiguous(const struct dfu_if_list *l, const int *idx, int n)
  * itself (access denied: hint at the udev rule) and returns DFU_E_IO.
  */
 int device_open(struct usb_backend *be, const struct dfu_if *d, struct usb_handle **h);
+
+/*
+ * Report that d cannot be opened (rc: the usb error), in the classic's
+ * words that scripts match, with a hint; for callers that find out before
+ * device_open, e.g. because the alt names that could not be read are needed.
+ */
+void device_report_open_failure(const struct dfu_if *d, int rc);
 void device_close(struct usb_handle *h, const struct dfu_if *d);
 
 #endif

@@ -45,6 +45,11 @@ static int ops_dfuse_map(const struct dfu_if *d, struct dfuse_map *m)
 	char err[600];
 	int rc;
 
+	/* Its names could not be read: the real trouble is opening it. */
+	if (d->open_err) {
+		device_report_open_failure(d, d->open_err);
+		return DFU_E_IO;
+	}
 	err[0] = '\0';
 	rc = dfuse_map_parse(d->name, m, err, sizeof(err));
 	if (rc < 0) {
