@@ -32,6 +32,7 @@
 #define SIM_STR_MAX	128	/* bytes of UTF-8 per string, including NUL */
 #define SIM_MAX_ALTS	16
 #define SIM_MAX_INTF	8	/* DFU interface number limit (placeholders before it) */
+#define SIM_MAX_BUS_DELAY_MS	3600000u	/* reenum_ms, appear_ms: an hour at most */
 
 /* Where the DFU functional descriptor is placed (profile key func_location). */
 enum sim_func_loc {
@@ -145,6 +146,10 @@ struct sim_profile {
 	struct sim_fill fill[SIM_MAX_FILLS];
 	uint8_t idle_poll;			/* dfuDNLOAD-IDLE repeats the last bwPollTimeout */
 	uint8_t leave_status;			/* 1: leave answers one GETSTATUS; 0: gone at once */
+	uint32_t reenum_ms;			/* off the bus while re-enumerating */
+	uint32_t appear_ms;			/* plugged in this long after the bus is created */
+	uint8_t dfu_hub_port;			/* DFU mode on this port of a hub inside the
+						   device (path "1-N.P"); 0 = its own port */
 	uint32_t usb_overhead_us;		/* virtual cost of one control transfer */
 	uint32_t usb_byte_ns;			/* ... plus this per data byte */
 	int n_faults;

@@ -56,6 +56,40 @@ struct sim_builtin {
 
 /* Kept sorted by name; the unit test checks it. */
 static const struct sim_builtin sim_builtins[] = {
+	/*
+	 * A Black Magic Probe (native STLINK build), from its lsusb dump and
+	 * a classic dfu-util log: run-time DFU interface 4 behind two CDC
+	 * ACM functions, bitWillDetach, DfuSe without upload; its boot
+	 * loader (1d50:6017, interface 0) keeps itself in the first 8 KiB
+	 * and leaves without answering the status request after the leave.
+	 * STM32F103 timings: 1 KiB page erase ~20-40 ms, ~27 ms per 1 KiB.
+	 */
+	{ "blackmagic",
+	  "Black Magic Probe: run-time 1d50:6018 (intf 4), will-detach into DfuSe 1d50:6017 (intf 0)",
+	  "name = blackmagic\n"
+	  "runtime_vendor = 0x1d50\n"
+	  "runtime_product = 0x6018\n"
+	  "vendor = 0x1d50\n"
+	  "product = 0x6017\n"
+	  "bcd_device = 0x0100\n"
+	  "manufacturer = Black Sphere Technologies\n"
+	  "product_name = Black Magic Probe (STLINK), (Firmware v1.6-19-g261be98)\n"
+	  "serial = C2C89BDB\n"
+	  "runtime_name = Black Magic Firmware Upgrade (STLINK)\n"
+	  "runtime_interface = 4\n"
+	  "interface = 0\n"
+	  "dfu_version = 0x011a\n"
+	  "attributes = 0x09\n"
+	  "detach_timeout = 255\n"
+	  "transfer_size = 1024\n"
+	  "alt = @Internal Flash   /0x08000000/8*001Ka,120*001Kg\n"
+	  "fill = 0x08000000 0x2000 pattern\n"
+	  "set_address_ms = 1\n"
+	  "erase_ms = 30\n"
+	  "write_ms = 27\n"
+	  "manifest_ms = 10\n"
+	  "leave_status = 0\n"
+	  "after_manifest = runtime\n" },
 	{ "dfu-intolerant",
 	  "DFU 1.1 mode only, manifestation intolerant: needs a USB reset after download",
 	  "name = dfu-intolerant\n"
@@ -246,6 +280,8 @@ void sim_profile_defaults(struct sim_profile *p)
 	p->erase_time[0].size = 0;	/* any page size */
 	p->erase_time[0].ms = 20;
 	p->leave_status = 1;
+	/* A real device is gone for a few hundred ms when it re-enumerates. */
+	p->reenum_ms = 500;
 	p->state = -1;
 	p->status = -1;
 	/*
@@ -273,11 +309,13 @@ struct sim_key {
 static const struct sim_key sim_keys[] = {
 	KEY("after_manifest", K_AFTER, after_manifest),
 	KEY("alt", K_ALT, alt),
+	KEY("appear_ms", K_U32, appear_ms),
 	KEY("attributes", K_U8, attributes),
 	KEY("bcd_device", K_U16, bcd_device),
 	KEY("bcd_usb", K_U16, bcd_usb),
 	KEY("desc_fault", K_DESC, desc_fault),
 	KEY("detach_timeout", K_U16, detach_timeout),
+	KEY("dfu_hub_port", K_U8, dfu_hub_port),
 	KEY("dfu_protocol", K_U8, dfu_protocol),
 	KEY("dfu_version", K_U16, dfu_version),
 	KEY("dfuse", K_U8, dfuse),
@@ -300,6 +338,7 @@ static const struct sim_key sim_keys[] = {
 	KEY("poll_timeout_ms", K_U32, poll_timeout_ms),
 	KEY("product", K_U16, product),
 	KEY("product_name", K_STR, product_name),
+	KEY("reenum_ms", K_U32, reenum_ms),
 	KEY("runtime_interface", K_U8, runtime_interface),
 	KEY("runtime_name", K_STR, runtime_name),
 	KEY("runtime_product", K_U16, runtime_product),
@@ -885,6 +924,18 @@ int sim_profile_finish(struct sim_profile *p, const char *origin)
 	if (p->manifest_ms > 0xffffff) {
 		log_error("%s: manifest_ms %lu does not fit in 24 bits", origin,
 			  (unsigned long)p->manifest_ms);
+		return DFU_E_DATA;
+	}
+	if (p->reenum_ms > SIM_MAX_BUS_DELAY_MS || p->appear_ms > SIM_MAX_BUS_DELAY_MS) {
+		log_error("%s: %s %lu ms is more than an hour", origin,
+			  p->reenum_ms > SIM_MAX_BUS_DELAY_MS ? "reenum_ms" : "appear_ms",
+			  (unsigned long)(p->reenum_ms > SIM_MAX_BUS_DELAY_MS ? p->reenum_ms :
+					  p->appear_ms));
+		return DFU_E_DATA;
+	}
+	if (p->dfu_hub_port > 15) {
+		log_error("%s: dfu_hub_port %u is not a hub port (1..15, or 0 for none)", origin,
+			  (unsigned int)p->dfu_hub_port);
 		return DFU_E_DATA;
 	}
 	if (p->poll_timeout_ms > 0xffffff) {

@@ -595,6 +595,33 @@ static void usb_sim_assign_devnum(struct sim_bus *b, struct sim_device *d)
 	d->devnum = SIM_FIRST_DEVNUM;
 }
 
+/*
+ * A device that re-enumerated (detach, back to the application, a boot
+ * loader's own reset) drops off the bus and comes back after reenum_ms, as
+ * a real one does while it restarts and the host enumerates it again.
+ * What it does while away (a read unprotect's erase) comes first.
+ */
+static void usb_sim_reenumerated(struct sim_bus *b, struct sim_slot *s, unsigned int gen_before)
+{
+	struct sim_device *d = &s->dev;
+	uint64_t now = usb_sim_now_us(b);
+	uint64_t from = d->away_until_us > now ? d->away_until_us : now;
+
+	if (d->generation == gen_before || d->gone)
+		return;
+	d->away_until_us = from + (uint64_t)d->prof.reenum_ms * 1000u;
+}
+
+/* "1-N", or "1-N.P" for a DFU mode behind a hub port inside the device (dfu_hub_port). */
+static void usb_sim_port_path(const struct sim_slot *s, char *out, size_t len)
+{
+	if (s->dev.mode == SIM_MODE_DFU && s->dev.prof.dfu_hub_port)
+		snprintf(out, len, "%d-%d.%u", SIM_BUS, s->index,
+			 (unsigned int)s->dev.prof.dfu_hub_port);
+	else
+		snprintf(out, len, "%d-%d", SIM_BUS, s->index);
+}
+
 /* ------------------------------------------------------------ request log */
 
 static void usb_sim_log(struct sim_bus *b, const struct sim_slot *s, const char *req,
@@ -634,8 +661,11 @@ static int usb_sim_enumerate(struct usb_backend *be, struct usb_dev_info **list,
 		struct sim_slot *s = &b->slot[i];
 		struct usb_dev_info *u = &l[n];
 
+		unsigned int gen = s->dev.generation;
+
 		/* let pending timers run so a will-detach device shows its new self */
 		sim_tick(&s->dev, usb_sim_now_us(b));
+		usb_sim_reenumerated(b, s, gen);
 		/* gone for good, or still resetting (DfuSe read unprotect) */
 		if (s->dev.gone || usb_sim_now_us(b) < s->dev.away_until_us)
 			continue;
@@ -644,7 +674,7 @@ static int usb_sim_enumerate(struct usb_backend *be, struct usb_dev_info **list,
 		sim_build_descriptors(&s->dev, &ds);
 		u->bus = SIM_BUS;
 		u->devnum = s->dev.devnum;
-		snprintf(u->path, sizeof(u->path), "%d-%d", SIM_BUS, s->index);
+		usb_sim_port_path(s, u->path, sizeof(u->path));
 		memcpy(u->dev_desc, ds.device, sizeof(u->dev_desc));
 		u->num_configs = 1;
 		u->config[0] = malloc(ds.config_len);
@@ -881,6 +911,7 @@ static int usb_sim_control(struct usb_handle *h, uint8_t bmRequestType, uint8_t 
 	struct sim_slot *s = sh->slot;
 	const char *name = "VENDOR";
 	uint8_t type = bmRequestType & 0x60;
+	unsigned int gen = s->dev.generation;
 	int r;
 
 	(void)timeout_ms;
@@ -913,6 +944,7 @@ static int usb_sim_control(struct usb_handle *h, uint8_t bmRequestType, uint8_t 
 			name = "CLASS";
 		r = SIM_STALL;
 	}
+	usb_sim_reenumerated(b, s, gen);
 	if (s->dev.devnum == 0 && !s->dev.gone)
 		usb_sim_assign_devnum(b, &s->dev);
 	usb_sim_log(b, s, name, wValue, wIndex, wLength, r);
@@ -935,6 +967,7 @@ static int usb_sim_reset(struct usb_handle *h)
 	struct sim_handle *sh = h->priv;
 	struct sim_bus *b = sh->bus;
 	struct sim_slot *s = sh->slot;
+	unsigned int gen = s->dev.generation;
 	int r;
 
 	if (usb_sim_stale(sh)) {
@@ -944,6 +977,7 @@ static int usb_sim_reset(struct usb_handle *h)
 	if (b->virtual_clock)
 		b->vclock_us += SIM_RESET_US;
 	r = sim_bus_reset(&s->dev, usb_sim_now_us(b));
+	usb_sim_reenumerated(b, s, gen);
 	if (s->dev.devnum == 0 && !s->dev.gone)
 		usb_sim_assign_devnum(b, &s->dev);
 	usb_sim_log(b, s, "RESET", 0, 0, 0, r == 0 ? 0 : SIM_GONE);
@@ -1046,6 +1080,9 @@ static int usb_sim_create(struct sim_bus *b, char specs[][SIM_SPEC_MAX], int n)
 		s->index = i + 1;
 		snprintf(s->spec, sizeof(s->spec), "%s", specs[i]);
 		s->dev.devnum = (uint8_t)(SIM_FIRST_DEVNUM + i);
+		/* appear_ms: plugged in a while after the bus came up */
+		if (p.appear_ms)
+			s->dev.away_until_us = usb_sim_now_us(b) + (uint64_t)p.appear_ms * 1000u;
 	}
 	b->next_devnum = (uint8_t)(SIM_FIRST_DEVNUM + n);
 	return 0;
@@ -1170,10 +1207,19 @@ static int usb_sim_restore(struct sim_bus *b, const char *devices)
 			if ((int)x != b->virtual_clock) {
 				/* times from another clock mean nothing here */
 				b->slot[i].dev.busy_until_us = 0;
+				b->slot[i].dev.away_until_us = 0;
 				if (b->slot[i].dev.state == DFU_STATE_APP_DETACH)
 					b->slot[i].dev.detach_until_us = 0;
 			}
 		}
+		/*
+		 * Between two runs on the virtual clock, time passes too: the
+		 * next command starts once every device that was re-enumerating
+		 * (or not yet plugged in) is back on the bus.
+		 */
+		if (b->virtual_clock && !b->slot[i].dev.gone &&
+		    b->slot[i].dev.away_until_us > b->vclock_us)
+			b->vclock_us = b->slot[i].dev.away_until_us;
 	}
 	if (usb_sim_field_num(bus_text, "next_devnum", 127, &x) == 0 && x >= SIM_FIRST_DEVNUM)
 		b->next_devnum = (uint8_t)x;

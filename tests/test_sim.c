@@ -670,7 +670,7 @@ static void test_profile_tables(void **unused)
 {
 	const char *const *names = sim_profile_names();
 	const char *want[] = { "dfu-plain", "dfu-intolerant", "runtime", "dfu10", "stm32f4",
-			       "dsonano", "dfuse-idle-poll" };
+			       "dsonano", "dfuse-idle-poll", "blackmagic" };
 	int i, n = 0;
 	size_t j;
 
@@ -694,7 +694,7 @@ static void test_profile_tables(void **unused)
 	for (j = 0; j < sizeof(want) / sizeof(want[0]); j++)
 		assert_non_null(sim_profile_builtin(want[j]));
 	assert_null(sim_profile_builtin("nonesuch"));
-	assert_int_equal(n, 7);
+	assert_int_equal(n, 8);
 	for (i = 1; i < sim_profile_key_count(); i++)
 		assert_true(strcmp(sim_profile_key_name(i - 1), sim_profile_key_name(i)) < 0);
 	assert_null(sim_profile_key_name(sim_profile_key_count()));
@@ -1143,6 +1143,16 @@ static void test_usb_sim_reenumerate(void **unused)
 	assert_int_equal(be->ops->reset(h), USB_ERR_NO_DEVICE);
 	be->ops->close(h);
 
+	/* off the bus for reenum_ms (500 by default) */
+	assert_int_equal(be->ops->enumerate(be, &l, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(le16(l[0].dev_desc + 10), 0x2002);
+	be->ops->free_list(be, l, n);
+	usb_sleep_ms(be, 499);
+	assert_int_equal(be->ops->enumerate(be, &l, &n), 0);
+	assert_int_equal(n, 1);
+	be->ops->free_list(be, l, n);
+	usb_sleep_ms(be, 1);
 	assert_int_equal(be->ops->enumerate(be, &l, &n), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(l[0].devnum, 4);	/* a new address, the same port */
@@ -1163,6 +1173,53 @@ static void test_usb_sim_reenumerate(void **unused)
 	assert_int_equal(n, 2);
 	assert_int_equal(l[0].devnum, 4);
 	assert_int_equal(le16(l[0].dev_desc + 10), 0x6017);
+	be->ops->free_list(be, l, n);
+	be->ops->exit(be);
+}
+
+/* appear_ms, reenum_ms, dfu_hub_port, and the time that passes between runs */
+static void test_usb_sim_bus_presence(void **unused)
+{
+	struct usb_backend *be;
+	struct usb_handle *h;
+	struct usb_dev_info *l;
+	int n;
+
+	(void)unused;
+	be = bus_up("dfu-plain:appear_ms=1500,blackmagic:reenum_ms=300:dfu_hub_port=3", 1);
+	assert_int_equal(be->ops->enumerate(be, &l, &n), 0);
+	assert_int_equal(n, 1);			/* dfu-plain is not plugged in yet */
+	assert_string_equal(l[0].path, "1-2");
+	be->ops->free_list(be, l, n);
+	/* a will-detach device re-enumerates on its own */
+	h = open_first(be, NULL);
+	assert_int_equal(be->ops->claim_interface(h, 4), 0);
+	assert_int_equal(usb_control(h, OUT, DFU_DETACH, 255, 4, NULL, 0, 1000), 0);
+	assert_int_equal(usb_control(h, OUT, DFU_DETACH, 255, 4, NULL, 0, 1000),
+			 USB_ERR_NO_DEVICE);
+	be->ops->close(h);
+	assert_int_equal(be->ops->enumerate(be, &l, &n), 0);
+	assert_int_equal(n, 0);
+	be->ops->free_list(be, l, n);
+	usb_sleep_ms(be, 300);
+	assert_int_equal(be->ops->enumerate(be, &l, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(le16(l[0].dev_desc + 10), 0x6017);
+	assert_string_equal(l[0].path, "1-2.3");	/* behind the hub port in DFU mode */
+	be->ops->free_list(be, l, n);
+	usb_sleep_ms(be, 1500);
+	assert_int_equal(be->ops->enumerate(be, &l, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(l[0].path, "1-1");
+	be->ops->free_list(be, l, n);
+	be->ops->exit(be);
+
+	/* a device away at the end of one run is back when the next one starts */
+	be = bus_up("dfu-plain:appear_ms=1500", 1);
+	be->ops->exit(be);
+	be = bus_up(NULL, 1);
+	assert_int_equal(be->ops->enumerate(be, &l, &n), 0);
+	assert_int_equal(n, 1);
 	be->ops->free_list(be, l, n);
 	be->ops->exit(be);
 }
@@ -1931,8 +1988,8 @@ static void test_usb_sim_dfuse_state(void **unused)
 	assert_int_equal(be->ops->enumerate(be, &l, &n), 0);
 	assert_int_equal(n, 0);
 	be->ops->free_list(be, l, n);
-	/* away for the mass erase of the 116 application pages */
-	usb_sleep_ms(be, 116 * 30 - 1);
+	/* away for the mass erase of the 116 application pages, then re-enumerating */
+	usb_sleep_ms(be, 116 * 30 + 500 - 1);
 	assert_int_equal(be->ops->enumerate(be, &l, &n), 0);
 	assert_int_equal(n, 0);
 	be->ops->free_list(be, l, n);
@@ -1980,6 +2037,7 @@ int main(void)
 		cmocka_unit_test(test_desc_func_location),
 		cmocka_unit_test_setup_teardown(test_usb_sim_persistence, make_tmpdir, remove_tmpdir),
 		cmocka_unit_test_setup_teardown(test_usb_sim_reenumerate, make_tmpdir, remove_tmpdir),
+		cmocka_unit_test_setup_teardown(test_usb_sim_bus_presence, make_tmpdir, remove_tmpdir),
 		cmocka_unit_test_setup_teardown(test_usb_sim_descriptors, make_tmpdir, remove_tmpdir),
 		cmocka_unit_test_setup_teardown(test_usb_sim_vanish_and_errors, make_tmpdir,
 						remove_tmpdir),
