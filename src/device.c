@@ -449,7 +449,8 @@ static enum device_mm device_check(const struct dfu_if *d, const struct dfu_opti
 		return MM_SERIAL;
 	if (o->config >= 0 && o->config != d->config)
 		return MM_CONFIG;
-	if (o->intf >= 0 && o->intf != d->intf)
+	/* -i names the run-time interface; DFU mode may number it otherwise. */
+	if (o->intf >= 0 && !dfu_mode && o->intf != d->intf)
 		return MM_INTF;
 	if (!d->runtime) {
 		if (o->alt >= 0 && o->alt != d->alt)

@@ -30,8 +30,8 @@
  * interface matches, 0 when none does (nothing reported), or a negative
  * error (ambiguity is reported here).
  */
-static int ops_scan_once(struct usb_backend *be, const struct dfu_options *o, int dfu_mode,
-			 const char *prefer_path, struct ops_target *t, struct dfu_if_list *keep)
+static int ops_scan_once(struct usb_backend *be, const struct dfu_options *o,
+			 struct ops_target *t, struct dfu_if_list *keep)
 {
 	int idx[OPS_MAX_MATCH];
 	int n, ret;
@@ -39,17 +39,7 @@ static int ops_scan_once(struct usb_backend *be, const struct dfu_options *o, in
 	ret = device_scan_timeout(be, keep, o->timeout_ms);
 	if (ret < 0)
 		return ret;
-	n = device_match(keep, o, dfu_mode, idx, OPS_MAX_MATCH);
-	if (n > 1 && prefer_path) {
-		/* After a detach the device keeps its port: prefer it. */
-		int m = 0;
-
-		for (int i = 0; i < n && i < OPS_MAX_MATCH; i++)
-			if (strcmp(keep->items[idx[i]].path, prefer_path) == 0)
-				idx[m++] = idx[i];
-		if (m > 0)
-			n = m;
-	}
+	n = device_match(keep, o, 0, idx, OPS_MAX_MATCH);
 	if (n > 1) {
 		device_report_ambiguous(keep, idx, n < OPS_MAX_MATCH ? n : OPS_MAX_MATCH);
 		return DFU_E_USAGE;
@@ -62,22 +52,22 @@ static int ops_scan_once(struct usb_backend *be, const struct dfu_options *o, in
 }
 
 /*
- * Find the one interface the options select.  With -w, keep looking until
- * one appears; otherwise report what was seen and why nothing matched.
+ * ops_find, keeping the scan that found the device in l (the caller frees
+ * it): what was on the bus just before a detach.
  */
-int ops_find(struct usb_backend *be, const struct dfu_options *o, struct ops_target *t)
+static int ops_find_keep(struct usb_backend *be, const struct dfu_options *o,
+			 struct ops_target *t, struct dfu_if_list *l)
 {
-	struct dfu_if_list l = { 0, NULL };
 	uint64_t deadline = usb_now_ms(be) + (uint64_t)o->wait_seconds * 1000;
 	int said_waiting = 0;
 	int ret;
 
 	for (;;) {
-		ret = ops_scan_once(be, o, 0, NULL, t, &l);
+		ret = ops_scan_once(be, o, t, l);
 		if (ret != 0)
 			break;
 		if (!o->wait) {
-			device_report_no_match(&l, o, 0);
+			device_report_no_match(l, o, 0);
 			ret = DFU_E_IO;
 			break;
 		}
@@ -85,7 +75,7 @@ int ops_find(struct usb_backend *be, const struct dfu_options *o, struct ops_tar
 		if (ret < 0)
 			break;
 		if (o->wait_seconds && usb_now_ms(be) >= deadline) {
-			device_report_no_match(&l, o, 0);
+			device_report_no_match(l, o, 0);
 			log_note("waited %u s (--wait=%u) for a matching device", o->wait_seconds,
 				 o->wait_seconds);
 			ret = DFU_E_IO;
@@ -99,12 +89,24 @@ int ops_find(struct usb_backend *be, const struct dfu_options *o, struct ops_tar
 			said_waiting = 1;
 		}
 		if (log_verbosity() >= 1)
-			log_debug(1, "seen %d DFU interface(s), none matching", l.count);
-		device_list_free(&l);
+			log_debug(1, "seen %d DFU interface(s), none matching", l->count);
+		device_list_free(l);
 		usb_sleep_ms(be, 100);
 	}
-	device_list_free(&l);
 	return ret < 0 ? ret : 0;
+}
+
+/*
+ * Find the one interface the options select.  With -w, keep looking until
+ * one appears; otherwise report what was seen and why nothing matched.
+ */
+int ops_find(struct usb_backend *be, const struct dfu_options *o, struct ops_target *t)
+{
+	struct dfu_if_list l = { 0, NULL };
+	int ret = ops_find_keep(be, o, t, &l);
+
+	device_list_free(&l);
+	return ret;
 }
 
 void ops_session_init(struct dfu_session *s, struct usb_backend *be, struct usb_handle *h,
@@ -159,26 +161,112 @@ int ops_detach(struct usb_backend *be, const struct dfu_options *o, const struct
 	return ret < 0 ? ret : 0;
 }
 
+/*
+ * Was d's device on the bus in DFU mode before the detach?  A device keeps
+ * its address until it re-enumerates, so bus, path and address name it;
+ * the device that detached comes back with a new address.
+ */
+static int ops_was_there(const struct dfu_if_list *before, const struct dfu_if *d)
+{
+	int i;
+
+	for (i = 0; before && i < before->count; i++) {
+		const struct dfu_if *b = &before->items[i];
+
+		if (!b->runtime && b->bus == d->bus && b->devnum == d->devnum &&
+		    strcmp(b->path, d->path) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void ops_hint_if(const struct dfu_if *d, const char *why)
+{
+	log_hint("%04x:%04x devnum %u path %s intf %u alt %u \"%s\" serial \"%s\"%s%s",
+		 d->vid, d->pid, d->devnum, d->path, d->intf, d->alt, d->name, d->serial,
+		 why ? ": " : "", why ? why : "");
+}
+
+/* Nothing new matched within -E: say what the bus held and why none was taken. */
+static void ops_report_not_back(const struct dfu_if_list *l, const struct dfu_options *o,
+				const struct dfu_if *rt, const struct dfu_if_list *before)
+{
+	char why[400];
+	int i;
+
+	log_error("%04x:%04x did not come back in DFU mode within %u s", rt->vid, rt->pid,
+		  o->detach_delay);
+	for (i = 0; i < l->count; i++) {
+		const struct dfu_if *d = &l->items[i];
+
+		if (d->runtime || (i > 0 && l->items[i - 1].bus == d->bus &&
+				   l->items[i - 1].devnum == d->devnum))
+			continue;	/* one line per device */
+		if (ops_was_there(before, d))
+			log_hint("%04x:%04x devnum %u path %s: in DFU mode already before the detach, so not the device that detached",
+				 d->vid, d->pid, d->devnum, d->path);
+		else if (device_mismatch_reason(l, o, 1, i, why, sizeof(why)))
+			log_hint("%04x:%04x devnum %u path %s: %s", d->vid, d->pid, d->devnum,
+				 d->path, why);
+	}
+	log_hint("nothing was sent to a DFU-mode device; give it more time with -E SECONDS, or name its DFU-mode IDs with -d RUNTIME,DFU");
+}
+
 int ops_wait_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
-			     const struct dfu_if *rt, struct ops_target *t)
+		      const struct dfu_if *rt, const struct dfu_if_list *before,
+		      struct ops_target *t)
 {
 	uint64_t deadline = usb_now_ms(be) + (uint64_t)o->detach_delay * 1000;
 	struct dfu_if_list l = { 0, NULL };
-	int ret;
+	int idx[OPS_MAX_MATCH], fresh[OPS_MAX_MATCH];
+	int i, n, m, k, ret;
 
 	for (;;) {
-		ret = ops_scan_once(be, o, 1, rt->path, t, &l);
-		if (ret != 0)
+		ret = device_scan_timeout(be, &l, o->timeout_ms);
+		if (ret < 0)
 			break;
+		n = device_match(&l, o, 1, idx, OPS_MAX_MATCH);
+		/* A device that was in DFU mode before is not the one that detached. */
+		for (i = m = 0; i < n && i < OPS_MAX_MATCH; i++)
+			if (!ops_was_there(before, &l.items[idx[i]]))
+				fresh[m++] = idx[i];
+		/* It comes back on the port it left: a new device there is it. */
+		for (i = k = 0; i < m; i++)
+			if (strcmp(l.items[fresh[i]].path, rt->path) == 0)
+				idx[k++] = fresh[i];
+		if (k == 1 || (k == 0 && m == 1 && usb_now_ms(be) >= deadline)) {
+			t->d = l.items[k ? idx[0] : fresh[0]];
+			if (k == 0)
+				log_note("%04x:%04x came back at path %s, not %s: the only new DFU device that matches",
+					 t->d.vid, t->d.pid, t->d.path, rt->path);
+			break;
+		}
+		if (k > 1) {
+			log_error("%04x:%04x came back with %d matching DFU interfaces; refusing to guess",
+				  rt->vid, rt->pid, k);
+			for (i = 0; i < k; i++)
+				ops_hint_if(&l.items[idx[i]], NULL);
+			log_hint("use -c configuration or -a alt setting to pick one");
+			ret = DFU_E_USAGE;
+			break;
+		}
+		if (usb_now_ms(be) >= deadline) {
+			if (m > 1) {
+				log_error("%d new DFU devices appeared after detaching %04x:%04x, none at its path %s; refusing to guess",
+					  m, rt->vid, rt->pid, rt->path);
+				for (i = 0; i < m; i++)
+					ops_hint_if(&l.items[fresh[i]], NULL);
+				log_hint("nothing was sent to them; name the device with -d RUNTIME,DFU or -S serial");
+				ret = DFU_E_USAGE;
+			} else {
+				ops_report_not_back(&l, o, rt, before);
+				ret = DFU_E_IO;
+			}
+			break;
+		}
 		ret = interrupt_check("while waiting for the device to come back in DFU mode");
 		if (ret < 0)
 			break;
-		if (usb_now_ms(be) >= deadline) {
-			log_error("device did not come back in DFU mode within %u s", o->detach_delay);
-			log_hint("give it more time with -E SECONDS, or select the DFU-mode IDs with -d RUNTIME,DFU");
-			ret = DFU_E_IO;
-			break;
-		}
 		device_list_free(&l);
 		usb_sleep_ms(be, OPS_POLL_MS);
 	}
@@ -186,19 +274,76 @@ int ops_wait_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
 	return ret < 0 ? ret : 0;
 }
 
+/* Does a suffix ID fit one part of a -d pair?  0xffff in the file means any device. */
+static int ops_suffix_part_fits(enum id_match m, uint16_t want, uint16_t sfx)
+{
+	return sfx == 0xffff || m == ID_ANY || (m == ID_VALUE && want == sfx);
+}
+
+/*
+ * Before DFU_DETACH: a file whose suffix names neither the run-time IDs
+ * nor the DFU-mode pair of -d is for another device, and detaching would
+ * leave this one in its boot loader for nothing.
+ */
+static int ops_check_suffix_before_detach(const struct dfu_file *f, const struct dfu_options *o,
+					  const struct dfu_if *rt)
+{
+	const struct dfu_suffix *sfx;
+
+	if (!f || f->suffix_result != SUFFIX_OK)
+		return 0;
+	sfx = &f->suffix;
+	if (ops_suffix_part_fits(ID_VALUE, rt->vid, sfx->idVendor) &&
+	    ops_suffix_part_fits(ID_VALUE, rt->pid, sfx->idProduct))
+		return 0;
+	if (o->n_ids >= 2 &&
+	    ops_suffix_part_fits(o->ids[1].vid_match, o->ids[1].vid, sfx->idVendor) &&
+	    ops_suffix_part_fits(o->ids[1].pid_match, o->ids[1].pid, sfx->idProduct))
+		return 0;
+	log_error("'%s' is for device %04x:%04x, not %04x:%04x (run-time mode)%s", f->name,
+		  sfx->idVendor, sfx->idProduct, rt->vid, rt->pid,
+		  o->n_ids >= 2 ? " nor the DFU-mode IDs given with -d" : "");
+	log_hint("nothing was sent: the device stays in run-time mode");
+	if (o->n_ids < 2)
+		log_hint("if %04x:%04x is the device's ID in DFU mode, say so: -d %04x:%04x,%04x:%04x",
+			 sfx->idVendor, sfx->idProduct, rt->vid, rt->pid, sfx->idVendor,
+			 sfx->idProduct);
+	else
+		log_hint("check that you picked the right file; the IDs come from its DFU suffix");
+	return DFU_E_DATA;
+}
+
+/*
+ * Find the device; a run-time one is checked against f (when given),
+ * detached, and waited for in DFU mode.  rt receives the run-time
+ * interface (zeroed when no detach happened).
+ */
+static int ops_find_detach(struct usb_backend *be, const struct dfu_options *o,
+			   const struct dfu_file *f, struct ops_target *t, struct dfu_if *rt)
+{
+	struct dfu_if_list before = { 0, NULL };
+	int ret;
+
+	memset(rt, 0, sizeof(*rt));
+	ret = ops_find_keep(be, o, t, &before);
+	if (ret == 0 && t->d.runtime) {
+		/* A copy: the search below overwrites t. */
+		*rt = t->d;
+		ret = ops_check_suffix_before_detach(f, o, rt);
+		if (ret == 0)
+			ret = ops_detach(be, o, rt);
+		if (ret == 0)
+			ret = ops_wait_dfu_mode(be, o, rt, &before, t);
+	}
+	device_list_free(&before);
+	return ret;
+}
+
 int ops_find_dfu_mode(struct usb_backend *be, const struct dfu_options *o, struct ops_target *t)
 {
 	struct dfu_if rt;
-	int ret = ops_find(be, o, t);
 
-	if (ret < 0 || !t->d.runtime)
-		return ret;
-	/* A copy: the search below overwrites t. */
-	rt = t->d;
-	ret = ops_detach(be, o, &rt);
-	if (ret < 0)
-		return ret;
-	return ops_wait_dfu_mode(be, o, &rt, t);
+	return ops_find_detach(be, o, NULL, t, &rt);
 }
 
 int ops_transfer_size(const struct dfu_options *o, const struct dfu_if *d, uint16_t *out)
@@ -330,27 +475,12 @@ int ops_download(struct usb_backend *be, const struct dfu_options *o, const stru
 	struct dfu_session s;
 	int ret;
 
-	ret = ops_find(be, o, &t);
+	/* The suffix is checked before a detach, and again against what came back. */
+	ret = ops_find_detach(be, o, f, &t, &rt);
+	if (ret == 0)
+		ret = ops_check_suffix(f, &t.d, rt.vid ? &rt : NULL);
 	if (ret < 0)
 		return ret;
-	/* Refuse a file for another device before sending anything, where we can tell. */
-	if (!t.d.runtime || o->n_ids < 2) {
-		ret = ops_check_suffix(f, &t.d, NULL);
-		if (ret < 0 && !t.d.runtime)
-			return ret;
-	}
-	memset(&rt, 0, sizeof(rt));
-	if (t.d.runtime) {
-		rt = t.d;
-		ret = ops_detach(be, o, &rt);
-		if (ret == 0)
-			ret = ops_wait_dfu_mode(be, o, &rt, &t);
-		if (ret < 0)
-			return ret;
-		ret = ops_check_suffix(f, &t.d, &rt);
-		if (ret < 0)
-			return ret;
-	}
 	ret = ops_refuse_dfuse_input(&t.d, f, req, img);
 	if (ret < 0)
 		return ret;

@@ -53,13 +53,22 @@ struct ops_target {
 
 /* Find the one interface the options select (waits with -w). */
 int ops_find(struct usb_backend *be, const struct dfu_options *o, struct ops_target *t);
-/* The same, detaching a run-time interface and waiting for DFU mode. */
+/*
+ * The same, detaching a run-time interface and waiting for the device that
+ * re-enumerates (never one already in DFU mode).
+ */
 int ops_find_dfu_mode(struct usb_backend *be, const struct dfu_options *o, struct ops_target *t);
 /* DFU_DETACH to a run-time interface, then a USB reset unless it detaches itself. */
 int ops_detach(struct usb_backend *be, const struct dfu_options *o, const struct dfu_if *rt);
-/* After a detach: poll for the DFU-mode device until it appears or -E runs out. */
+/*
+ * After a detach: poll for the DFU-mode device until it appears or -E runs
+ * out.  Devices in DFU mode in before (the scan that found rt) are never
+ * taken; a new one on rt's path is, else the only new one that matches
+ * once -E is over.  None or several: refused with nothing sent.
+ */
 int ops_wait_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
-		      const struct dfu_if *rt, struct ops_target *t);
+		      const struct dfu_if *rt, const struct dfu_if_list *before,
+		      struct ops_target *t);
 void ops_session_init(struct dfu_session *s, struct usb_backend *be, struct usb_handle *h,
 		      const struct dfu_if *d);
 /* -t, else the functional descriptor's wTransferSize. */
