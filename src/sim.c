@@ -246,6 +246,12 @@ static struct sim_region *sim_cur_region(struct sim_device *d)
 	return &d->region[0];
 }
 
+/* Plain DFU: the most one DNLOAD/UPLOAD may carry (buffer_size, else wTransferSize). */
+static uint32_t sim_buffer_size(const struct sim_device *d)
+{
+	return d->prof.buffer_size ? d->prof.buffer_size : d->prof.transfer_size;
+}
+
 static int sim_stall(struct sim_device *d)
 {
 	d->count.stalls++;
@@ -333,9 +339,14 @@ void sim_tick(struct sim_device *d, uint64_t now_us)
 	if (d->gone)
 		return;
 	if (d->state == DFU_STATE_APP_DETACH && now_us >= d->detach_until_us) {
-		/* A.2.2: timer ran out, a later reset will not start DFU */
-		d->state = DFU_STATE_APP_IDLE;
-		d->detach_until_us = 0;
+		if (d->prof.detach_self_ms) {
+			/* it restarted into its boot loader by itself */
+			sim_enter_dfu(d);
+		} else {
+			/* A.2.2: timer ran out, a later reset will not start DFU */
+			d->state = DFU_STATE_APP_IDLE;
+			d->detach_until_us = 0;
+		}
 	}
 	if (d->state == DFU_STATE_DFU_DNBUSY && now_us >= d->busy_until_us && !d->busy_forever) {
 		if (d->pending_status != DFU_STATUS_OK) {
@@ -436,7 +447,7 @@ static int sim_dnload(struct sim_device *d, uint16_t wValue, const unsigned char
 {
 	struct sim_region *r = sim_cur_region(d);
 
-	if (!(d->prof.attributes & DFU_ATTR_CAN_DNLOAD) || wLength > d->prof.transfer_size)
+	if (!(d->prof.attributes & DFU_ATTR_CAN_DNLOAD) || wLength > sim_buffer_size(d))
 		return sim_stall(d);
 
 	if (d->state == DFU_STATE_DFU_IDLE) {
@@ -479,7 +490,7 @@ static int sim_upload(struct sim_device *d, unsigned char *data, uint16_t wLengt
 	uint32_t left, n;
 
 	if (!(d->prof.attributes & DFU_ATTR_CAN_UPLOAD) || wLength == 0 ||
-	    wLength > d->prof.transfer_size)
+	    wLength > sim_buffer_size(d))
 		return sim_stall(d);
 	if (d->state == DFU_STATE_DFU_IDLE)
 		d->ul_offset = 0;
@@ -737,6 +748,12 @@ static int sim_dfuse_dnload(struct sim_device *d, uint16_t wValue, const unsigne
 			sim_dfuse_leave(d);
 			return 0;
 		}
+		if (d->prof.leave_status == 2) {
+			/* others jump away on the setup packet: the request never ends */
+			sim_dfuse_leave(d);
+			d->unanswered = 1;
+			return 0;
+		}
 		d->pending = SIM_PENDING_LEAVE;
 		d->state = DFU_STATE_DFU_MANIFEST_SYNC;
 		return 0;
@@ -887,6 +904,8 @@ static int sim_control_runtime(struct sim_device *d, uint64_t now_us, uint8_t bR
 			return 0;
 		}
 		ms = wValue < d->prof.detach_timeout ? wValue : d->prof.detach_timeout;
+		if (d->prof.detach_self_ms)
+			ms = d->prof.detach_self_ms;
 		d->state = DFU_STATE_APP_DETACH;
 		d->detach_until_us = now_us + (uint64_t)ms * US_PER_MS;
 		return 0;
@@ -1126,6 +1145,12 @@ int sim_bus_reset(struct sim_device *d, uint64_t now_us)
 	d->count.resets++;
 
 	if (d->mode == SIM_MODE_RUNTIME) {
+		if (d->state == DFU_STATE_APP_DETACH && d->prof.detach_self_ms) {
+			/* the reset cuts its restart short: the application runs on */
+			d->state = DFU_STATE_APP_IDLE;
+			d->detach_until_us = 0;
+			return 0;
+		}
 		if (d->state == DFU_STATE_APP_DETACH) {
 			sim_enter_dfu(d);
 			return 1;

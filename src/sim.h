@@ -120,6 +120,8 @@ struct sim_profile {
 	uint8_t attributes;			/* bmAttributes */
 	uint16_t detach_timeout;		/* wDetachTimeOut, ms */
 	uint16_t transfer_size;			/* wTransferSize */
+	uint16_t buffer_size;			/* plain DFU: what a request may carry;
+						   0 = transfer_size */
 	uint8_t func_length;			/* 9, or 7 for DFU 1.0 */
 	enum sim_func_loc func_location;
 	uint8_t dfu_protocol;			/* DFU-mode bInterfaceProtocol: 2, or 0 */
@@ -145,7 +147,13 @@ struct sim_profile {
 	int n_fills;
 	struct sim_fill fill[SIM_MAX_FILLS];
 	uint8_t idle_poll;			/* dfuDNLOAD-IDLE repeats the last bwPollTimeout */
-	uint8_t leave_status;			/* 1: leave answers one GETSTATUS; 0: gone at once */
+	uint8_t leave_status;			/* 1: leave answers one GETSTATUS; 0: gone at once;
+						   2: gone before it completes the leave DNLOAD */
+	uint8_t runtime_protocol;		/* run-time bInterfaceProtocol: 1, or 0 (TDK) */
+	uint8_t busy_nak;			/* 1: NAK requests while busy (STM32 ROM erase) */
+	uint32_t detach_self_ms;		/* >0: after DETACH it re-enumerates by itself
+						   this much later; a reset before sends it back
+						   to the application */
 	uint32_t reenum_ms;			/* off the bus while re-enumerating */
 	uint32_t appear_ms;			/* plugged in this long after the bus is created */
 	uint8_t dfu_hub_port;			/* DFU mode on this port of a hub inside the
@@ -227,6 +235,7 @@ int sim_string(const struct sim_descriptors *ds, unsigned int index, unsigned ch
 /* sim_control results besides a byte count */
 #define SIM_STALL	(-1)
 #define SIM_GONE	(-2)
+#define SIM_TIMEOUT	(-3)	/* front ends only: the request was not answered */
 
 /*
  * Device memory as a list of regions.  In plain DFU there is one, region 0,
@@ -303,6 +312,8 @@ struct sim_device {
 	int busy_forever;		/* SIM_FAULT_BUSY happened */
 	uint32_t fault_poll;		/* SIM_FAULT_POLL: bwPollTimeout + 1, 0 = none */
 	int raise_signal;		/* for the front end: raise this after the request */
+	int unanswered;			/* for the front end: the device left during this
+					   request, which never completes (times out) */
 
 	/* what the last request did, for the front end's log ("" = nothing) */
 	char note[SIM_NOTE_MAX];

@@ -282,6 +282,7 @@ void sim_profile_defaults(struct sim_profile *p)
 	p->leave_status = 1;
 	/* A real device is gone for a few hundred ms when it re-enumerates. */
 	p->reenum_ms = 500;
+	p->runtime_protocol = DFU_PROTOCOL_RUNTIME;
 	p->state = -1;
 	p->status = -1;
 	/*
@@ -313,7 +314,10 @@ static const struct sim_key sim_keys[] = {
 	KEY("attributes", K_U8, attributes),
 	KEY("bcd_device", K_U16, bcd_device),
 	KEY("bcd_usb", K_U16, bcd_usb),
+	KEY("buffer_size", K_U16, buffer_size),
+	KEY("busy_nak", K_U8, busy_nak),
 	KEY("desc_fault", K_DESC, desc_fault),
+	KEY("detach_self_ms", K_U32, detach_self_ms),
 	KEY("detach_timeout", K_U16, detach_timeout),
 	KEY("dfu_hub_port", K_U8, dfu_hub_port),
 	KEY("dfu_protocol", K_U8, dfu_protocol),
@@ -342,6 +346,7 @@ static const struct sim_key sim_keys[] = {
 	KEY("runtime_interface", K_U8, runtime_interface),
 	KEY("runtime_name", K_STR, runtime_name),
 	KEY("runtime_product", K_U16, runtime_product),
+	KEY("runtime_protocol", K_U8, runtime_protocol),
 	KEY("runtime_vendor", K_U16, runtime_vendor),
 	KEY("serial", K_STR, serial),
 	KEY("set_address_ms", K_U32, set_address_ms),
@@ -849,8 +854,13 @@ static int sim_profile_finish_dfuse(struct sim_profile *p, const char *origin)
 
 	if (!sim_seen(p, "dfuse"))
 		p->dfuse = p->dfu_version == 0x011a;
-	if (p->dfuse > 1 || p->idle_poll > 1 || p->leave_status > 1) {
-		log_error("%s: dfuse, idle_poll and leave_status are 0 or 1", origin);
+	if (p->dfuse > 1 || p->idle_poll > 1) {
+		log_error("%s: dfuse and idle_poll are 0 or 1", origin);
+		return DFU_E_DATA;
+	}
+	if (p->leave_status > 2 || p->busy_nak > 1 || p->runtime_protocol > 1) {
+		log_error("%s: leave_status is 0, 1 or 2; busy_nak and runtime_protocol 0 or 1",
+			  origin);
 		return DFU_E_DATA;
 	}
 	if (sim_check_ms(origin, "set_address_ms", p->set_address_ms) < 0 ||
@@ -1034,7 +1044,7 @@ void sim_build_descriptors(const struct sim_device *d, struct sim_descriptors *o
 		n += sim_put_intf(c + n, (uint8_t)i, 0, 0xff, 0, 0, 0);
 	for (i = 0; i < n_alts; i++) {
 		n += sim_put_intf(c + n, intf, (uint8_t)i, USB_CLASS_APP_SPECIFIC, DFU_SUBCLASS,
-				  dfu ? p->dfu_protocol : DFU_PROTOCOL_RUNTIME,
+				  dfu ? p->dfu_protocol : p->runtime_protocol,
 				  out->strings[4 + i] ? (uint8_t)(4 + i) : 0);
 		if (p->func_location == SIM_FUNC_EVERY_ALT)
 			n += sim_put_func(p, c + n);

@@ -635,6 +635,8 @@ static void usb_sim_log(struct sim_bus *b, const struct sim_slot *s, const char 
 		snprintf(res, sizeof(res), "STALL");
 	else if (result == SIM_GONE)
 		snprintf(res, sizeof(res), "GONE");
+	else if (result == SIM_TIMEOUT)
+		snprintf(res, sizeof(res), "TIMEOUT");
 	else
 		snprintf(res, sizeof(res), "%d", result);
 	/* the model's note (DfuSe command, address, violation) goes last */
@@ -914,7 +916,6 @@ static int usb_sim_control(struct usb_handle *h, uint8_t bmRequestType, uint8_t 
 	unsigned int gen = s->dev.generation;
 	int r;
 
-	(void)timeout_ms;
 	if (type == 0x20 && bRequest <= DFU_ABORT)
 		name = dfu_request_name(bRequest);
 	if (usb_sim_stale(sh)) {
@@ -926,6 +927,21 @@ static int usb_sim_control(struct usb_handle *h, uint8_t bmRequestType, uint8_t 
 		b->vclock_us += s->dev.prof.usb_overhead_us +
 				(uint64_t)wLength * s->dev.prof.usb_byte_ns / 1000u;
 
+	/* busy_nak: a device busy erasing NAKs until done, or the host gives up. */
+	if (type == 0x20 && s->dev.prof.busy_nak && b->virtual_clock) {
+		uint64_t now = usb_sim_now_us(b), wait = (uint64_t)timeout_ms * 1000u;
+
+		sim_tick(&s->dev, now);
+		if (s->dev.state == DFU_STATE_DFU_DNBUSY &&
+		    (s->dev.busy_forever || s->dev.busy_until_us > now)) {
+			if (s->dev.busy_forever || s->dev.busy_until_us - now > wait) {
+				b->vclock_us += wait;
+				usb_sim_log(b, s, name, wValue, wIndex, wLength, SIM_TIMEOUT);
+				return USB_ERR_TIMEOUT;
+			}
+			b->vclock_us = s->dev.busy_until_us;
+		}
+	}
 	if (type == 0x00) {
 		r = usb_sim_standard(s, bmRequestType, bRequest, wValue, wIndex, data, wLength,
 				     &name);
@@ -947,7 +963,16 @@ static int usb_sim_control(struct usb_handle *h, uint8_t bmRequestType, uint8_t 
 	usb_sim_reenumerated(b, s, gen);
 	if (s->dev.devnum == 0 && !s->dev.gone)
 		usb_sim_assign_devnum(b, &s->dev);
+	if (s->dev.unanswered) {
+		/* gone before the status stage: the host waits out its timeout */
+		s->dev.unanswered = 0;
+		if (b->virtual_clock)
+			b->vclock_us += (uint64_t)timeout_ms * 1000u;
+		r = SIM_TIMEOUT;
+	}
 	usb_sim_log(b, s, name, wValue, wIndex, wLength, r);
+	if (r == SIM_TIMEOUT)
+		return USB_ERR_TIMEOUT;
 	if (s->dev.raise_signal) {
 		/* fault signal=...: as if the user pressed Ctrl-C right after this request */
 		int sig = s->dev.raise_signal;
