@@ -162,6 +162,32 @@ int desc_find_dfu_alts(const unsigned char *cfg, size_t len, struct dfu_alt_desc
 	return found;
 }
 
+int desc_has_other_interfaces(const unsigned char *cfg, size_t len)
+{
+	size_t end, off;
+
+	if (cfg == NULL || len < CONFIG_DESC_LEN || cfg[1] != USB_DT_CONFIG ||
+	    cfg[0] < CONFIG_DESC_LEN)
+		return DFU_E_DATA;
+	end = desc_le16(cfg + 2);
+	if (end > len)
+		end = len;
+	if (end < cfg[0])
+		return DFU_E_DATA;
+	for (off = cfg[0]; off + 2 <= end; ) {
+		const unsigned char *d = cfg + off;
+		uint8_t blen = d[0];
+
+		if (blen < 2 || blen > end - off)
+			return DFU_E_DATA;
+		if (d[1] == USB_DT_INTERFACE && blen >= INTF_DESC_LEN &&
+		    !(d[5] == USB_CLASS_APP_SPECIFIC && d[6] == DFU_SUBCLASS))
+			return 1;
+		off += blen;
+	}
+	return 0;
+}
+
 /* Append one code point as UTF-8 if it fits with room for the NUL. */
 static int desc_put_utf8(char *out, size_t outlen, size_t *pos, uint32_t cp)
 {

@@ -50,6 +50,14 @@ int desc_parse_func(const unsigned char *buf, size_t len, struct dfu_func_desc *
 int desc_find_dfu_alts(const unsigned char *cfg, size_t len, struct dfu_alt_desc *out, int max);
 
 /*
+ * 1 when the configuration has an interface that is not DFU (class 0xfe
+ * subclass 1), 0 when it has none, DFU_E_DATA when malformed.  In DFU
+ * mode a device offers nothing but its DFU interface (DFU 1.1, 4.2), so a
+ * DFU interface beside other functions belongs to a running application.
+ */
+int desc_has_other_interfaces(const unsigned char *cfg, size_t len);
+
+/*
  * Decode a string descriptor (UTF-16LE) into UTF-8, always NUL-terminated.
  * Invalid UTF-16 becomes '?'.  Returns the string length or DFU_E_DATA.
  */

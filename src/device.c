@@ -151,21 +151,42 @@ static void device_fill_from_device(struct usb_backend *be, const struct usb_dev
 	be->ops->close(h);
 }
 
+/* DfuSe by its own word, or by a quirk. */
+static void device_classify_dfuse(struct dfu_if *d)
+{
+	if (d->quirks.flags & QUIRK_DFU_VERSION) {
+		if (d->quirks.dfu_version == 0x011a)
+			d->dfuse_why = DFUSE_BY_QUIRK_VERSION;
+	} else if (d->func.bcdDFUVersion == 0x011a) {
+		d->dfuse_why = DFUSE_BY_VERSION;
+	}
+	if (d->dfuse_why == DFUSE_NO && (d->quirks.flags & QUIRK_DFUSE))
+		d->dfuse_why = DFUSE_BY_QUIRK;
+	d->dfuse = d->dfuse_why != DFUSE_NO;
+}
+
 static int device_scan_one(struct usb_backend *be, const struct usb_dev_info *info,
-			   struct device_vec *v, unsigned int tmo)
+			   struct device_vec *v, unsigned int tmo, const struct dfu_quirks *user)
 {
 	struct usb_device_desc dd;
 	struct dfu_alt_desc alts[DEVICE_MAX_ALTS];
+	struct dfu_quirks table_q, q;
+	const char *quirk_device;
 	int start = v->count;
-	int c, i, n;
+	int c, i, n, other;
 
 	if (desc_parse_device(info->dev_desc, sizeof(info->dev_desc), &dd) < 0) {
 		log_debug(1, "bus %u device %u: unreadable device descriptor, skipped",
 			  info->bus, info->devnum);
 		return 0;
 	}
+	quirks_lookup(dd.idVendor, dd.idProduct, dd.bcdDevice, &table_q, &quirk_device);
+	q = table_q;
+	if (user)
+		quirks_merge(&q, user);
 	for (c = 0; c < info->num_configs && c < USB_MAX_CONFIGS; c++) {
 		n = desc_find_dfu_alts(info->config[c], info->config_len[c], alts, DEVICE_MAX_ALTS);
+		other = n > 0 ? desc_has_other_interfaces(info->config[c], info->config_len[c]) : 0;
 		if (n < 0) {
 			log_warn("ignoring a malformed configuration descriptor of %04x:%04x (bus %u, device %u)",
 				 dd.idVendor, dd.idProduct, info->bus, info->devnum);
@@ -198,6 +219,13 @@ static int device_scan_one(struct usb_backend *be, const struct usb_dev_info *in
 			d->alt = a->bAlternateSetting;
 			d->protocol = a->bInterfaceProtocol;
 			d->runtime = a->bInterfaceProtocol == DFU_PROTOCOL_RUNTIME;
+			/* Protocol 0 is DFU 1.0's DFU mode, unless beside other functions. */
+			if ((q.flags & QUIRK_RUNTIME_PROTO0) && a->bInterfaceProtocol == 0 &&
+			    other > 0)
+				d->runtime = 1;
+			d->quirks = q;
+			d->table_quirks = table_q;
+			d->quirk_device = quirk_device;
 			d->has_func = a->has_func;
 			d->func = a->func;
 			/* Park the string index here until the names are read. */
@@ -222,7 +250,7 @@ static int device_scan_one(struct usb_backend *be, const struct usb_dev_info *in
 		}
 		if (!d->has_func)
 			device_default_func(&d->func);
-		d->dfuse = d->func.bcdDFUVersion == 0x011a;
+		device_classify_dfuse(d);
 	}
 	return 0;
 }
@@ -249,7 +277,22 @@ int device_scan(struct usb_backend *be, struct dfu_if_list *out)
 	return device_scan_timeout(be, out, DEVICE_SCAN_TIMEOUT_MS);
 }
 
+static int device_scan_with(struct usb_backend *be, struct dfu_if_list *out,
+			    unsigned int timeout_ms, const struct dfu_quirks *user);
+
 int device_scan_timeout(struct usb_backend *be, struct dfu_if_list *out, unsigned int timeout_ms)
+{
+	return device_scan_with(be, out, timeout_ms, NULL);
+}
+
+int device_scan_options(struct usb_backend *be, struct dfu_if_list *out,
+			const struct dfu_options *o)
+{
+	return device_scan_with(be, out, o->timeout_ms, &o->quirks);
+}
+
+static int device_scan_with(struct usb_backend *be, struct dfu_if_list *out,
+			    unsigned int timeout_ms, const struct dfu_quirks *user)
 {
 	struct usb_dev_info *devs = NULL;
 	struct device_vec v = { NULL, 0, 0 };
@@ -264,7 +307,7 @@ int device_scan_timeout(struct usb_backend *be, struct dfu_if_list *out, unsigne
 		return rc == USB_ERR_NOMEM ? DFU_E_NOMEM : DFU_E_IO;
 	}
 	for (i = 0; i < ndev; i++) {
-		rc = device_scan_one(be, &devs[i], &v, timeout_ms);
+		rc = device_scan_one(be, &devs[i], &v, timeout_ms, user);
 		if (rc < 0) {
 			be->ops->free_list(be, devs, ndev);
 			free(v.items);
@@ -345,6 +388,21 @@ static void device_print_map(const struct dfu_if *d)
 	free(m);
 }
 
+/* -l -v: the quirks a device is driven with, once per device. */
+static void device_print_quirks(const struct dfu_if *d)
+{
+	char list[200];
+
+	if (d->table_quirks.flags) {
+		quirks_format(&d->table_quirks, list, sizeof(list));
+		log_info("    quirks: %s (quirks table: %s)", list, d->quirk_device);
+	}
+	if (memcmp(&d->quirks, &d->table_quirks, sizeof(d->quirks)) != 0) {
+		quirks_format(&d->quirks, list, sizeof(list));
+		log_info("    quirks with --quirk: %s", list);
+	}
+}
+
 void device_print_list(const struct dfu_if_list *l, int verbose)
 {
 	char line[700];
@@ -359,6 +417,8 @@ void device_print_list(const struct dfu_if_list *l, int verbose)
 
 		device_format_line(d, line, sizeof(line));
 		log_info("%s", line);
+		if (verbose >= 1 && (i == 0 || !device_same_dev(d, &l->items[i - 1])))
+			device_print_quirks(d);
 		if (verbose >= 1)
 			device_print_map(d);
 		/* Once per interface, or per alt where alts disagree. */
@@ -680,7 +740,8 @@ int device_open(struct usb_backend *be, const struct dfu_if *d, struct usb_handl
 		device_report_usb(d, NULL, rc);
 		return DFU_E_IO;
 	}
-	if (!d->has_func)
+	/* A DfuSe device without one was said so when it was chosen (ops_dfuse_decide). */
+	if (!d->has_func && !d->dfuse)
 		log_warn("%04x:%04x has no DFU functional descriptor: assuming DFU 1.0",
 			 d->vid, d->pid);
 

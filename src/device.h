@@ -13,6 +13,16 @@
 #include "usb.h"
 #include "dfu_proto.h"
 #include "options.h"
+#include "quirks.h"
+
+/* Why an interface is driven as DfuSe (one-line note, -l -v). */
+enum dfu_dfuse_why {
+	DFUSE_NO = 0,
+	DFUSE_BY_VERSION,		/* bcdDFUVersion 0x011a */
+	DFUSE_BY_QUIRK_VERSION,		/* dfu-version=0x011a quirk */
+	DFUSE_BY_QUIRK,			/* dfuse quirk */
+	DFUSE_BY_MAP,			/* -s given and the alt name is a memory map (ops) */
+};
 
 /* One DFU alt setting of one device: a row of -l. */
 struct dfu_if {
@@ -24,7 +34,11 @@ struct dfu_if {
 	int runtime;			/* 1: run-time interface (protocol 1) */
 	int has_func;			/* 0: DFU 1.0 defaults assumed */
 	struct dfu_func_desc func;
-	int dfuse;			/* bcdDFUVersion 0x011a */
+	int dfuse;			/* driven as DfuSe: dfuse_why says why */
+	enum dfu_dfuse_why dfuse_why;
+	struct dfu_quirks quirks;	/* in effect: the table's, then --quirk's */
+	struct dfu_quirks table_quirks;	/* the table's part */
+	const char *quirk_device;	/* the table entry's description, NULL = none */
 	char name[256];			/* alt setting string, "UNKNOWN" when unreadable */
 	char serial[256];		/* "UNKNOWN" when unreadable */
 	uintptr_t backend_ref;		/* copied from usb_dev_info, for open */
@@ -52,6 +66,15 @@ struct dfu_if_list {
 int device_scan(struct usb_backend *be, struct dfu_if_list *out);
 /* The same, with the control-transfer timeout for the strings it reads (--timeout). */
 int device_scan_timeout(struct usb_backend *be, struct dfu_if_list *out, unsigned int timeout_ms);
+/*
+ * The same with o's --timeout, and o's --quirk flags added to every
+ * device's quirks (the table's apply in all three).  Quirks change the
+ * classification: runtime-protocol-0 makes a protocol-0 interface beside
+ * other functions a run-time one; dfuse and dfu-version=0x011a make a
+ * DFU-mode interface DfuSe.
+ */
+int device_scan_options(struct usb_backend *be, struct dfu_if_list *out,
+			const struct dfu_options *o);
 #define DEVICE_SCAN_TIMEOUT_MS	5000u
 void device_list_free(struct dfu_if_list *l);
 

@@ -487,8 +487,10 @@ static int dfu_manifest(struct dfu_session *s, uint16_t block)
 	int rc, got;
 
 	rc = dfu_xfer(s, DFU_RT_OUT, DFU_DNLOAD, block, NULL, 0);
-	if (rc == USB_ERR_NO_DEVICE) {
+	/* gone-after-leave: it may restart before it completes the request. */
+	if (rc == USB_ERR_NO_DEVICE || (rc < 0 && s->gone_after_leave)) {
 		log_note("device left the bus to manifest the new firmware");
+		log_debug(1, "DNLOAD (end of download): %s", usb_errname(rc));
 		return 1;
 	}
 	if (rc < 0) {

@@ -21,6 +21,7 @@ struct dfu_session {
 	uint16_t transfer_size;		/* bytes per DNLOAD/UPLOAD */
 	struct dfu_func_desc func;	/* bmAttributes, wDetachTimeOut, bcdDFU */
 	unsigned int timeout_ms;	/* control transfer timeout, default 5000 */
+	int gone_after_leave;		/* quirk: the request ending the download may fail */
 	/* statistics for -v and the benchmark */
 	unsigned long n_requests;
 	/* the state the last GETSTATUS reported, while no other request followed it */

@@ -195,8 +195,10 @@ int dfuse_leave(struct dfu_session *s, int set_address, uint32_t addr)
 	s->n_requests++;
 	rc = usb_control(s->h, DFU_RT_OUT, DFU_DNLOAD, DFUSE_LEAVE_BLOCK, s->intf, NULL, 0,
 			 s->timeout_ms);
-	if (rc == USB_ERR_NO_DEVICE) {
+	/* gone-after-leave: it may jump away before it completes the request. */
+	if (rc == USB_ERR_NO_DEVICE || (rc < 0 && s->gone_after_leave)) {
 		log_note("device left DFU mode");
+		log_debug(1, "leave request: %s", usb_errname(rc));
 		return 0;
 	}
 	if (rc < 0) {

@@ -36,7 +36,7 @@ static int ops_scan_once(struct usb_backend *be, const struct dfu_options *o,
 	int idx[OPS_MAX_MATCH];
 	int n, ret;
 
-	ret = device_scan_timeout(be, keep, o->timeout_ms);
+	ret = device_scan_options(be, keep, o);
 	if (ret < 0)
 		return ret;
 	n = device_match(keep, o, 0, idx, OPS_MAX_MATCH);
@@ -118,6 +118,7 @@ void ops_session_init(struct dfu_session *s, struct usb_backend *be, struct usb_
 	s->intf = d->intf;
 	s->func = d->func;
 	s->timeout_ms = OPT_DEFAULT_TIMEOUT_MS;
+	s->gone_after_leave = !!(d->quirks.flags & QUIRK_GONE_AFTER_LEAVE);
 }
 
 void ops_abandon(struct dfu_session *s, const struct dfu_if *d)
@@ -155,7 +156,9 @@ int ops_detach(struct usb_backend *be, const struct dfu_options *o, const struct
 	timeout = rt->has_func && rt->func.wDetachTimeOut ? rt->func.wDetachTimeOut : 1000;
 	log_note("detaching %04x:%04x (path %s) into DFU mode", rt->vid, rt->pid, rt->path);
 	ret = dfu_detach(&s, timeout);
-	if (ret >= 0 && !(rt->has_func && (rt->func.bmAttributes & DFU_ATTR_WILL_DETACH)))
+	/* no-detach-reset: it re-enumerates by itself, and a reset would stop it. */
+	if (ret >= 0 && !(rt->has_func && (rt->func.bmAttributes & DFU_ATTR_WILL_DETACH)) &&
+	    !(rt->quirks.flags & QUIRK_NO_DETACH_RESET))
 		ret = ops_usb_reset(h);
 	device_close(h, rt);
 	return ret < 0 ? ret : 0;
@@ -352,6 +355,11 @@ int ops_transfer_size(const struct dfu_options *o, const struct dfu_if *d, uint1
 		*out = (uint16_t)o->transfer_size;
 		return 0;
 	}
+	/* The quirk replaces a wTransferSize that is wrong; -t still wins. */
+	if (d->quirks.flags & QUIRK_TRANSFER_SIZE) {
+		*out = d->quirks.transfer_size;
+		return 0;
+	}
 	if (!d->has_func || d->func.wTransferSize == 0) {
 		log_error("%04x:%04x does not say how large a transfer it accepts", d->vid, d->pid);
 		log_hint("give the transfer size with -t BYTES");
@@ -386,6 +394,8 @@ int ops_open_session(struct usb_backend *be, const struct dfu_options *o,
 		return ret;
 	ops_session_init(s, be, h, d);
 	s->timeout_ms = o->timeout_ms;
+	if ((d->quirks.flags & QUIRK_LONG_TIMEOUT) && s->timeout_ms < QUIRK_LONG_TIMEOUT_MS)
+		s->timeout_ms = QUIRK_LONG_TIMEOUT_MS;
 	ret = interrupt_check("before the transfer started");
 	if (ret == 0)
 		ret = ops_transfer_size(o, d, &s->transfer_size);
@@ -403,7 +413,7 @@ int ops_open_session(struct usb_backend *be, const struct dfu_options *o,
 int ops_list(struct usb_backend *be, const struct dfu_options *o)
 {
 	struct dfu_if_list l = { 0, NULL };
-	int ret = device_scan_timeout(be, &l, o->timeout_ms);
+	int ret = device_scan_options(be, &l, o);
 
 	if (ret < 0)
 		return ret;
@@ -481,6 +491,7 @@ int ops_download(struct usb_backend *be, const struct dfu_options *o, const stru
 		ret = ops_check_suffix(f, &t.d, rt.vid ? &rt : NULL);
 	if (ret < 0)
 		return ret;
+	ops_dfuse_decide(&t.d, req);
 	ret = ops_refuse_dfuse_input(&t.d, f, req, img);
 	if (ret < 0)
 		return ret;
@@ -509,6 +520,7 @@ int ops_upload(struct usb_backend *be, const struct dfu_options *o, struct dfu_o
 	ret = ops_find_dfu_mode(be, o, &t);
 	if (ret < 0)
 		return ret;
+	ops_dfuse_decide(&t.d, req);
 	if (!t.d.dfuse && req) {
 		ret = ops_refuse_dfuse_input(&t.d, NULL, req, NULL);
 		if (ret < 0)

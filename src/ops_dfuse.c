@@ -30,6 +30,45 @@ struct ops_dfuse_job {
 	struct dfuse_plan plan;
 };
 
+/*
+ * Real DfuSe devices do not always say so (bcdDFU 0x1a01, no functional
+ * descriptor): with -s, an alt name that is a DfuSe memory map is taken
+ * as the device's word.  Whatever made the choice other than bcdDFU
+ * 0x011a is said in one line.
+ */
+void ops_dfuse_decide(struct dfu_if *d, const struct dfuse_request *req)
+{
+	struct dfuse_map *m;
+	char err[600];
+
+	if (!d->dfuse && req && !d->runtime && d->name[0] == '@') {
+		m = malloc(sizeof(*m));
+		if (m && dfuse_map_parse(d->name, m, err, sizeof(err)) == 0) {
+			d->dfuse = 1;
+			d->dfuse_why = DFUSE_BY_MAP;
+		}
+		free(m);
+	}
+	switch (d->dfuse_why) {
+	case DFUSE_BY_MAP:
+		if (d->has_func)
+			log_note("driving %04x:%04x as DfuSe: -s given and alt setting %u's name is a DfuSe memory map (bcdDFU %04x)",
+				 d->vid, d->pid, d->alt, d->func.bcdDFUVersion);
+		else
+			log_note("driving %04x:%04x as DfuSe: -s given and alt setting %u's name is a DfuSe memory map (no DFU functional descriptor)",
+				 d->vid, d->pid, d->alt);
+		break;
+	case DFUSE_BY_QUIRK_VERSION:
+	case DFUSE_BY_QUIRK:
+		log_note("driving %04x:%04x as DfuSe: quirk %s (bcdDFU %04x)", d->vid, d->pid,
+			 d->dfuse_why == DFUSE_BY_QUIRK ? "dfuse" : "dfu-version=0x011a",
+			 d->func.bcdDFUVersion);
+		break;
+	default:
+		break;
+	}
+}
+
 int ops_dfuse_has_command(const struct dfuse_request *req)
 {
 	return req && (req->leave || req->mass_erase || req->unprotect);
@@ -391,7 +430,7 @@ static int ops_dfuse_image(struct usb_backend *be, const struct dfu_options *o,
 		return DFU_E_NOMEM;
 	}
 	/* The other alt settings' strings (memory maps) come from a fresh scan. */
-	rc = device_scan_timeout(be, &l, o->timeout_ms);
+	rc = device_scan_options(be, &l, o);
 	if (rc < 0)
 		goto out;
 	for (t = 0; t < img->n_targets; t++) {
@@ -556,6 +595,7 @@ int ops_dfuse_command(struct usb_backend *be, const struct dfu_options *o,
 	rc = ops_find_dfu_mode(be, o, &t);
 	if (rc < 0)
 		return rc;
+	ops_dfuse_decide(&t.d, req);
 	if (!t.d.dfuse) {
 		log_error("-s is for DfuSe devices; %04x:%04x is plain DFU (bcdDFU %04x)",
 			  t.d.vid, t.d.pid, t.d.func.bcdDFUVersion);

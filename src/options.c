@@ -396,6 +396,7 @@ enum opt_id {
 	OPT_SIM_STATE,
 	OPT_SIM_CLOCK,
 	OPT_TIMEOUT,
+	OPT_QUIRK,
 };
 
 struct opt_def {
@@ -433,6 +434,7 @@ static const struct opt_def options_table[] = {
 	{ OPT_SIM_STATE, "sim-state", 1 },
 	{ OPT_SIM_CLOCK, "sim-clock", 1 },
 	{ OPT_TIMEOUT, "timeout", 1 },
+	{ OPT_QUIRK, "quirk", 1 },
 };
 
 #define N_OPTIONS (sizeof(options_table) / sizeof(options_table[0]))
@@ -597,6 +599,8 @@ static int options_apply(struct dfu_options *o, int id, const char *val)
 		}
 		o->dfuse_address = val;
 		return DFU_OK;
+	case OPT_QUIRK:
+		return quirks_parse(val, &o->quirks);
 	case OPT_SIM:
 		if (!*val) {
 			log_error("invalid simulated device list '': empty (try --sim help)");
@@ -814,6 +818,7 @@ static const char options_usage_text[] =
 "  -a, --alt N|NAME             alternate setting, by number or by name\n"
 "  -t, --transfer-size BYTES    bytes per request (default: from the device)\n"
 "      --timeout MS             USB control-transfer timeout (default 5000)\n"
+"      --quirk NAME[,NAME...]   treat the device as having these quirks\n"
 "\n"
 "Simulated devices (no hardware needed):\n"
 "      --sim PROFILE[,PROFILE]  use simulated devices instead of USB\n"

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include "quirks.h"
 
 /*
  * The whole command line as plain data, filled by one pure function
@@ -65,6 +66,7 @@ struct dfu_options {
 	unsigned int wait_seconds;	/* --wait=SECONDS: give up waiting after that; 0 = never */
 	unsigned int timeout_ms;	/* --timeout MS: USB control-transfer timeout, default 5000 */
 	const char *dfuse_address;	/* -s / --dfuse-address raw text, parsed in issue 3 */
+	struct dfu_quirks quirks;	/* --quirk NAME[,NAME...], added to the table's */
 
 	/* simulated device (overrides the environment) */
 	const char *sim_devices;	/* --sim PROFILE[,PROFILE] */
