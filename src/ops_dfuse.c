@@ -257,6 +257,17 @@ static int ops_dfuse_plan_all(struct ops_dfuse_job *jobs, size_t n_jobs,
 
 		/* One mass erase, before the first alt: a second would wipe its data. */
 		ops_dfuse_plan_options(req, transfer_size, i == 0, &po);
+		/*
+		 * Without UPLOAD (the Black Magic Probe's boot loader) nothing can
+		 * be read back: the rest of a partly covered page is erased, as
+		 * with no-preserve and as the classic tool always does.
+		 */
+		if (po.preserve && jobs[i].d.has_func &&
+		    !(jobs[i].d.func.bmAttributes & DFU_ATTR_CAN_UPLOAD)) {
+			po.preserve = 0;
+			log_note("%04x:%04x cannot upload: bytes of a page the data covers only partly are erased, not kept",
+				 jobs[i].d.vid, jobs[i].d.pid);
+		}
 		rc = dfuse_plan_build(&jobs[i].map, jobs[i].chunks, jobs[i].n_chunks, &po,
 				      &jobs[i].plan);
 		if (rc < 0)

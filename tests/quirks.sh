@@ -243,6 +243,19 @@ tap_result $? "Black Magic: the firmware is in flash"
 dfu -l
 expect_out '^Found Runtime: \[1d50:6018\]' "Black Magic: back in its probe firmware"
 
+# A file that ends mid-page: the boot loader cannot upload, so the rest
+# of the last page cannot be kept (the classic tool erases it too).
+sim_new bmp-odd
+mkdata "$scratch/bmp-odd.bin" 6000
+dfu --sim "$BMP" -s 0x08002000:leave -D "$scratch/bmp-odd.bin"
+expect_rc 0 "Black Magic: a file ending mid-page"
+expect_said 'cannot upload: bytes of a page the data covers only partly are erased' \
+	"Black Magic: says the page's rest is not kept"
+[ "$(reqs UPLOAD)" -eq 0 ]
+tap_result $? "Black Magic: no UPLOAD sent to a device without upload"
+mem_at "$sim_dir/dev1.alt0.0x08000000.mem" $((0x2000)) 6000 | cmp -s - "$scratch/bmp-odd.bin"
+tap_result $? "Black Magic: the odd-sized firmware is in flash"
+
 # ---- gone-after-leave: it jumps away before it completes the leave request
 BMPH="$BMP:leave_status=2"
 sim_new bmpx
