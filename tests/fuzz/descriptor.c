@@ -116,6 +116,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(desc_find_dfu_alts(data, size, alts, 1) == n);
 	FUZZ_CHECK(desc_find_dfu_alts(data, size, NULL, 0) == n);
 	free(alts);
+	/* runtime-protocol-0's walker: 0, 1 or malformed, never an over-read */
+	i = desc_has_other_interfaces(data, size);
+	FUZZ_CHECK(i == 0 || i == 1 || i == DFU_E_DATA);
 
 	fuzz_string(data, size, 256);
 	fuzz_string(data, size, 1 + size % 7);
