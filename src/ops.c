@@ -225,7 +225,7 @@ int ops_wait_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
 	int i, n, m, k, ret;
 
 	for (;;) {
-		ret = device_scan_timeout(be, &l, o->timeout_ms);
+		ret = device_scan_options(be, &l, o);
 		if (ret < 0)
 			break;
 		n = device_match(&l, o, 1, idx, OPS_MAX_MATCH);

@@ -12,7 +12,7 @@ OPC="$PROF/opc-20.prof"
 SPARK="$PROF/sparkcore.prof"
 TDK="$PROF/tdk-bluetooth.prof"
 LPC="$PROF/lpclink.prof"
-BMP="$PROF/blackmagic.prof"
+BMP=blackmagic
 
 # Human messages may go to either stream: match both.
 expect_said()
