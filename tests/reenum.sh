@@ -97,6 +97,25 @@ said 'more than one|2 new' "the refusal says more than one device appeared"
 said '0483:df11' "... and lists the STM32"
 said '1d50:6017' "... and the probe"
 
+# -S still selects among the new devices.
+sim_new twonewserial
+dfu --sim stm32f4:appear_ms=300,blackmagic:dfu_hub_port=1 -E 2 -d 1d50:6018 -S C2C89BDB \
+	-s 0x08002000:leave -D "$fw"
+expect_rc 0 "two new DFU devices, -S names the probe's serial"
+[ "$(acts_on dev1)" -eq 0 ]
+tap_result $? "the STM32 that appeared got nothing"
+bmp_has_fw dev2.alt0.0x08000000.mem
+tap_result $? "the probe was flashed"
+
+# -p names the port, before and after the detach (no -d at all).
+sim_new bypath
+dfu --sim stm32f4,blackmagic,stm32f4:serial=OTHER:appear_ms=200 -p 1-2 -s 0x08002000:leave -D "$fw"
+expect_rc 0 "-p 1-2 with a bystander and a newcomer"
+[ "$(acts_on dev1)" -eq 0 ] && [ "$(acts_on dev3)" -eq 0 ]
+tap_result $? "neither STM32 got anything"
+bmp_has_fw "$bmp_mem"
+tap_result $? "the probe on 1-2 was flashed"
+
 # The same device alone on another path is the one that came back.
 sim_new otherpath
 dfu --sim blackmagic:dfu_hub_port=1 -E 1 -d 1d50:6018 -s 0x08002000:leave -D "$fw"
