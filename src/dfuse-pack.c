@@ -3,8 +3,8 @@
 /*
  * dfuse-pack: build, check or unpack ST DfuSe .dfu files (UM0391).
  *
- *   dfuse-pack -b ADDR[@ALT]:FILE ... [-i FILE.hex] [-s FILE.srec] [-D VID:PID]
- *              [-a ALT] [-n NAME] OUT.dfu          build
+ *   dfuse-pack -b ADDR[@ALT]:FILE ... [-i FILE.hex] [-s FILE.srec] [-e FILE.elf]
+ *              [-u FILE.uf2] [-D VID:PID] [-a ALT] [-n NAME] OUT.dfu   build
  *   dfuse-pack FILE.dfu                            check and describe
  *   dfuse-pack -d FILE.dfu                         unpack the elements
  */
@@ -14,17 +14,19 @@
 
 #include "dfu_file.h"
 #include "dfuse_file.h"
+#include "elf.h"
 #include "errors.h"
 #include "ihex.h"
 #include "log.h"
 #include "options.h"
 #include "tool.h"
+#include "uf2.h"
 
 #define PACK_DEFAULT_VID	0x0483
 #define PACK_DEFAULT_PID	0xdf11
 #define PACK_DEFAULT_NAME	"ST..."		/* what ST's and the classic tools write */
 
-enum pack_kind { INPUT_BIN, INPUT_HEX, INPUT_SREC };
+enum pack_kind { INPUT_BIN, INPUT_HEX, INPUT_SREC, INPUT_ELF, INPUT_UF2 };
 
 struct pack_input {
 	enum pack_kind kind;
@@ -59,19 +61,21 @@ static void pack_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: dfuse-pack -b ADDR[@ALT]:FILE [-b ...] [-i FILE.hex] [-s FILE.srec]\n"
-		"                  [-D VID:PID] [-a ALT] [-n NAME] OUT.dfu\n"
+		"                  [-e FILE.elf] [-u FILE.uf2] [-D VID:PID] [-a ALT] [-n NAME] OUT.dfu\n"
 		"       dfuse-pack FILE.dfu\n"
 		"       dfuse-pack -d FILE.dfu\n"
 		"  -b, --build ADDR[@ALT]:FILE  add a raw binary (no DFU suffix) at ADDR, for alt ALT\n"
 		"  -i, --build-ihex FILE        add each contiguous segment of an Intel HEX file\n"
 		"  -s, --build-s19 FILE         add each contiguous segment of an S-record file\n"
+		"  -e, --build-elf FILE         add each loadable segment of an ELF file (its file bytes)\n"
+		"  -u, --build-uf2 FILE         add the main-flash data of a UF2 file, by address\n"
 		"  -D, --device VID:PID         IDs for the suffix (hex; default 0483:df11)\n"
-		"  -a, --alt-intf ALT           alt setting for -i, -s and -b without @ (default 0)\n"
+		"  -a, --alt-intf ALT           alt setting for -i, -s, -e, -u and -b without @ (default 0)\n"
 		"  -n, --name NAME              target name (default: the S-record header or \"ST...\")\n"
 		"  -d, --dump                   write each element to FILE.targetT.imageE.bin\n"
 		"  -h, --help                   this text\n"
 		"  -V, --version                the version\n"
-		"Without -b, -i, -s or -d, FILE.dfu is checked and described.\n");
+		"Without -b, -i, -s, -e, -u or -d, FILE.dfu is checked and described.\n");
 }
 
 static int pack_add_input(struct pack_opts *o, enum pack_kind kind, const char *file,
@@ -136,6 +140,10 @@ static int pack_option(void *opts, int c, const char *arg)
 		return pack_add_input(o, INPUT_HEX, arg, 0, -1);
 	case 's':
 		return pack_add_input(o, INPUT_SREC, arg, 0, -1);
+	case 'e':
+		return pack_add_input(o, INPUT_ELF, arg, 0, -1);
+	case 'u':
+		return pack_add_input(o, INPUT_UF2, arg, 0, -1);
 	case 'D':
 		err = parse_id_pair(arg, &ids);
 		if (err == 0 && (ids.vid_match != ID_VALUE || ids.pid_match != ID_VALUE)) {
@@ -174,6 +182,8 @@ static const struct option pack_longopts[] = {
 	{ "build", required_argument, NULL, 'b' },
 	{ "build-ihex", required_argument, NULL, 'i' },
 	{ "build-s19", required_argument, NULL, 's' },
+	{ "build-elf", required_argument, NULL, 'e' },
+	{ "build-uf2", required_argument, NULL, 'u' },
 	{ "device", required_argument, NULL, 'D' },
 	{ "alt-intf", required_argument, NULL, 'a' },
 	{ "name", required_argument, NULL, 'n' },
@@ -183,7 +193,7 @@ static const struct option pack_longopts[] = {
 
 static const struct tool pack_tool = {
 	.name = "dfuse-pack",
-	.optstring = ":hVb:i:s:D:a:n:d",
+	.optstring = ":hVb:i:s:e:u:D:a:n:d",
 	.longopts = pack_longopts,
 	.usage = pack_usage,
 	.option = pack_option,
@@ -210,11 +220,11 @@ static int pack_check_args(struct pack_opts *o, int nargs, char **args)
 	}
 	o->file = args[0];
 	if (o->dump && o->n_inputs) {
-		log_error("-d unpacks a .dfu file; it does not go with -b, -i or -s");
+		log_error("-d unpacks a .dfu file; it does not go with -b, -i, -s, -e or -u");
 		return DFU_E_USAGE;
 	}
 	if (!o->n_inputs && (o->have_device || o->have_alt || o->name)) {
-		log_error("-D, -a and -n only go with -b, -i or -s");
+		log_error("-D, -a and -n only go with -b, -i, -s, -e or -u");
 		return DFU_E_USAGE;
 	}
 	if (o->n_inputs && strcmp(o->file, "-") == 0) {
@@ -286,10 +296,23 @@ static int pack_load_input(const struct pack_opts *o, const struct pack_input *i
 		}
 		return pack_add_element(w, alt, in->address, f->size, f->data, in->file);
 	}
-	if (in->kind == INPUT_HEX)
+	switch (in->kind) {
+	case INPUT_HEX:
 		err = ihex_parse((const char *)f->data, f->size, in->file, t);
-	else
+		break;
+	case INPUT_SREC:
 		err = srec_parse((const char *)f->data, f->size, in->file, t);
+		break;
+	case INPUT_ELF:
+		err = elf_parse(f->data, f->payload_size, in->file, t);
+		break;
+	default: {
+		struct uf2_info info;
+
+		err = uf2_parse(f->data, f->payload_size, in->file, &info, t);
+		break;
+	}
+	}
 	if (err)
 		return err;
 	if (t->n_segments == 0) {

@@ -54,6 +54,12 @@ struct dfuse_image {
 	int n_targets;			/* 1..255 */
 	struct dfuse_target *targets;	/* owned by the image */
 	struct dfu_suffix suffix;
+	/*
+	 * NULL for a .dfu file.  For an image made from another format
+	 * (fwimage.h: "Intel HEX", "S-record", "ELF", "UF2") its name: such an
+	 * image has one target, meant for the alt setting the user selects.
+	 */
+	const char *format;
 };
 
 /* 1 when buf starts with the "DfuSe" signature, else 0.  Pure. */

@@ -14,13 +14,6 @@
 /* A record carries at most 255 bytes after its length byte; both formats fit. */
 #define REC_MAX (1 + 4 + 255 + 1)
 
-struct ihex_builder {
-	struct ihex_image *img;
-	size_t seg_cap;		/* allocated entries of img->segments */
-	size_t last_cap;	/* allocated bytes of the last segment */
-	const char *name;
-};
-
 void ihex_free(struct ihex_image *img)
 {
 	size_t i;
@@ -38,24 +31,28 @@ static const char *ihex_shown(const char *name)
 	return name ? name : "the file";
 }
 
+void ihex_builder_init(struct ihex_builder *b, struct ihex_image *img, const char *name)
+{
+	memset(img, 0, sizeof(*img));
+	memset(b, 0, sizeof(*b));
+	b->img = img;
+	b->name = name;
+}
+
 /*
  * Append n bytes at addr: to the last segment when they continue it (the
  * usual case, so large files stay one segment and linear time), else as
- * a new segment.  Order and overlaps are settled in ihex_finish.
+ * a new segment.  Order and overlaps are settled in ihex_builder_finish.
  */
-static int ihex_add(struct ihex_builder *b, uint64_t addr, const unsigned char *data, size_t n,
-		    unsigned long line)
+int ihex_builder_add(struct ihex_builder *b, uint64_t addr, const unsigned char *data, size_t n)
 {
 	struct ihex_image *img = b->img;
 	struct ihex_segment *last = img->n_segments ? &img->segments[img->n_segments - 1] : NULL;
 
 	if (n == 0)
 		return 0;
-	if (addr + n > UINT64_C(0x100000000)) {
-		log_error("%s:%lu: data at 0x%08llx runs past the 4 GiB address space",
-			  ihex_shown(b->name), line, (unsigned long long)addr);
+	if (addr > UINT64_C(0x100000000) || n > UINT64_C(0x100000000) - addr)
 		return DFU_E_DATA;
-	}
 	if (last && (uint64_t)last->address + last->size == addr) {
 		if (last->size + n > b->last_cap) {
 			size_t cap = b->last_cap * 2 > last->size + n ? b->last_cap * 2 : last->size + n;
@@ -104,7 +101,7 @@ static int ihex_seg_cmp(const void *a, const void *b)
 }
 
 /* Sort, refuse overlaps, join segments that touch (records out of order). */
-static int ihex_finish(struct ihex_builder *b)
+int ihex_builder_finish(struct ihex_builder *b)
 {
 	struct ihex_image *img = b->img;
 	size_t i, out = 0;
@@ -117,8 +114,9 @@ static int ihex_finish(struct ihex_builder *b)
 		uint64_t prev_end = prev ? (uint64_t)prev->address + prev->size : 0;
 
 		if (prev && prev_end > cur->address) {
-			log_error("'%s': data at 0x%08lx is given twice (overlaps 0x%08lx-0x%08llx)",
+			log_error("'%s': data at 0x%08lx-0x%08llx is given twice (overlaps 0x%08lx-0x%08llx)",
 				  ihex_shown(b->name), (unsigned long)cur->address,
+				  (unsigned long long)((uint64_t)cur->address + cur->size - 1),
 				  (unsigned long)prev->address, (unsigned long long)(prev_end - 1));
 			return DFU_E_DATA;
 		}
@@ -229,10 +227,7 @@ int ihex_parse(const char *text, size_t len, const char *name, struct ihex_image
 	uint64_t base = 0;
 	int done = 0, err = 0;
 
-	memset(out, 0, sizeof(*out));
-	memset(&b, 0, sizeof(b));
-	b.img = out;
-	b.name = name;
+	ihex_builder_init(&b, out, name);
 	while (ihex_next_line(text, len, &pos, &line, &n)) {
 		int got, i;
 		unsigned int count, type, sum = 0;
@@ -279,7 +274,12 @@ int ihex_parse(const char *text, size_t len, const char *name, struct ihex_image
 					  ihex_shown(name), lineno);
 				goto bad;
 			}
-			err = ihex_add(&b, base + offset, rec + 4, count, lineno);
+			if (base + offset + count > UINT64_C(0x100000000)) {
+				log_error("%s:%lu: data at 0x%08llx runs past the 4 GiB address space",
+					  ihex_shown(name), lineno, (unsigned long long)(base + offset));
+				goto bad;
+			}
+			err = ihex_builder_add(&b, base + offset, rec + 4, count);
 			if (err)
 				goto fail;
 			break;
@@ -316,7 +316,7 @@ badlen:
 		log_error("'%s': no end-of-file record: the file is truncated", ihex_shown(name));
 		goto bad;
 	}
-	err = ihex_finish(&b);
+	err = ihex_builder_finish(&b);
 	if (err)
 		goto fail;
 	return 0;
@@ -351,10 +351,7 @@ int srec_parse(const char *text, size_t len, const char *name, struct ihex_image
 	unsigned long lineno = 0, data_records = 0;
 	int done = 0, err = 0;
 
-	memset(out, 0, sizeof(*out));
-	memset(&b, 0, sizeof(b));
-	b.img = out;
-	b.name = name;
+	ihex_builder_init(&b, out, name);
 	while (ihex_next_line(text, len, &pos, &line, &n)) {
 		int got, i, type, alen;
 		unsigned int sum = 0;
@@ -406,7 +403,13 @@ int srec_parse(const char *text, size_t len, const char *name, struct ihex_image
 		case 2:
 		case 3:
 			data_records++;
-			err = ihex_add(&b, addr, rec + 1 + alen, dlen, lineno);
+			/* 32-bit addresses and at most 250 bytes can still pass 4 GiB. */
+			if ((uint64_t)addr + dlen > UINT64_C(0x100000000)) {
+				log_error("%s:%lu: data at 0x%08lx runs past the 4 GiB address space",
+					  ihex_shown(name), lineno, (unsigned long)addr);
+				goto bad;
+			}
+			err = ihex_builder_add(&b, addr, rec + 1 + alen, dlen);
 			if (err)
 				goto fail;
 			break;
@@ -440,7 +443,7 @@ badlen:
 			  ihex_shown(name));
 		goto bad;
 	}
-	err = ihex_finish(&b);
+	err = ihex_builder_finish(&b);
 	if (err)
 		goto fail;
 	return 0;

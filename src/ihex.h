@@ -24,6 +24,8 @@
  *
  * Data is gathered into segments: maximal runs of contiguous bytes,
  * sorted by address, so "one element per contiguous segment" falls out.
+ * The other address-bearing readers (elf.h, uf2.h) gather their data into
+ * the same struct ihex_image through the builder below.
  */
 
 #include <stddef.h>
@@ -56,5 +58,24 @@ int srec_parse(const char *text, size_t len, const char *name, struct ihex_image
 
 /* Free what a parser allocated; safe on a zeroed or freed image. */
 void ihex_free(struct ihex_image *img);
+
+/*
+ * Gathering address/data pieces into an image, for every reader of an
+ * address-bearing format.  init empties img; add appends a copy of
+ * data[0..n) at addr (n == 0 adds nothing; the caller has checked that
+ * addr + n stays within 4 GiB, else DFU_E_DATA without a message);
+ * finish sorts, joins pieces that touch and refuses overlaps, naming the
+ * file.  On any failure the caller frees img with ihex_free.
+ */
+struct ihex_builder {
+	struct ihex_image *img;
+	size_t seg_cap;		/* allocated entries of img->segments */
+	size_t last_cap;	/* allocated bytes of the last segment */
+	const char *name;
+};
+
+void ihex_builder_init(struct ihex_builder *b, struct ihex_image *img, const char *name);
+int ihex_builder_add(struct ihex_builder *b, uint64_t addr, const unsigned char *data, size_t n);
+int ihex_builder_finish(struct ihex_builder *b);
 
 #endif

@@ -15,7 +15,7 @@
 #include "log.h"
 #include "options.h"
 #include "dfu_file.h"
-#include "dfuse_file.h"
+#include "fwimage.h"
 #include "dfuse_plan.h"
 #include "ops.h"
 #include "sim.h"
@@ -127,49 +127,20 @@ static int main_check_dfuse(const struct dfu_options *o, const struct dfuse_requ
 	return 0;
 }
 
-/* A .dfu file is checked whole, and raw files need an address to go to. */
-static int main_check_dfuse_file(const struct dfu_file *file, const struct dfuse_request *req,
-				 struct dfuse_image *img, int *have_img)
-{
-	int ret;
-
-	if (!dfuse_file_is_dfuse(file->data, file->size)) {
-		if (req && !req->has_address) {
-			log_error("'%s' is a raw binary and -s gives no address to write it to",
-				  file->name);
-			log_hint("give the address, e.g. -s 0x08000000%s",
-				 req->leave ? ":leave" : "");
-			return DFU_E_USAGE;
-		}
-		return 0;
-	}
-	if (req && req->has_address) {
-		log_error("'%s' is a .dfu file: its addresses come from the file, not from -s",
-			  file->name);
-		log_hint("leave the address out (-s :leave still works), or flash a raw binary");
-		return DFU_E_USAGE;
-	}
-	ret = dfuse_file_parse(file->data, file->size, file->name, img);
-	if (ret < 0)
-		return ret;
-	*have_img = 1;
-	return 0;
-}
-
 static int main_run(const struct dfu_options *o)
 {
 	struct usb_backend *be = NULL;
 	struct dfu_file file;
 	struct dfu_outfile out;
 	struct dfuse_request req;
-	struct dfuse_image img;
+	struct fwimage fw;
 	const struct dfuse_request *reqp = NULL;
-	int have_file = 0, have_out = 0, have_img = 0;
+	int have_file = 0, have_out = 0;
 	int ret;
 
 	memset(&file, 0, sizeof(file));
 	memset(&out, 0, sizeof(out));
-	memset(&img, 0, sizeof(img));
+	memset(&fw, 0, sizeof(fw));
 
 	/* Check the whole input before any device is touched. */
 	if (o->dfuse_address) {
@@ -186,7 +157,8 @@ static int main_run(const struct dfu_options *o)
 		if (ret < 0)
 			return ret;
 		have_file = 1;
-		ret = main_check_dfuse_file(&file, reqp, &img, &have_img);
+		/* Raw, or an address-bearing file parsed whole (fwimage.h). */
+		ret = fwimage_from_file(&file, reqp, &fw);
 		if (ret < 0)
 			goto out;
 		/* The classic's two lines, word for word: wrappers accept exactly them. */
@@ -216,7 +188,7 @@ static int main_run(const struct dfu_options *o)
 		ret = ops_list(be, o);
 		break;
 	case ACTION_DOWNLOAD:
-		ret = ops_download(be, o, &file, reqp, have_img ? &img : NULL);
+		ret = ops_download(be, o, &file, reqp, fw.format != FWIMAGE_RAW ? &fw.img : NULL);
 		break;
 	case ACTION_UPLOAD:
 		ret = ops_upload(be, o, &out, reqp);
@@ -232,8 +204,7 @@ out:
 	/* After a commit this only frees; otherwise it removes the temporary file. */
 	if (have_out)
 		dfu_outfile_abort(&out);
-	if (have_img)
-		dfuse_file_free(&img);
+	fwimage_free(&fw);
 	if (have_file)
 		dfu_file_free(&file);
 	if (be)

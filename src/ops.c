@@ -459,12 +459,19 @@ int ops_finish(struct dfu_session *s, const struct dfu_options *o, int needs_res
 	return ret;
 }
 
-/* -s and .dfu files are DfuSe's; a plain DFU device would take them as data. */
+/* -s, .dfu and other address-bearing files are DfuSe's; a plain DFU device would take them as data. */
 static int ops_refuse_dfuse_input(const struct dfu_if *d, const struct dfu_file *f,
 				  const struct dfuse_request *req, const struct dfuse_image *img)
 {
 	if (d->dfuse || (!req && !img))
 		return 0;
+	if (img && img->format) {
+		log_error("'%s' (%s) carries its own addresses, but %04x:%04x is plain DFU (bcdDFU %04x): it places the data itself",
+			  f->name, img->format, d->vid, d->pid, d->func.bcdDFUVersion);
+		log_hint("convert it to a raw binary (e.g. objcopy -O binary '%s' fw.bin) and flash that",
+			 f->name);
+		return DFU_E_DATA;
+	}
 	if (img) {
 		log_error("'%s' is a DfuSe file, but %04x:%04x is not a DfuSe device (bcdDFU %04x)",
 			  f->name, d->vid, d->pid, d->func.bcdDFUVersion);

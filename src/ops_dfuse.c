@@ -506,6 +506,15 @@ int ops_dfuse_download(struct usb_backend *be, const struct dfu_options *o,
 		       const struct dfu_if *d, const struct dfu_file *f,
 		       const struct dfuse_request *req, const struct dfuse_image *img)
 {
+	if (img && img->format && img->n_targets == 1) {
+		/* HEX, S-records, ELF, UF2: their one target is for the alt setting found. */
+		struct dfuse_image one = *img;
+		struct dfuse_target tg = img->targets[0];
+
+		tg.alt = d->alt;
+		one.targets = &tg;
+		return ops_dfuse_image(be, o, d, f, req, &one);
+	}
 	if (img)
 		return ops_dfuse_image(be, o, d, f, req, img);
 	return ops_dfuse_raw(be, o, d, f, req);
