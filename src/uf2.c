@@ -57,7 +57,11 @@ int uf2_parse(const unsigned char *buf, size_t len, const char *name, struct uf2
 
 	memset(info, 0, sizeof(*info));
 	ihex_builder_init(&b, out, name);
-	if (len == 0 || len % UF2_BLOCK_SIZE) {
+	if (len == 0) {
+		log_error("'%s' is empty", uf2_shown(name));
+		return DFU_E_DATA;
+	}
+	if (len % UF2_BLOCK_SIZE) {
 		log_error("'%s': %zu bytes is not a whole number of 512-byte UF2 blocks (the last one, at offset 0x%zx, is cut short)",
 			  uf2_shown(name), len, n * UF2_BLOCK_SIZE);
 		return DFU_E_DATA;
@@ -140,8 +144,8 @@ int uf2_parse(const unsigned char *buf, size_t len, const char *name, struct uf2
 	if (err)
 		goto fail;
 	if (out->n_segments == 0) {
-		log_error("'%s' holds no data for main flash (%zu blocks, all empty or flagged not main flash)",
-			  uf2_shown(name), n);
+		log_error("'%s' holds no data for main flash (%zu block%s, all empty or flagged not main flash)",
+			  uf2_shown(name), n, n == 1 ? "" : "s");
 		goto bad;
 	}
 	return 0;
