@@ -57,6 +57,10 @@ static int elf_read_header(const unsigned char *buf, size_t len, const char *nam
 		log_error("'%s': truncated ELF header (%zu bytes)", elf_shown(name), len);
 		return DFU_E_DATA;
 	}
+	if (!elf_is_elf(buf, len)) {
+		log_error("'%s' is not an ELF file (no 0x7f 'E' 'L' 'F' at offset 0)", elf_shown(name));
+		return DFU_E_DATA;
+	}
 	if (buf[4] != 1 && buf[4] != 2) {
 		log_error("'%s': offset 0x4: unknown ELF class %u (1 is 32-bit, 2 is 64-bit)",
 			  elf_shown(name), (unsigned int)buf[4]);

@@ -191,6 +191,9 @@ static void test_elf_refusals(void **state)
 	expect_elf_refused(buf, n - 1);		/* the last segment cut short */
 	expect_elf_refused(buf, 40);		/* the header cut short */
 	expect_elf_refused(buf, 52 + 40);	/* the program header table cut short */
+	buf[1] = 'L';
+	expect_elf_refused(buf, n);		/* no magic (elf_parse called directly) */
+	n = mkelf(buf, 0, 0, two_loads, 4);
 	buf[4] = 3;
 	expect_elf_refused(buf, n);		/* unknown class */
 	n = mkelf(buf, 0, 0, two_loads, 4);

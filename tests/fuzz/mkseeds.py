@@ -43,6 +43,40 @@ def dfuse_file(targets, vid=0x0483, pid=0xdf11):
     return image + suffix(image, vid, pid, 0xffff, 0x011a)
 
 
+def elf_file(is64, big, segments, entry=0x08000101):
+    """segments: [(p_type, p_paddr, data, p_memsz), ...]; the System V ABI layout."""
+    e = '>' if big else '<'
+    eh, pe = (64, 56) if is64 else (52, 32)
+    off = eh + pe * len(segments)
+    ident = b'\x7fELF' + bytes([2 if is64 else 1, 2 if big else 1, 1]) + bytes(9)
+    if is64:
+        head = ident + struct.pack(e + 'HHIQQQIHHHHHH', 2, 40, 1, entry, eh, 0, 0, eh, pe,
+                                   len(segments), 40, 0, 0)
+    else:
+        head = ident + struct.pack(e + 'HHIIIIIHHHHHH', 2, 40, 1, entry, eh, 0, 0, eh, pe,
+                                   len(segments), 40, 0, 0)
+    phdrs, body = b'', b''
+    for ptype, paddr, data, memsz in segments:
+        if is64:
+            phdrs += struct.pack(e + 'IIQQQQQQ', ptype, 5, off + len(body), paddr, paddr,
+                                 len(data), memsz, 4)
+        else:
+            phdrs += struct.pack(e + 'IIIIIIII', ptype, off + len(body), paddr, paddr,
+                                 len(data), memsz, 5, 4)
+        body += data
+    return head + phdrs + body
+
+
+def uf2_file(blocks):
+    """blocks: [(flags, address, payload, family), ...]; the UF2 specification's layout."""
+    out = b''
+    for i, (flags, addr, data, family) in enumerate(blocks):
+        out += (struct.pack('<8I', 0x0A324655, 0x9E5D5157, flags, addr, len(data), i,
+                            len(blocks), family) + data.ljust(476, b'\0') +
+                struct.pack('<I', 0x0AB16F30))
+    return out
+
+
 def ihex_record(rtype, addr, data):
     rec = bytes([len(data), addr >> 8, addr & 0xff, rtype]) + data
     return ':' + (rec + bytes([(-sum(rec)) & 0xff])).hex().upper() + '\n'
@@ -293,6 +327,29 @@ def main():
             srec_record(5, 4, b'') + srec_record(7, 0x08000000, b''))
     put('ihex', 'srec', srec)
     put('ihex', 'srec-s9', srec_record(1, 0, b'\xff' * 4) + srec_record(9, 0, b''))
+
+    segs = [(1, 0x08000000, bytes(range(64)), 64), (4, 0, b'note', 4),
+            (1, 0x08000400, b'\x22' * 20, 64), (1, 0x20000000, b'', 256)]
+    for is64 in (0, 1):
+        for big in (0, 1):
+            put('elf', 'elf%d-%s' % (64 if is64 else 32, 'be' if big else 'le'),
+                elf_file(is64, big, segs))
+    put('elf', 'elf32-touching', elf_file(0, 0, [(1, 0x10, b'b' * 16, 16), (1, 0, b'a' * 16, 16)]))
+    # The elf harness also detects and converts any format: one of each.
+    put('elf', 'as-hex', hexfile)
+    put('elf', 'as-srec', srec_record(0, 0, b'fw') + srec_record(3, 0x08000000, bytes(range(20))) +
+        srec_record(5, 1, b'') + srec_record(7, 0x08000000, b''))
+    put('elf', 'as-dfu', dfuse_file([(0, 'a', [(0x08000000, b'z' * 16)])]))
+    put('elf', 'as-uf2', uf2_file([(0, 0x08000000, b'u' * 16, 0)]))
+
+    f4 = 0x57755a57
+    put('uf2', 'family', uf2_file([(0x2000, 0x08000000 + 256 * i, bytes([i]) * 256, f4)
+                                   for i in range(4)]))
+    put('uf2', 'skipped', uf2_file([(1, 0x08000000, b'\xaa' * 256, 0),
+                                    (0, 0x08000000, b'\x11' * 476, 0),
+                                    (0x4000, 0x08001000, b'\x22' * 100, 0)]))
+    put('uf2', 'concatenated', uf2_file([(0, 0x10000000, b'a' * 32, 0)]) +
+        uf2_file([(0x2000, 0x10000100, b'b' * 32, 0xe48bff56)]))
 
     for i, (m, ts, flags, chunks, up) in enumerate([
             ('@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg', 2048, 0,

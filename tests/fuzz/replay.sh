@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=${TOP_SRCDIR:-$here/../..}
 corpus=$src/tests/fuzz/corpus
 bin=${FUZZ_REPLAY_DIR:-tests/fuzz}
-harnesses="address descriptor dfuse_file hostile ihex map options plan prefix suffix"
+harnesses="address descriptor dfuse_file elf hostile ihex map options plan prefix suffix uf2"
 
 set -- $harnesses
 echo "1..$#"

@@ -24,7 +24,7 @@ seconds=${1:-60}
 [ $# -gt 0 ] && shift
 CC=${CC:-clang}
 build=${FUZZ_BUILD:-${TMPDIR:-/tmp}/dfu-util-fuzz}
-all="address descriptor dfuse_file hostile ihex map options plan prefix suffix"
+all="address descriptor dfuse_file elf hostile ihex map options plan prefix suffix uf2"
 harnesses=${*:-$all}
 
 case $seconds in
