@@ -486,16 +486,31 @@ int64_t dfuse_upload(struct dfu_session *s, const struct dfuse_upload_plan *p,
 
 /* Read one preserved range back, within readable memory when the map is known. */
 static int dfuse_read_back(struct dfu_session *s, const struct dfuse_map *map,
-			   struct dfuse_read *r)
+			   int every_block, struct dfuse_read *r)
 {
 	struct dfuse_upload_plan up;
 	size_t i;
 	int rc;
 
-	if (!map)
+	if (!map && !every_block)
 		return dfuse_read(s, r->address, r->data, r->len);
+	if (!map) {
+		/* One SET_ADDRESS per block: block 2 is at the pointer whatever the formula. */
+		uint32_t off;
+
+		for (off = 0; off < r->len; off += s->transfer_size) {
+			uint32_t n = r->len - off < s->transfer_size ? r->len - off
+								     : s->transfer_size;
+
+			rc = dfuse_read(s, r->address + off, r->data + off, n);
+			if (rc < 0)
+				return rc;
+		}
+		return 0;
+	}
 	memset(&up, 0, sizeof(up));
-	rc = dfuse_upload_plan_build(map, r->address, 1, r->len, s->transfer_size, 0, &up);
+	rc = dfuse_upload_plan_build(map, r->address, 1, r->len, s->transfer_size, every_block,
+				     &up);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < up.n_runs; i++) {
@@ -529,7 +544,7 @@ static int dfuse_exec_reads(struct dfu_session *s, struct dfuse_plan *plan,
 	for (i = 0; i < plan->n_reads; i++) {
 		struct dfuse_read *r = &plan->reads[i];
 
-		rc = dfuse_read_back(s, map, r);
+		rc = dfuse_read_back(s, map, plan->every_block, r);
 		if (rc < 0)
 			return rc;
 		total += r->len;

@@ -463,6 +463,7 @@ int dfuse_plan_build(const struct dfuse_map *map, const struct dfuse_chunk *chun
 		goto fail;
 	plan->transfer_size = opt->transfer_size;
 	plan->mass_erase = opt->mass_erase;
+	plan->every_block = opt->set_address_every_block != 0;
 	plan->max_blocks = opt->set_address_every_block ? 1 : DFUSE_MAX_BLOCKS_PER_RUN;
 	if (opt->preserve && !opt->mass_erase) {
 		rc = dfuse_plan_preserve(plan, map, &warn_cap);

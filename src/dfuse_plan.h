@@ -115,6 +115,7 @@ struct dfuse_block {
 
 struct dfuse_plan {
 	uint32_t transfer_size;
+	int every_block;		/* SET_ADDRESS before every block (and read-back block) */
 	int mass_erase;			/* send a mass erase instead of page erases */
 
 	size_t n_erases;

@@ -114,8 +114,28 @@ static void ops_dfuse_note_map(const struct dfu_if *d, const struct dfuse_map *m
 	}
 }
 
+/*
+ * A DfuSe device puts block n at pointer + (n - 2) * its transfer size,
+ * and devices disagree on whether that size is wTransferSize or the
+ * block's wLength.  With -t other than wTransferSize only block 2 right
+ * after a SET_ADDRESS lands where both formulas agree: address every
+ * block.  Also for the set-address-every-block modifier.
+ */
+static int ops_dfuse_every_block(const struct dfu_options *o, const struct dfu_if *d,
+				 const struct dfuse_request *req, uint16_t transfer_size)
+{
+	if (req && req->set_address_every_block)
+		return 1;
+	if (!o->transfer_size || (d->has_func && d->func.wTransferSize == transfer_size))
+		return 0;
+	log_debug(1, "-t %u differs from the device's wTransferSize %u: "
+		  "SET_ADDRESS before every block", (unsigned int)transfer_size,
+		  d->has_func ? (unsigned int)d->func.wTransferSize : 0u);
+	return 1;
+}
+
 static void ops_dfuse_plan_options(const struct dfuse_request *req, uint16_t transfer_size,
-				   int mass_erase, struct dfuse_plan_options *po)
+				   int mass_erase, int every_block, struct dfuse_plan_options *po)
 {
 	memset(po, 0, sizeof(*po));
 	po->preserve = 1;
@@ -123,8 +143,8 @@ static void ops_dfuse_plan_options(const struct dfuse_request *req, uint16_t tra
 		po->force = req->force;
 		po->mass_erase = mass_erase && req->mass_erase;
 		po->preserve = !req->no_preserve;
-		po->set_address_every_block = req->set_address_every_block;
 	}
+	po->set_address_every_block = every_block;
 	po->transfer_size = transfer_size;
 }
 
@@ -246,9 +266,11 @@ static int ops_dfuse_run(struct usb_backend *be, const struct dfu_options *o,
 }
 
 /* Check every plan, then show them with -v. */
-static int ops_dfuse_plan_all(struct ops_dfuse_job *jobs, size_t n_jobs,
-			      const struct dfuse_request *req, uint16_t transfer_size)
+static int ops_dfuse_plan_all(const struct dfu_options *o, struct ops_dfuse_job *jobs,
+			      size_t n_jobs, const struct dfuse_request *req,
+			      uint16_t transfer_size)
 {
+	int every = ops_dfuse_every_block(o, &jobs[0].d, req, transfer_size);
 	size_t i;
 	int rc;
 
@@ -256,18 +278,7 @@ static int ops_dfuse_plan_all(struct ops_dfuse_job *jobs, size_t n_jobs,
 		struct dfuse_plan_options po;
 
 		/* One mass erase, before the first alt: a second would wipe its data. */
-		ops_dfuse_plan_options(req, transfer_size, i == 0, &po);
-		/*
-		 * Without UPLOAD (the Black Magic Probe's boot loader) nothing can
-		 * be read back: the rest of a partly covered page is erased, as
-		 * with no-preserve and as the classic tool always does.
-		 */
-		if (po.preserve && jobs[i].d.has_func &&
-		    !(jobs[i].d.func.bmAttributes & DFU_ATTR_CAN_UPLOAD)) {
-			po.preserve = 0;
-			log_note("%04x:%04x cannot upload: bytes of a page the data covers only partly are erased, not kept",
-				 jobs[i].d.vid, jobs[i].d.pid);
-		}
+		ops_dfuse_plan_options(req, transfer_size, i == 0, every, &po);
 		rc = dfuse_plan_build(&jobs[i].map, jobs[i].chunks, jobs[i].n_chunks, &po,
 				      &jobs[i].plan);
 		if (rc < 0)
@@ -325,7 +336,7 @@ static int ops_dfuse_raw(struct usb_backend *be, const struct dfu_options *o,
 	job->chunks[0].data = f->data;
 	job->chunks[0].len = f->payload_size;
 	job->chunks[0].label = f->name;
-	rc = ops_dfuse_plan_all(job, 1, req, ts);
+	rc = ops_dfuse_plan_all(o, job, 1, req, ts);
 	if (rc < 0)
 		goto out;
 	rc = ops_dfuse_run(be, o, job, 1, req, d->alt, req->address);
@@ -492,7 +503,7 @@ static int ops_dfuse_image(struct usb_backend *be, const struct dfu_options *o,
 	rc = ops_transfer_size(o, d, &ts);
 	if (rc < 0)
 		goto out;
-	rc = ops_dfuse_plan_all(jobs, n_jobs, req, ts);
+	rc = ops_dfuse_plan_all(o, jobs, n_jobs, req, ts);
 	if (rc < 0)
 		goto out;
 	rc = ops_dfuse_run(be, o, jobs, n_jobs, req, leave_alt, leave_addr);
@@ -571,7 +582,7 @@ int ops_dfuse_upload(struct usb_backend *be, const struct dfu_options *o,
 	if (rc < 0)
 		goto out;
 	rc = dfuse_upload_plan_build(map, addr, has_len, len, ts,
-				     req ? req->set_address_every_block : 0, &up);
+				     ops_dfuse_every_block(o, d, req, ts), &up);
 	if (rc < 0)
 		goto out;
 	if (log_verbosity() >= 1) {
