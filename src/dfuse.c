@@ -18,6 +18,9 @@
 
 #define DFUSE_LAST_BLOCK	65535u
 
+/* Private dfuse_write_blocks flag: no stop between blocks (a page is in progress). */
+#define DFUSE_WRITE_NO_STOP	0x100
+
 static int dfuse_check_transfer_size(const struct dfu_session *s)
 {
 	if (s->transfer_size == 0) {
@@ -291,10 +294,12 @@ static int dfuse_write_blocks(struct dfu_session *s, uint32_t addr, const unsign
 		uint32_t at = addr + (uint32_t)off;
 
 		/* Between requests, in dfuIDLE or dfuDNLOAD-IDLE: a safe place to stop. */
-		snprintf(what, sizeof(what), "before writing 0x%08" PRIx32, at);
-		rc = interrupt_check(what);
-		if (rc < 0)
-			return rc;
+		if (!(flags & DFUSE_WRITE_NO_STOP)) {
+			snprintf(what, sizeof(what), "before writing 0x%08" PRIx32, at);
+			rc = interrupt_check(what);
+			if (rc < 0)
+				return rc;
+		}
 		/*
 		 * The device puts block n at pointer + (n - 2) * wTransferSize:
 		 * one SET_ADDRESS per run, and a fresh one before the block
@@ -562,45 +567,224 @@ static int dfuse_exec_reads(struct dfu_session *s, struct dfuse_plan *plan,
 	return 0;
 }
 
-static int dfuse_exec_erase(struct dfu_session *s, const struct dfuse_plan *plan)
+/* What became of each erased page, for the closing message of a stopped run. */
+enum dfuse_page_state {
+	DFUSE_PAGE_UNTOUCHED,
+	DFUSE_PAGE_ERASED,	/* erased, none of its runs written */
+	DFUSE_PAGE_PARTLY,	/* erased, some of its runs written */
+	DFUSE_PAGE_WRITTEN,
+	DFUSE_PAGE_RESCUED,	/* a first page: erased, its preserved bytes written back */
+};
+
+static const char *dfuse_page_state_words(enum dfuse_page_state st)
 {
-	uint64_t done = 0;
-	size_t i;
+	switch (st) {
+	case DFUSE_PAGE_UNTOUCHED:	return "untouched";
+	case DFUSE_PAGE_ERASED:		return "erased, not written";
+	case DFUSE_PAGE_PARTLY:		return "erased, partly written";
+	case DFUSE_PAGE_WRITTEN:	return "written";
+	case DFUSE_PAGE_RESCUED:	return "erased (image start; bytes outside the image kept)";
+	default:			return "?";
+	}
+}
+
+struct dfuse_exec {
+	struct dfu_session *s;
+	struct dfuse_plan *plan;
+	unsigned char *state;		/* enum dfuse_page_state per erases[] */
+	size_t *runs_done;		/* per erases[] */
+	size_t held;			/* a first page erased and not yet written, or DFUSE_NO_PAGE */
+	uint64_t done;			/* bytes written, for the progress bar */
+	int mass_erased;
+};
+
+/* Say once, before the first erase, which bytes a device without upload loses. */
+static void dfuse_warn_lost(const struct dfuse_plan *plan)
+{
+	char list[512];
+	size_t i, used = 0;
+
+	list[0] = '\0';
+	for (i = 0; i < plan->n_lost && used + 40 < sizeof(list); i++) {
+		int n = snprintf(list + used, sizeof(list) - used, "%s0x%08" PRIX32 "-0x%08" PRIX32,
+				 i ? ", " : "", plan->lost[i].address,
+				 plan->lost[i].address + plan->lost[i].len - 1);
+
+		if (n > 0)
+			used += (size_t)n;
+	}
+	if (i < plan->n_lost)
+		snprintf(list + used, sizeof(list) - used, " and %lu more",
+			 (unsigned long)(plan->n_lost - i));
+	log_warn("the device cannot upload, so %" PRIu64 " bytes of the erased pages outside the "
+		 "data will be erased without being preserved: %s", plan->lost_bytes, list);
+	log_hint("pad the file to page boundaries, or add :no-preserve to -s to accept this "
+		 "without a warning");
+}
+
+/*
+ * After a stop with a first page held erased: write back its preserved
+ * bytes, so that only the image's own bytes stay blank.  Only when none
+ * of its runs was written (writing a byte twice is not allowed on all
+ * flash).
+ */
+static void dfuse_exec_rescue(struct dfuse_exec *x)
+{
+	const struct dfuse_plan *plan = x->plan;
+	size_t p = x->held, i;
 	int rc;
 
-	if (plan->mass_erase) {
-		log_note("mass erase");
-		return dfuse_mass_erase(s);
+	if (p == DFUSE_NO_PAGE || x->state[p] != DFUSE_PAGE_ERASED)
+		return;
+	for (i = 0; i < plan->n_rescues; i++)
+		if (plan->rescues[i].page == p)
+			break;
+	if (i == plan->n_rescues) {
+		/* Nothing but 0xFF outside the image: the erase kept it all. */
+		x->state[p] = DFUSE_PAGE_RESCUED;
+		return;
 	}
-	if (plan->n_erases == 0)
-		return 0;
-	progress_start("Erase", plan->erase_bytes, usb_now_ms(s->be));
+	log_note("writing back the preserved bytes of page 0x%08" PRIX32
+		 " (the image start stays blank)", plan->erases[p].address);
+	/* A failed request left the device in dfuERROR: back to dfuIDLE first. */
+	rc = dfu_ensure_idle(x->s);
+	for (; rc >= 0 && i < plan->n_rescues; i++) {
+		const struct dfuse_run *r = &plan->rescues[i];
+
+		if (r->page != p)
+			continue;
+		rc = dfuse_write_blocks(x->s, r->address, r->data, r->len,
+					DFUSE_WRITE_NO_STOP |
+					(plan->every_block ? DFUSE_WRITE_ADDRESS_EVERY_BLOCK : 0),
+					NULL);
+	}
+	if (rc >= 0)
+		x->state[p] = DFUSE_PAGE_RESCUED;
+	else
+		log_warn("could not write back the preserved bytes of page 0x%08" PRIX32,
+			 plan->erases[p].address);
+}
+
+/* The closing words of a stopped download: what is done and what is not. */
+static void dfuse_exec_report_stop(const struct dfuse_exec *x)
+{
+	const struct dfuse_plan *plan = x->plan;
+	char msg[1024];
+	size_t i, j, used = 0;
+
+	if (plan->n_erases == 0) {
+		log_warn("download stopped%s: %" PRIu64 " of %" PRIu64 " bytes written",
+			 x->mass_erased ? " after the mass erase" : "", x->done, plan->write_bytes);
+		return;
+	}
+	msg[0] = '\0';
+	for (i = 0; i < plan->n_erases && used + 120 < sizeof(msg); i = j) {
+		uint64_t end = (uint64_t)plan->erases[i].address + plan->erases[i].size;
+		int n;
+
+		for (j = i + 1; j < plan->n_erases && x->state[j] == x->state[i] &&
+		     plan->erases[j].address == end; j++)
+			end += plan->erases[j].size;
+		n = snprintf(msg + used, sizeof(msg) - used, "%s0x%08" PRIX32 "-0x%08" PRIX64 " %s",
+			     i ? "; " : "", plan->erases[i].address, end - 1,
+			     dfuse_page_state_words((enum dfuse_page_state)x->state[i]));
+		if (n > 0)
+			used += (size_t)n;
+	}
+	if (i < plan->n_erases)
+		snprintf(msg + used, sizeof(msg) - used, "; ...");
+	log_warn("download stopped: pages %s", msg);
 	for (i = 0; i < plan->n_erases; i++) {
+		if (!plan->erases[i].first)
+			continue;
+		if (x->state[i] == DFUSE_PAGE_RESCUED || x->state[i] == DFUSE_PAGE_ERASED ||
+		    x->state[i] == DFUSE_PAGE_PARTLY)
+			log_warn("image start 0x%08" PRIX32 " not written: the boot loader will "
+				 "not start it; flash again", plan->erases[i].address);
+	}
+}
+
+/* Carry out the steps; on a stop, rescue the held page and report. */
+static int dfuse_exec_steps(struct dfuse_exec *x, const struct dfuse_exec_options *opt)
+{
+	struct dfuse_plan *plan = x->plan;
+	struct dfu_session *s = x->s;
+	size_t i, last_write = DFUSE_NO_PAGE;
+	int rc = 0;
+
+	for (i = 0; i < plan->n_steps; i++)
+		if (plan->steps[i].kind == DFUSE_STEP_WRITE)
+			last_write = i;
+	progress_start("Download", plan->write_bytes, usb_now_ms(s->be));
+	for (i = 0; i < plan->n_steps; i++) {
+		const struct dfuse_step *st = &plan->steps[i];
 		char where[DFUSE_WHAT_LEN];
 
-		snprintf(where, sizeof(where), "before erasing page 0x%08" PRIx32,
-			 plan->erases[i].address);
-		rc = interrupt_check(where);
-		if (rc < 0)
-			return rc;
-		log_debug(2, "erasing %" PRIu32 " bytes at 0x%08" PRIx32, plan->erases[i].size,
-			  plan->erases[i].address);
-		rc = dfuse_erase_page(s, plan->erases[i].address);
-		if (rc < 0)
-			return rc;
-		done += plan->erases[i].size;
-		progress_update(done, usb_now_ms(s->be));
+		if (st->stop_ok) {
+			if (st->kind == DFUSE_STEP_ERASE)
+				snprintf(where, sizeof(where), "before erasing page 0x%08" PRIx32,
+					 plan->erases[st->index].address);
+			else
+				snprintf(where, sizeof(where), "before writing 0x%08" PRIx32,
+					 plan->runs[st->index].address);
+			rc = interrupt_check(where);
+			if (rc < 0)
+				break;
+		}
+		if (st->kind == DFUSE_STEP_ERASE) {
+			const struct dfuse_page *pg = &plan->erases[st->index];
+
+			log_debug(2, "erasing %" PRIu32 " bytes at 0x%08" PRIx32, pg->size,
+				  pg->address);
+			rc = dfuse_erase_page(s, pg->address);
+			if (rc < 0)
+				break;
+			x->state[st->index] = pg->n_runs ? DFUSE_PAGE_ERASED : DFUSE_PAGE_WRITTEN;
+			if (pg->first && pg->n_runs)
+				x->held = st->index;
+		} else {
+			const struct dfuse_run *r = &plan->runs[st->index];
+			unsigned int flags = plan->every_block ? DFUSE_WRITE_ADDRESS_EVERY_BLOCK : 0;
+
+			if (r->page != DFUSE_NO_PAGE)
+				flags |= DFUSE_WRITE_NO_STOP;
+			if (opt->will_reset && i == last_write)
+				flags |= DFUSE_WRITE_WILL_RESET;
+			log_debug(2, "writing %" PRIu32 " bytes at 0x%08" PRIx32 " in %" PRIu32
+				  " blocks", r->len, r->address, r->n_blocks);
+			rc = dfuse_write_blocks(s, r->address, r->data, r->len, flags, &x->done);
+			if (r->page != DFUSE_NO_PAGE) {
+				size_t p = r->page;
+
+				/* A failed run may have written some blocks: count it as begun. */
+				x->runs_done[p]++;
+				x->state[p] = x->runs_done[p] == plan->erases[p].n_runs && rc >= 0 ?
+					      DFUSE_PAGE_WRITTEN : DFUSE_PAGE_PARTLY;
+				if (p == x->held && x->state[p] == DFUSE_PAGE_WRITTEN)
+					x->held = DFUSE_NO_PAGE;
+			}
+			if (rc < 0)
+				break;
+			if (rc == 1) {
+				progress_end(x->done, usb_now_ms(s->be));
+				return 1;
+			}
+		}
 	}
-	progress_end(done, usb_now_ms(s->be));
+	if (rc < 0) {
+		dfuse_exec_rescue(x);
+		dfuse_exec_report_stop(x);
+		return rc;
+	}
+	progress_end(x->done, usb_now_ms(s->be));
 	return 0;
 }
 
 int dfuse_execute(struct dfu_session *s, struct dfuse_plan *plan,
 		  const struct dfuse_exec_options *opt)
 {
-	static const struct dfuse_exec_options defaults = { NULL, 0 };
-	uint64_t done = 0;
-	size_t i;
+	static const struct dfuse_exec_options defaults = { NULL, 0, 0 };
+	struct dfuse_exec x;
 	int rc;
 
 	if (!opt)
@@ -614,32 +798,40 @@ int dfuse_execute(struct dfu_session *s, struct dfuse_plan *plan,
 		return DFU_E_USAGE;
 	}
 
+	/* Every read-back before the first erase: a stop here changes nothing. */
 	if (plan->n_reads) {
 		rc = dfuse_exec_reads(s, plan, opt->map);
 		if (rc < 0)
 			return rc;
 	}
-	rc = dfuse_exec_erase(s, plan);
-	if (rc < 0)
-		return rc;
+	/* Now the runs are final: what -v shows is what is sent. */
+	if (opt->describe)
+		dfuse_plan_describe(plan);
+	if (plan->n_lost)
+		dfuse_warn_lost(plan);
 
-	progress_start("Download", plan->write_bytes, usb_now_ms(s->be));
-	for (i = 0; i < plan->n_runs; i++) {
-		const struct dfuse_run *r = &plan->runs[i];
-		unsigned int flags = 0;
-
-		if (opt->will_reset && i + 1 == plan->n_runs)
-			flags |= DFUSE_WRITE_WILL_RESET;
-		log_debug(2, "writing %" PRIu32 " bytes at 0x%08" PRIx32 " in %" PRIu32 " blocks",
-			  r->len, r->address, r->n_blocks);
-		rc = dfuse_write_blocks(s, r->address, r->data, r->len, flags, &done);
-		if (rc < 0)
-			return rc;
-		if (rc == 1) {
-			progress_end(done, usb_now_ms(s->be));
-			return 1;
-		}
+	memset(&x, 0, sizeof(x));
+	x.s = s;
+	x.plan = plan;
+	x.held = DFUSE_NO_PAGE;
+	x.state = calloc(plan->n_erases + 1, 1);
+	x.runs_done = calloc(plan->n_erases + 1, sizeof(*x.runs_done));
+	if (!x.state || !x.runs_done) {
+		free(x.state);
+		free(x.runs_done);
+		log_error("out of memory");
+		return DFU_E_NOMEM;
 	}
-	progress_end(done, usb_now_ms(s->be));
-	return 0;
+	if (plan->mass_erase) {
+		log_note("mass erase");
+		rc = interrupt_check("before the mass erase");
+		if (rc == 0)
+			rc = dfuse_mass_erase(s);
+		x.mass_erased = rc == 0;
+	}
+	if (rc == 0)
+		rc = dfuse_exec_steps(&x, opt);
+	free(x.state);
+	free(x.runs_done);
+	return rc;
 }

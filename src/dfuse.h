@@ -112,15 +112,20 @@ struct dfuse_exec_options {
 	 */
 	const struct dfuse_map *map;
 	int will_reset;		/* the last written block resets the device (option bytes) */
+	int describe;		/* -v: print the plan once the runs are final */
 };
 
 /*
  * Execute a checked plan (dfuse_plan_build): read back the preserved
  * ranges and re-layout the runs with them (dfuse_plan_layout, which is why
- * plan is not const), then erase each page once (or mass erase), then write
- * each run.  Progress bars for erase and download; -v lines say what was
- * preserved.  opt may be NULL.  Returns 0, 1 when will_reset and the
- * device went off to reset, or a negative DFU_E_*.
+ * plan is not const), print the plan with describe, warn about plan->lost,
+ * then the steps in order (or a mass erase, then the runs): each page is
+ * erased and written before the next, an image's first page erased first
+ * and written last.  A signal stops the run only between pages.  When the
+ * run stops (signal or error) with a first page erased and not written,
+ * its preserved bytes are written back; then one warning says which pages
+ * are written, erased or untouched.  opt may be NULL.  Returns 0, 1 when
+ * will_reset and the device went off to reset, or a negative DFU_E_*.
  */
 int dfuse_execute(struct dfu_session *s, struct dfuse_plan *plan,
 		  const struct dfuse_exec_options *opt);

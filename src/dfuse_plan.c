@@ -344,15 +344,36 @@ static int dfuse_plan_chunk_pages(struct dfuse_plan *plan, const struct dfuse_ma
 	return 0;
 }
 
+/* A gap of an erased page the device cannot upload: lost, listed for the warning. */
+static int dfuse_plan_lost(struct dfuse_plan *plan, uint32_t start, uint64_t end,
+			   size_t *lost_cap)
+{
+	struct dfuse_range *prev = plan->n_lost ? &plan->lost[plan->n_lost - 1] : NULL;
+
+	plan->lost_bytes += end - start;
+	if (prev && (uint64_t)prev->address + prev->len == start) {
+		prev->len += (uint32_t)(end - start);
+		return 0;
+	}
+	if (dfuse_grow((void **)&plan->lost, lost_cap, plan->n_lost, sizeof(plan->lost[0])))
+		return DFU_E_NOMEM;
+	plan->lost[plan->n_lost].address = start;
+	plan->lost[plan->n_lost].len = (uint32_t)(end - start);
+	plan->n_lost++;
+	return 0;
+}
+
 /* A gap of an erased page: read it back, or warn that it is lost. */
 static int dfuse_plan_gap(struct dfuse_plan *plan, const struct dfuse_map *map, uint32_t start,
-			  uint64_t end, size_t *read_cap)
+			  uint64_t end, size_t *read_cap, size_t *lost_cap, int no_upload)
 {
 	const struct dfuse_segment *seg = dfuse_map_find(map, start);
 	struct dfuse_read *prev;
 
 	if (!dfuse_segment_can(seg, DFUSE_READABLE))
 		return 1;	/* counted by the caller, one warning per page */
+	if (no_upload)
+		return dfuse_plan_lost(plan, start, end, lost_cap);
 	prev = plan->n_reads ? &plan->reads[plan->n_reads - 1] : NULL;
 	/* Gaps of neighbouring pages join into one read: one SET_ADDRESS fewer. */
 	if (prev && (uint64_t)prev->address + prev->len == start) {
@@ -373,9 +394,9 @@ static int dfuse_plan_gap(struct dfuse_plan *plan, const struct dfuse_map *map, 
 
 /* For each erased page, the bytes the data leaves uncovered. */
 static int dfuse_plan_preserve(struct dfuse_plan *plan, const struct dfuse_map *map,
-			       size_t *warn_cap)
+			       int no_upload, size_t *warn_cap)
 {
-	size_t read_cap = 0, pi, ci = 0, i;
+	size_t read_cap = 0, lost_cap = 0, pi, ci = 0, i;
 	uint64_t total;
 
 	for (pi = 0; pi < plan->n_erases; pi++) {
@@ -393,7 +414,8 @@ static int dfuse_plan_preserve(struct dfuse_plan *plan, const struct dfuse_map *
 			uint64_t ce = cs + plan->chunks[i].len;
 
 			if (cs > cursor) {
-				rc = dfuse_plan_gap(plan, map, (uint32_t)cursor, cs, &read_cap);
+				rc = dfuse_plan_gap(plan, map, (uint32_t)cursor, cs, &read_cap,
+						    &lost_cap, no_upload);
 				if (rc < 0)
 					return rc;
 				if (rc > 0)
@@ -403,7 +425,8 @@ static int dfuse_plan_preserve(struct dfuse_plan *plan, const struct dfuse_map *
 				cursor = ce;
 		}
 		if (cursor < pe) {
-			rc = dfuse_plan_gap(plan, map, (uint32_t)cursor, pe, &read_cap);
+			rc = dfuse_plan_gap(plan, map, (uint32_t)cursor, pe, &read_cap, &lost_cap,
+					    no_upload);
 			if (rc < 0)
 				return rc;
 			if (rc > 0)
@@ -465,8 +488,13 @@ int dfuse_plan_build(const struct dfuse_map *map, const struct dfuse_chunk *chun
 	plan->mass_erase = opt->mass_erase;
 	plan->every_block = opt->set_address_every_block != 0;
 	plan->max_blocks = opt->set_address_every_block ? 1 : DFUSE_MAX_BLOCKS_PER_RUN;
+	/* A page not adjacent to the one before starts an image of its own. */
+	for (i = 0; i < plan->n_erases; i++)
+		plan->erases[i].first = i == 0 ||
+			(uint64_t)plan->erases[i - 1].address + plan->erases[i - 1].size !=
+			plan->erases[i].address;
 	if (opt->preserve && !opt->mass_erase) {
-		rc = dfuse_plan_preserve(plan, map, &warn_cap);
+		rc = dfuse_plan_preserve(plan, map, opt->no_upload, &warn_cap);
 		if (rc)
 			goto fail;
 	}
@@ -552,33 +580,157 @@ static int dfuse_layout_reads(struct dfuse_plan *plan, struct dfuse_piece **piec
 	return 0;
 }
 
-static int dfuse_add_run(struct dfuse_plan *plan, size_t *cap, uint32_t address, uint32_t len,
-			 const unsigned char *data)
+static int dfuse_add_run(struct dfuse_plan *plan, struct dfuse_run **runs, size_t *n,
+			 size_t *cap, uint32_t address, uint32_t len, const unsigned char *data,
+			 size_t page)
 {
 	struct dfuse_run *r;
 
-	if (dfuse_grow((void **)&plan->runs, cap, plan->n_runs, sizeof(plan->runs[0])))
+	if (dfuse_grow((void **)runs, cap, *n, sizeof(**runs)))
 		return DFU_E_NOMEM;
-	r = &plan->runs[plan->n_runs++];
+	r = &(*runs)[(*n)++];
 	r->address = address;
 	r->len = len;
 	r->n_blocks = (uint32_t)(((uint64_t)len + plan->transfer_size - 1) / plan->transfer_size);
 	r->data = data;
+	r->page = page;
+	return 0;
+}
+
+/*
+ * The erased page holding addr (DFUSE_NO_PAGE if none), and in *limit
+ * where a run from addr must end at the latest: the end of that page, or
+ * the start of the next erased page.
+ */
+static size_t dfuse_page_of(const struct dfuse_plan *plan, uint64_t addr, uint64_t *limit)
+{
+	size_t lo = 0, hi = plan->n_erases;
+
+	/* First page that ends after addr. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if ((uint64_t)plan->erases[mid].address + plan->erases[mid].size <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*limit = FOUR_GIB;
+	if (lo == plan->n_erases)
+		return DFUSE_NO_PAGE;
+	if (plan->erases[lo].address <= addr) {
+		*limit = (uint64_t)plan->erases[lo].address + plan->erases[lo].size;
+		return lo;
+	}
+	*limit = plan->erases[lo].address;
+	return DFUSE_NO_PAGE;
+}
+
+/* Cut [a, end) of span bytes at src into runs: max_run long, inside one page each. */
+static int dfuse_cut_runs(struct dfuse_plan *plan, struct dfuse_run **runs, size_t *n,
+			  size_t *cap, uint64_t a, uint64_t end, const unsigned char *src)
+{
+	uint64_t max_run = (uint64_t)plan->max_blocks * plan->transfer_size;
+	uint64_t start = a;
+
+	while (a < end) {
+		uint64_t limit, len;
+		size_t page = dfuse_page_of(plan, a, &limit);
+
+		len = end - a < max_run ? end - a : max_run;
+		if (a + len > limit)
+			len = limit - a;
+		if (dfuse_add_run(plan, runs, n, cap, (uint32_t)a, (uint32_t)len,
+				  src + (a - start), page))
+			return DFU_E_NOMEM;
+		a += len;
+	}
+	return 0;
+}
+
+static int dfuse_add_step(struct dfuse_plan *plan, size_t *cap, enum dfuse_step_kind kind,
+			  size_t index, int stop_ok)
+{
+	if (dfuse_grow((void **)&plan->steps, cap, plan->n_steps, sizeof(plan->steps[0])))
+		return DFU_E_NOMEM;
+	plan->steps[plan->n_steps].kind = kind;
+	plan->steps[plan->n_steps].index = index;
+	plan->steps[plan->n_steps].stop_ok = stop_ok;
+	plan->n_steps++;
+	return 0;
+}
+
+/* Write the runs of page p: only the first may be a place to stop. */
+static int dfuse_step_page_runs(struct dfuse_plan *plan, size_t *cap, size_t p, int stop_ok)
+{
+	size_t r;
+
+	for (r = 0; r < plan->erases[p].n_runs; r++)
+		if (dfuse_add_step(plan, cap, DFUSE_STEP_WRITE, plan->erases[p].first_run + r,
+				   stop_ok && r == 0))
+			return DFU_E_NOMEM;
+	return 0;
+}
+
+/* The order of execution (see dfuse_plan_layout in dfuse_plan.h). */
+static int dfuse_plan_steps(struct dfuse_plan *plan)
+{
+	size_t cap = 0, ri = 0, g, p, end;
+
+	for (p = 0; p < plan->n_erases; p++) {
+		plan->erases[p].first_run = 0;
+		plan->erases[p].n_runs = 0;
+	}
+	for (ri = plan->n_runs; ri-- > 0;) {
+		if (plan->runs[ri].page == DFUSE_NO_PAGE)
+			continue;
+		plan->erases[plan->runs[ri].page].first_run = ri;
+		plan->erases[plan->runs[ri].page].n_runs++;
+	}
+	ri = 0;
+	for (g = 0; g < plan->n_erases; g = end) {
+		for (end = g + 1; end < plan->n_erases && !plan->erases[end].first; end++)
+			;
+		/* Runs in memory that is not erased, below this group. */
+		for (; ri < plan->n_runs && plan->runs[ri].address < plan->erases[g].address; ri++)
+			if (plan->runs[ri].page == DFUSE_NO_PAGE &&
+			    dfuse_add_step(plan, &cap, DFUSE_STEP_WRITE, ri, 1))
+				return DFU_E_NOMEM;
+		if (dfuse_add_step(plan, &cap, DFUSE_STEP_ERASE, g, 1))
+			return DFU_E_NOMEM;
+		for (p = g + 1; p < end; p++) {
+			if (dfuse_add_step(plan, &cap, DFUSE_STEP_ERASE, p, 1) ||
+			    dfuse_step_page_runs(plan, &cap, p, 0))
+				return DFU_E_NOMEM;
+		}
+		/* The image start last: stopping before it leaves the first page blank. */
+		if (dfuse_step_page_runs(plan, &cap, g, end > g + 1))
+			return DFU_E_NOMEM;
+	}
+	for (; ri < plan->n_runs; ri++)
+		if (plan->runs[ri].page == DFUSE_NO_PAGE &&
+		    dfuse_add_step(plan, &cap, DFUSE_STEP_WRITE, ri, 1))
+			return DFU_E_NOMEM;
 	return 0;
 }
 
 int dfuse_plan_layout(struct dfuse_plan *plan)
 {
 	struct dfuse_piece *pieces = NULL;
-	size_t n = 0, cap = 0, run_cap = 0, i, total = 0, off = 0;
-	uint64_t max_run = (uint64_t)plan->max_blocks * plan->transfer_size;
+	size_t n = 0, cap = 0, run_cap = 0, rescue_cap = 0, i, total = 0, off = 0;
 	int rc = 0;
 
 	free(plan->runs);
+	free(plan->rescues);
+	free(plan->steps);
 	free(plan->image);
 	plan->runs = NULL;
+	plan->rescues = NULL;
+	plan->steps = NULL;
 	plan->image = NULL;
 	plan->n_runs = 0;
+	plan->n_rescues = 0;
+	plan->n_steps = 0;
 	plan->write_bytes = 0;
 	plan->preserved_bytes = 0;
 
@@ -606,25 +758,35 @@ int dfuse_plan_layout(struct dfuse_plan *plan)
 	while (i < n) {
 		uint64_t span_start = pieces[i].address, span_end = span_start;
 		size_t span_off = off, j = i;
-		uint64_t a;
 
 		while (j < n && pieces[j].address == span_end) {
 			memcpy(plan->image + off, pieces[j].src, pieces[j].len);
+			/* The preserved bytes of a first page, for a write-back on stop. */
+			if (pieces[j].preserved) {
+				uint64_t limit;
+				size_t pg = dfuse_page_of(plan, pieces[j].address, &limit);
+
+				if (pg != DFUSE_NO_PAGE && plan->erases[pg].first) {
+					rc = dfuse_cut_runs(plan, &plan->rescues, &plan->n_rescues,
+							    &rescue_cap, pieces[j].address,
+							    (uint64_t)pieces[j].address + pieces[j].len,
+							    plan->image + off);
+					if (rc)
+						goto out;
+				}
+			}
 			off += pieces[j].len;
 			span_end += pieces[j].len;
 			j++;
 		}
-		for (a = span_start; a < span_end; a += max_run) {
-			uint64_t len = span_end - a < max_run ? span_end - a : max_run;
-
-			rc = dfuse_add_run(plan, &run_cap, (uint32_t)a, (uint32_t)len,
-					   plan->image + span_off + (a - span_start));
-			if (rc)
-				goto out;
-		}
+		rc = dfuse_cut_runs(plan, &plan->runs, &plan->n_runs, &run_cap, span_start, span_end,
+				    plan->image + span_off);
+		if (rc)
+			goto out;
 		i = j;
 	}
 	plan->write_bytes = total;
+	rc = dfuse_plan_steps(plan);
 out:
 	free(pieces);
 	return rc;
@@ -650,21 +812,47 @@ void dfuse_plan_free(struct dfuse_plan *plan)
 	free(plan->reads);
 	free(plan->erases);
 	free(plan->runs);
+	free(plan->rescues);
+	free(plan->steps);
+	free(plan->lost);
 	free(plan->warnings);
 	free(plan->chunks);
 	free(plan->image);
 	memset(plan, 0, sizeof(*plan));
 }
 
+/* Runs [first, first + n) in words: "0x...-0x... (N bytes, k runs)". */
+static void dfuse_describe_runs(const struct dfuse_plan *plan, size_t first, size_t n,
+				char *buf, size_t len)
+{
+	uint64_t bytes = 0;
+	size_t i;
+
+	if (n == 0) {
+		snprintf(buf, len, "nothing (all 0xFF)");
+		return;
+	}
+	for (i = first; i < first + n; i++)
+		bytes += plan->runs[i].len;
+	snprintf(buf, len, "0x%08lX-0x%08lX (%llu bytes, %lu run%s)",
+		 (unsigned long)plan->runs[first].address,
+		 (unsigned long)(plan->runs[first + n - 1].address +
+				 plan->runs[first + n - 1].len - 1),
+		 (unsigned long long)bytes, (unsigned long)n, n == 1 ? "" : "s");
+}
+
 void dfuse_plan_describe(const struct dfuse_plan *plan)
 {
-	char size[32];
+	char size[32], runs[96];
 	size_t i, j;
 
-	log_note("plan: %llu bytes of data, %llu bytes written in %lu run%s of %lu-byte blocks",
+	log_note("plan: %llu bytes of data, %llu bytes written (%llu of them preserved) in "
+		 "%lu run%s of %lu-byte blocks%s",
 		 (unsigned long long)plan->data_bytes, (unsigned long long)plan->write_bytes,
+		 (unsigned long long)plan->preserved_bytes,
 		 (unsigned long)plan->n_runs, plan->n_runs == 1 ? "" : "s",
-		 (unsigned long)plan->transfer_size);
+		 (unsigned long)plan->transfer_size,
+		 plan->every_block ? ", SET_ADDRESS before every block" : "");
 	if (plan->mass_erase)
 		log_note("  erase: mass erase of the whole memory");
 	else if (plan->n_erases == 0)
@@ -682,19 +870,56 @@ void dfuse_plan_describe(const struct dfuse_plan *plan)
 			 (unsigned long)(j - i), j - i == 1 ? "" : "s", size);
 	}
 	for (i = 0; i < plan->n_reads; i++)
-		log_note("  preserve: read back 0x%08lX-0x%08lX (%lu bytes) before the erase",
+		log_note("  preserve: read back 0x%08lX-0x%08lX (%lu bytes) before the first erase",
 			 (unsigned long)plan->reads[i].address,
 			 (unsigned long)(plan->reads[i].address + plan->reads[i].len - 1),
 			 (unsigned long)plan->reads[i].len);
 	if (plan->n_reads)
 		log_note("  preserve: %llu read-back bytes written again (all-0xFF pieces skipped)",
 			 (unsigned long long)plan->preserved_bytes);
-	for (i = 0; i < plan->n_runs; i++)
-		log_note("  write: 0x%08lX-0x%08lX (%lu bytes, blocks 2-%lu)",
-			 (unsigned long)plan->runs[i].address,
-			 (unsigned long)(plan->runs[i].address + plan->runs[i].len - 1),
-			 (unsigned long)plan->runs[i].len,
-			 (unsigned long)(plan->runs[i].n_blocks + DFUSE_FIRST_BLOCK - 1));
+	for (i = 0; i < plan->n_lost; i++)
+		log_note("  lost: 0x%08lX-0x%08lX (%lu bytes) erased without being read back",
+			 (unsigned long)plan->lost[i].address,
+			 (unsigned long)(plan->lost[i].address + plan->lost[i].len - 1),
+			 (unsigned long)plan->lost[i].len);
+	/* The order, one line per page (or per stretch of memory that is not erased). */
+	for (i = 0; i < plan->n_steps; i = j) {
+		const struct dfuse_step *st = &plan->steps[i];
+
+		j = i + 1;
+		if (st->kind == DFUSE_STEP_ERASE) {
+			const struct dfuse_page *pg = &plan->erases[st->index];
+
+			if (pg->first && plan->n_erases > 1 &&
+			    (st->index + 1 < plan->n_erases && !plan->erases[st->index + 1].first)) {
+				log_note("  page 0x%08lX: erase first; written last (image start)",
+					 (unsigned long)pg->address);
+				continue;
+			}
+			dfuse_describe_runs(plan, pg->first_run, pg->n_runs, runs, sizeof(runs));
+			log_note("  page 0x%08lX: erase, write %s", (unsigned long)pg->address, runs);
+			j += pg->n_runs;
+			continue;
+		}
+		if (plan->runs[st->index].page != DFUSE_NO_PAGE) {
+			const struct dfuse_page *pg = &plan->erases[plan->runs[st->index].page];
+
+			dfuse_describe_runs(plan, pg->first_run, pg->n_runs, runs, sizeof(runs));
+			log_note("  page 0x%08lX: write %s last", (unsigned long)pg->address, runs);
+			j = i + pg->n_runs;
+			continue;
+		}
+		/* Adjacent runs outside erased pages: one line. */
+		while (j < plan->n_steps && plan->steps[j].kind == DFUSE_STEP_WRITE &&
+		       plan->runs[plan->steps[j].index].page == DFUSE_NO_PAGE &&
+		       plan->steps[j].index == plan->steps[j - 1].index + 1 &&
+		       plan->runs[plan->steps[j].index].address ==
+		       plan->runs[plan->steps[j - 1].index].address +
+		       plan->runs[plan->steps[j - 1].index].len)
+			j++;
+		dfuse_describe_runs(plan, st->index, j - i, runs, sizeof(runs));
+		log_note("  write %s%s", runs, plan->mass_erase ? "" : " (not erased)");
+	}
 	for (i = 0; i < plan->n_warnings; i++)
 		log_note("  warning: %s", plan->warnings[i]);
 }

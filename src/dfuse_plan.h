@@ -71,14 +71,30 @@ struct dfuse_plan_options {
 	int mass_erase;		/* a mass erase replaces the page erases */
 	int preserve;		/* read back and rewrite partly covered pages (default 1) */
 	int set_address_every_block;
+	/*
+	 * The device cannot upload (no bitCanUpload): nothing is read back;
+	 * the bytes preserve would have read become lost[] instead.
+	 */
+	int no_upload;
 	uint32_t transfer_size;	/* wTransferSize, 1..65535 */
 };
 
-/* One page to erase (DfuSe command 0x41 with its address). */
+/*
+ * One page to erase (DfuSe command 0x41 with its address).  first: the
+ * page holds the lowest address of a group of adjacent erased pages (an
+ * image): it is erased before the others and written after them, so an
+ * interrupted flash never leaves old or half-new vectors behind.
+ * first_run, n_runs: its runs in runs[] (runs never cross a page).
+ */
 struct dfuse_page {
 	uint32_t address;
 	uint32_t size;
+	int first;
+	size_t first_run;
+	size_t n_runs;
 };
+
+#define DFUSE_NO_PAGE	((size_t)-1)
 
 /*
  * A range to read back before the erase: bytes of an erased page that the
@@ -95,13 +111,39 @@ struct dfuse_read {
  * One SET_ADDRESS(address) followed by DNLOAD blocks 2, 3, ...: block k
  * (from 0) carries data[k * transfer_size ...], transfer_size bytes except
  * the last.  n_blocks <= DFUSE_MAX_BLOCKS_PER_RUN (1 with the
- * set-address-every-block quirk).
+ * set-address-every-block quirk).  A run lies inside one erased page
+ * (page = its index in erases[]) or in memory that is not erased
+ * (page = DFUSE_NO_PAGE).
  */
 struct dfuse_run {
 	uint32_t address;
 	uint32_t len;
 	uint32_t n_blocks;
 	const unsigned char *data;	/* owned by the plan */
+	size_t page;
+};
+
+/* Bytes that are erased without being read back first. */
+struct dfuse_range {
+	uint32_t address;
+	uint32_t len;
+};
+
+/*
+ * The order of execution: erase page erases[index], or write run
+ * runs[index].  stop_ok: every erased page but a first page (see struct
+ * dfuse_page) is complete before this step, so an interrupted run may stop
+ * here; between other steps a page lies erased and not yet written back.
+ */
+enum dfuse_step_kind {
+	DFUSE_STEP_ERASE,
+	DFUSE_STEP_WRITE,
+};
+
+struct dfuse_step {
+	enum dfuse_step_kind kind;
+	size_t index;
+	int stop_ok;
 };
 
 struct dfuse_block {
@@ -130,6 +172,21 @@ struct dfuse_plan {
 	uint64_t write_bytes;		/* sum of run lengths */
 	uint64_t data_bytes;		/* bytes from the chunks */
 	uint64_t preserved_bytes;	/* read-back bytes the runs write again */
+
+	size_t n_steps;
+	struct dfuse_step *steps;	/* every erase and run once, in execution order */
+
+	/*
+	 * The read-back bytes of first pages that are not 0xFF, as runs: what
+	 * to write back when a run stops while such a page is held erased
+	 * (the image's own bytes then stay blank).
+	 */
+	size_t n_rescues;
+	struct dfuse_run *rescues;
+
+	size_t n_lost;
+	struct dfuse_range *lost;	/* no_upload: erased, not preserved (sorted) */
+	uint64_t lost_bytes;
 
 	size_t n_warnings;
 	char (*warnings)[DFUSE_WARNING_MAX];	/* also reported through log_warn */
@@ -164,10 +221,16 @@ int dfuse_plan_build(const struct dfuse_map *map, const struct dfuse_chunk *chun
 		     struct dfuse_plan *plan);
 
 /*
- * (Re)compute the runs from the chunks and the read-back bytes.  A
- * read-back piece (the part of one read inside one page) is written again
- * when any byte of it is not 0xFF; adjacent bytes merge into one run.
- * Returns 0 or DFU_E_NOMEM (reported).
+ * (Re)compute the runs, rescues and steps from the chunks and the
+ * read-back bytes.  A read-back piece (the part of one read inside one
+ * page) is written again when any byte of it is not 0xFF; adjacent bytes
+ * merge into one run, cut at the end of each erased page.
+ *
+ * Steps, without a mass erase: in address order, each group of adjacent
+ * erased pages is: erase its first page; then for each other page, erase
+ * it and write its runs; then write the first page's runs.  Runs outside
+ * erased memory come in address order between the groups.  With a mass
+ * erase, the runs in address order.  Returns 0 or DFU_E_NOMEM (reported).
  */
 int dfuse_plan_layout(struct dfuse_plan *plan);
 
@@ -178,7 +241,11 @@ void dfuse_run_block(const struct dfuse_run *r, uint32_t transfer_size, uint32_t
 /* Free everything the plan owns; safe on a zeroed or freed plan. */
 void dfuse_plan_free(struct dfuse_plan *plan);
 
-/* The plan in words, for -v (log_note, so stdout stays clean). */
+/*
+ * The plan in words, for -v: totals, the erase ranges, read-backs, lost
+ * ranges and the order of pages (log_note).  The executor prints it after
+ * the read-back, when the runs are final: what it says is what is sent.
+ */
 void dfuse_plan_describe(const struct dfuse_plan *plan);
 
 /* ------------------------------------------------------------ upload plan */

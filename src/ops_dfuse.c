@@ -135,7 +135,8 @@ static int ops_dfuse_every_block(const struct dfu_options *o, const struct dfu_i
 }
 
 static void ops_dfuse_plan_options(const struct dfuse_request *req, uint16_t transfer_size,
-				   int mass_erase, int every_block, struct dfuse_plan_options *po)
+				   int mass_erase, int every_block, int no_upload,
+				   struct dfuse_plan_options *po)
 {
 	memset(po, 0, sizeof(*po));
 	po->preserve = 1;
@@ -144,6 +145,7 @@ static void ops_dfuse_plan_options(const struct dfuse_request *req, uint16_t tra
 		po->mass_erase = mass_erase && req->mass_erase;
 		po->preserve = !req->no_preserve;
 	}
+	po->no_upload = no_upload;
 	po->set_address_every_block = every_block;
 	po->transfer_size = transfer_size;
 }
@@ -235,6 +237,7 @@ static int ops_dfuse_run(struct usb_backend *be, const struct dfu_options *o,
 		memset(&eo, 0, sizeof(eo));
 		eo.map = &j->map;
 		eo.will_reset = req && req->will_reset && i + 1 == n_jobs;
+		eo.describe = log_verbosity() >= 1;
 		rc = dfuse_execute(&s, &j->plan, &eo);
 		if (rc < 0) {
 			ops_abandon(&s, &jobs[0].d);
@@ -265,12 +268,14 @@ static int ops_dfuse_run(struct usb_backend *be, const struct dfu_options *o,
 	return ops_dfuse_leave(&s, &jobs[0].d, 1, leave_addr);
 }
 
-/* Check every plan, then show them with -v. */
+/* Check every plan, then show the memory maps with -v. */
 static int ops_dfuse_plan_all(const struct dfu_options *o, struct ops_dfuse_job *jobs,
 			      size_t n_jobs, const struct dfuse_request *req,
 			      uint16_t transfer_size)
 {
 	int every = ops_dfuse_every_block(o, &jobs[0].d, req, transfer_size);
+	/* Without bitCanUpload, UPLOAD stalls: nothing can be read back. */
+	int no_upload = jobs[0].d.has_func && !(jobs[0].d.func.bmAttributes & DFU_ATTR_CAN_UPLOAD);
 	size_t i;
 	int rc;
 
@@ -278,18 +283,15 @@ static int ops_dfuse_plan_all(const struct dfu_options *o, struct ops_dfuse_job 
 		struct dfuse_plan_options po;
 
 		/* One mass erase, before the first alt: a second would wipe its data. */
-		ops_dfuse_plan_options(req, transfer_size, i == 0, every, &po);
+		ops_dfuse_plan_options(req, transfer_size, i == 0, every, no_upload, &po);
 		rc = dfuse_plan_build(&jobs[i].map, jobs[i].chunks, jobs[i].n_chunks, &po,
 				      &jobs[i].plan);
 		if (rc < 0)
 			return rc;
 	}
-	if (log_verbosity() >= 1) {
-		for (i = 0; i < n_jobs; i++) {
-			ops_dfuse_note_map(&jobs[i].d, &jobs[i].map);
-			dfuse_plan_describe(&jobs[i].plan);
-		}
-	}
+	/* The plans themselves are shown once their read-backs made them final. */
+	for (i = 0; i < n_jobs; i++)
+		ops_dfuse_note_map(&jobs[i].d, &jobs[i].map);
 	return 0;
 }
 

@@ -152,9 +152,10 @@ no_upload_file
 tap_result $? "the temporary upload file is removed"
 
 sim_new sigterm-dfuse
-dfu --sim 'stm32f4:fault=signal=TERM@0x08001000' -s 0x08000000 -D "$fw.big"
+# (the second 16 KiB sector: it is finished, then the run stops before the third)
+dfu --sim 'stm32f4:fault=signal=TERM@0x08005000' -s 0x08000000 -D "$fw.big"
 expect_rc 143 "SIGTERM during a DfuSe write"
-expect_err 'error: interrupted \(SIGTERM\) before writing 0x08001800' "the interrupt names the address"
+expect_err 'error: interrupted \(SIGTERM\) before erasing page 0x08008000' "the interrupt names the address"
 ends_idle
 tap_result $? "the DfuSe device is back in dfuIDLE"
 

@@ -781,7 +781,7 @@ static void test_execute_preserves_neighbours(void **state)
 	struct dfuse_exec_options eo;
 	struct dfuse_chunk chunk;
 	unsigned char old[4096];
-	char err[256];
+	char err[256], t[2048];
 	size_t i;
 
 	(void)state;
@@ -819,12 +819,17 @@ static void test_execute_preserves_neighbours(void **state)
 	assert_int_equal(f->erases[0], 0x08000000);
 	assert_int_equal(f->erases[1], 0x08000400);
 	assert_true(plan.preserved_bytes > 0);
-	/* The whole 2 KiB is one run now: one SET_ADDRESS for the write. */
-	assert_int_equal(plan.n_runs, 1);
+	/* Both pages whole, one run each (a run never leaves its page). */
+	assert_int_equal(plan.n_runs, 2);
 	assert_int_equal(plan.runs[0].address, 0x08000000);
-	assert_int_equal(plan.runs[0].len, 2048);
-	/* Two read-backs and one write run each set the pointer once. */
-	assert_int_equal(count_set_address(f), 3);
+	assert_int_equal(plan.runs[0].len, 1024);
+	assert_int_equal(plan.runs[1].len, 1024);
+	/* Two read-backs and two write runs each set the pointer once. */
+	assert_int_equal(count_set_address(f), 4);
+	/* Reads first; then the first page erased first and written last. */
+	trace(f, t, sizeof(t));
+	assert_non_null(strstr(t, "D0=4100000008 G G D0=4100040008 G G D0=2100040008 G G "
+				  "D2:1024 G G D0=2100000008 G G D2:1024 G G"));
 	dfuse_plan_free(&plan);
 	fake_free(f);
 }

@@ -322,6 +322,13 @@ static void assert_plan_sane(const struct dfuse_plan *p)
 		if (i > 0)
 			assert_true((uint64_t)p->runs[i - 1].address + p->runs[i - 1].len <=
 				    r->address);
+		/* per-page order: a run never leaves its erased page */
+		if (r->page != DFUSE_NO_PAGE) {
+			assert_true(r->page < p->n_erases);
+			assert_true(r->address >= p->erases[r->page].address);
+			assert_true((uint64_t)r->address + r->len <=
+				    (uint64_t)p->erases[r->page].address + p->erases[r->page].size);
+		}
 	}
 	assert_int_equal(total, p->write_bytes);
 }
@@ -350,10 +357,12 @@ static void test_nano_lib_and_app(void **state)
 		assert_erase(&p, i, 0x08004000 + (uint32_t)i * KIB, KIB);
 	assert_int_equal(p.n_reads, 0);
 	assert_int_equal(p.n_warnings, 0);
-	assert_int_equal(p.n_runs, 1);
+	/* one run per page, each erased right before it is written */
+	assert_int_equal(p.n_runs, 32);
 	assert_int_equal(p.runs[0].address, 0x08004000);
-	assert_int_equal(p.runs[0].len, 0x8000);
-	assert_int_equal(p.runs[0].n_blocks, 32);
+	assert_int_equal(p.runs[0].len, KIB);
+	assert_int_equal(p.runs[31].address, 0x0800BC00);
+	assert_int_equal(p.runs[31].n_blocks, 1);
 	assert_memory_equal(p.runs[0].data, lib, 0x8000);
 	dfuse_plan_free(&p);
 
@@ -368,11 +377,11 @@ static void test_nano_lib_and_app(void **state)
 	assert_int_equal(p.reads[0].address, 0x0800C000 + 50000);
 	assert_int_equal(p.reads[0].len, 49 * KIB - 50000);
 	/* before the read-back: only the file, the last block short */
-	assert_int_equal(p.n_runs, 1);
-	assert_int_equal(p.runs[0].len, 50000);
-	assert_int_equal(p.runs[0].n_blocks, 49);
-	dfuse_run_block(&p.runs[0], 1024, 48, &blk);
-	assert_int_equal(blk.number, 50);
+	assert_int_equal(p.n_runs, 49);
+	assert_int_equal(p.runs[48].len, 50000 - 48 * KIB);
+	assert_int_equal(p.runs[48].n_blocks, 1);
+	dfuse_run_block(&p.runs[48], 1024, 0, &blk);
+	assert_int_equal(blk.number, 2);
 	assert_int_equal(blk.address, 0x08018000);
 	assert_int_equal(blk.len, 50000 - 48 * 1024);
 	assert_int_equal(p.preserved_bytes, 0);
@@ -380,8 +389,9 @@ static void test_nano_lib_and_app(void **state)
 	memset(p.reads[0].data, 0x11, p.reads[0].len);
 	assert_int_equal(dfuse_plan_layout(&p), 0);
 	assert_plan_sane(&p);
-	assert_int_equal(p.n_runs, 1);
-	assert_int_equal(p.runs[0].len, 49 * KIB);
+	assert_int_equal(p.n_runs, 49);
+	assert_int_equal(p.runs[48].len, KIB);
+	assert_int_equal(p.write_bytes, 49 * KIB);
 	assert_int_equal(p.preserved_bytes, 49 * KIB - 50000);
 	assert_memory_equal(p.runs[0].data, app, 50000);
 	assert_int_equal(p.runs[0].data[50000], 0x11);
@@ -441,15 +451,16 @@ static void test_nano_straddle(void **state)
 	assert_int_equal(p.n_warnings, 0);
 	assert_int_equal(p.data_bytes, 3000);
 
-	/* both neighbours hold data: one run over the four whole pages */
+	/* both neighbours hold data: the four whole pages, one run each */
 	memset(p.reads[0].data, 0xA0, p.reads[0].len);
 	memset(p.reads[1].data, 0xB0, p.reads[1].len);
 	assert_int_equal(dfuse_plan_layout(&p), 0);
 	assert_plan_sane(&p);
-	assert_int_equal(p.n_runs, 1);
+	assert_int_equal(p.n_runs, 4);
 	assert_int_equal(p.runs[0].address, 0x08007800);
-	assert_int_equal(p.runs[0].len, 4 * KIB);
-	assert_int_equal(p.runs[0].n_blocks, 4);
+	assert_int_equal(p.runs[3].address, 0x08008400);
+	assert_int_equal(p.write_bytes, 4 * KIB);
+	assert_int_equal(p.runs[0].n_blocks, 1);
 	assert_int_equal(p.runs[0].data[0], 0xA0);
 	assert_int_equal(p.runs[0].data[0x12B], 0xA0);
 	assert_memory_equal(p.runs[0].data + 0x12C, data, 3000);
@@ -461,9 +472,10 @@ static void test_nano_straddle(void **state)
 	memset(p.reads[0].data, 0xFF, p.reads[0].len);
 	assert_int_equal(dfuse_plan_layout(&p), 0);
 	assert_plan_sane(&p);
-	assert_int_equal(p.n_runs, 1);
+	assert_int_equal(p.n_runs, 4);
 	assert_int_equal(p.runs[0].address, 0x0800792C);
-	assert_int_equal(p.runs[0].len, 3000 + p.reads[1].len);
+	assert_int_equal(p.runs[0].len, 0x08007C00 - 0x0800792C);
+	assert_int_equal(p.write_bytes, 3000 + p.reads[1].len);
 	assert_int_equal(p.preserved_bytes, p.reads[1].len);
 
 	/* one non-0xFF byte keeps the whole piece, for the page's alignment */
@@ -477,9 +489,9 @@ static void test_nano_straddle(void **state)
 	assert_int_equal(dfuse_plan_build(&m, &c, 1, &o, &p), 0);
 	assert_int_equal(p.n_erases, 4);
 	assert_int_equal(p.n_reads, 0);
-	assert_int_equal(p.n_runs, 1);
+	assert_int_equal(p.n_runs, 4);
 	assert_int_equal(p.runs[0].address, 0x0800792C);
-	assert_int_equal(p.runs[0].len, 3000);
+	assert_int_equal(p.write_bytes, 3000);
 	dfuse_plan_free(&p);
 	free(data);
 }
@@ -517,11 +529,12 @@ static void test_read_across_pages(void **state)
 	assert_int_equal(p.runs[0].data[0x3FF], 0x22);
 	assert_int_equal(p.runs[1].address, 0x08010700);
 	assert_int_equal(p.runs[1].len, 0x100);
-	/* and in the second page too: one run over both pages */
+	/* and in the second page too: both pages whole, a run each */
 	p.reads[0].data[0x5FF] = 0;
 	assert_int_equal(dfuse_plan_layout(&p), 0);
-	assert_int_equal(p.n_runs, 1);
-	assert_int_equal(p.runs[0].len, 0x800);
+	assert_int_equal(p.n_runs, 2);
+	assert_int_equal(p.runs[1].address, 0x08010400);
+	assert_int_equal(p.write_bytes, 0x800);
 	assert_int_equal(p.preserved_bytes, 0x600);
 	dfuse_plan_free(&p);
 	free(a);
@@ -549,8 +562,9 @@ static void test_f4_sector_sizes(void **state)
 	assert_int_equal(p.n_reads, 1);
 	assert_int_equal(p.reads[0].address, 0x08014000);
 	assert_int_equal(p.reads[0].len, 48 * KIB);
-	assert_int_equal(p.n_runs, 1);
-	assert_int_equal(p.runs[0].n_blocks, 16);
+	assert_int_equal(p.n_runs, 2);
+	assert_int_equal(p.runs[0].n_blocks, 8);
+	assert_int_equal(p.runs[1].n_blocks, 8);
 	dfuse_plan_free(&p);
 
 	/* 1 MiB from the start: all 12 sectors, nothing to preserve */
@@ -565,8 +579,8 @@ static void test_f4_sector_sizes(void **state)
 	assert_erase(&p, 11, 0x080E0000, 128 * KIB);
 	assert_int_equal(p.erase_bytes, 1024 * KIB);
 	assert_int_equal(p.n_reads, 0);
-	assert_int_equal(p.n_runs, 1);
-	assert_int_equal(p.runs[0].n_blocks, 512);
+	assert_int_equal(p.n_runs, 12);
+	assert_int_equal(p.runs[11].n_blocks, 64);
 	dfuse_plan_free(&p);
 	free(data);
 }
@@ -680,9 +694,12 @@ static void test_read_only(void **state)
 	assert_int_equal(p.n_reads, 1);
 	assert_int_equal(p.reads[0].address, 0x08003200);
 	assert_int_equal(p.reads[0].len, 0x200);
-	assert_int_equal(p.n_runs, 1);
+	/* the read-only part is not erased: a run of its own before the page */
+	assert_int_equal(p.n_runs, 2);
 	assert_int_equal(p.runs[0].address, 0x08002C00);
-	assert_int_equal(p.runs[0].len, 0x600);
+	assert_int_equal(p.runs[0].len, 0x400);
+	assert_int_equal(p.runs[0].page, DFUSE_NO_PAGE);
+	assert_int_equal(p.runs[1].len, 0x200);
 	dfuse_plan_free(&p);
 	free(data);
 }
@@ -747,8 +764,8 @@ static void test_overlap_wrap_empty(void **state)
 	c[2].address = 0x08010400;
 	assert_int_equal(dfuse_plan_build(&m, c, 3, &o, &p), 0);
 	assert_int_equal(p.n_chunks, 2);
-	assert_int_equal(p.n_runs, 1);
-	assert_int_equal(p.runs[0].len, 0x410);
+	assert_int_equal(p.n_runs, 2);
+	assert_int_equal(p.write_bytes, 0x410);
 	dfuse_plan_free(&p);
 
 	capture_begin(&cap);
@@ -873,7 +890,8 @@ static void test_block_number_wrap(void **state)
 
 	(void)state;
 	assert_int_equal(DFUSE_MAX_BLOCKS_PER_RUN, 65534);
-	load_map(SPI_MAP, &m);
+	/* memory that is not erased: nothing cuts the run at a page */
+	load_map("@Battery RAM /0x00000000/1*2Me", &m);
 	/* exactly 65534 blocks: one run, the last one is block 65535 */
 	assert_int_equal(dfuse_plan_build(&m, &c, 1, &o, &p), 0);
 	assert_plan_sane(&p);
@@ -929,6 +947,145 @@ static void test_every_block_quirk(void **state)
 	free(data);
 }
 
+/* ------------------------------------------------------------ order */
+
+static void assert_step(const struct dfuse_plan *p, size_t i, enum dfuse_step_kind kind,
+			uint32_t address, int stop_ok)
+{
+	assert_true(i < p->n_steps);
+	assert_int_equal(p->steps[i].kind, kind);
+	if (kind == DFUSE_STEP_ERASE)
+		assert_int_equal(p->erases[p->steps[i].index].address, address);
+	else
+		assert_int_equal(p->runs[p->steps[i].index].address, address);
+	assert_int_equal(p->steps[i].stop_ok, stop_ok);
+}
+
+/* Each page erased then written; the image's first page erased first, written last. */
+static void test_order_first_page_last(void **state)
+{
+	struct dfuse_plan_options o = opts(1024);
+	struct dfuse_map m;
+	struct dfuse_plan p;
+	unsigned char *data = pattern(0xC00, 20);
+	struct dfuse_chunk c = { 0x08010100, data, 0xC00, NULL };
+	size_t i;
+
+	(void)state;
+	load_map(NANO_MAP, &m);
+	assert_int_equal(dfuse_plan_build(&m, &c, 1, &o, &p), 0);
+	assert_plan_sane(&p);
+	assert_int_equal(p.n_erases, 4);
+	assert_true(p.erases[0].first);
+	for (i = 1; i < 4; i++)
+		assert_false(p.erases[i].first);
+	assert_int_equal(p.n_steps, 8);
+	assert_step(&p, 0, DFUSE_STEP_ERASE, 0x08010000, 1);
+	assert_step(&p, 1, DFUSE_STEP_ERASE, 0x08010400, 1);
+	assert_step(&p, 2, DFUSE_STEP_WRITE, 0x08010400, 0);
+	assert_step(&p, 3, DFUSE_STEP_ERASE, 0x08010800, 1);
+	assert_step(&p, 4, DFUSE_STEP_WRITE, 0x08010800, 0);
+	assert_step(&p, 5, DFUSE_STEP_ERASE, 0x08010C00, 1);
+	assert_step(&p, 6, DFUSE_STEP_WRITE, 0x08010C00, 0);
+	/* stopping here leaves the image start blank (and rescues the rest) */
+	assert_step(&p, 7, DFUSE_STEP_WRITE, 0x08010100, 1);
+	assert_int_equal(p.erases[0].n_runs, 1);
+	assert_int_equal(p.erases[0].first_run, 0);
+	/* all 0xFF outside the data: nothing to write back */
+	assert_int_equal(p.n_rescues, 0);
+
+	/* old bytes before the data: the first page's run covers them, and
+	 * they are the rescue; the last page's tail is no rescue */
+	memset(p.reads[0].data, 0x33, p.reads[0].len);
+	memset(p.reads[1].data, 0x44, p.reads[1].len);
+	assert_int_equal(dfuse_plan_layout(&p), 0);
+	assert_plan_sane(&p);
+	assert_int_equal(p.n_steps, 8);
+	assert_step(&p, 7, DFUSE_STEP_WRITE, 0x08010000, 1);
+	assert_int_equal(p.n_rescues, 1);
+	assert_int_equal(p.rescues[0].address, 0x08010000);
+	assert_int_equal(p.rescues[0].len, 0x100);
+	assert_int_equal(p.rescues[0].page, 0);
+	assert_int_equal(p.rescues[0].data[0], 0x33);
+	assert_int_equal(p.rescues[0].data[0xFF], 0x33);
+	dfuse_plan_free(&p);
+	free(data);
+}
+
+/* Pages that are not adjacent start an image of their own. */
+static void test_order_two_images(void **state)
+{
+	struct dfuse_plan_options o = opts(1024);
+	struct dfuse_map m;
+	struct dfuse_plan p;
+	unsigned char *a = pattern(0x100, 21), *b = pattern(0x800, 22);
+	struct dfuse_chunk c[2] = {
+		{ 0x08012000, b, 0x800, NULL },
+		{ 0x08010000, a, 0x100, NULL },
+	};
+
+	(void)state;
+	load_map(NANO_MAP, &m);
+	assert_int_equal(dfuse_plan_build(&m, c, 2, &o, &p), 0);
+	assert_plan_sane(&p);
+	assert_int_equal(p.n_erases, 3);
+	assert_true(p.erases[0].first);
+	assert_true(p.erases[1].first);
+	assert_false(p.erases[2].first);
+	assert_int_equal(p.n_steps, 6);
+	/* a one-page image: erase and write, no stop in between */
+	assert_step(&p, 0, DFUSE_STEP_ERASE, 0x08010000, 1);
+	assert_step(&p, 1, DFUSE_STEP_WRITE, 0x08010000, 0);
+	assert_step(&p, 2, DFUSE_STEP_ERASE, 0x08012000, 1);
+	assert_step(&p, 3, DFUSE_STEP_ERASE, 0x08012400, 1);
+	assert_step(&p, 4, DFUSE_STEP_WRITE, 0x08012400, 0);
+	assert_step(&p, 5, DFUSE_STEP_WRITE, 0x08012000, 1);
+	dfuse_plan_free(&p);
+
+	/* a mass erase: the runs in address order, any of them a place to stop */
+	o.mass_erase = 1;
+	assert_int_equal(dfuse_plan_build(&m, c, 2, &o, &p), 0);
+	assert_int_equal(p.n_erases, 0);
+	assert_int_equal(p.n_steps, p.n_runs);
+	assert_step(&p, 0, DFUSE_STEP_WRITE, 0x08010000, 1);
+	assert_step(&p, p.n_steps - 1, DFUSE_STEP_WRITE, p.runs[p.n_runs - 1].address, 1);
+	dfuse_plan_free(&p);
+	free(a);
+	free(b);
+}
+
+/* A device that cannot upload: nothing read back, the lost bytes listed. */
+static void test_no_upload_lost(void **state)
+{
+	struct dfuse_plan_options o = opts(1024);
+	struct dfuse_map m;
+	struct dfuse_plan p;
+	unsigned char *data = pattern(3000, 23);
+	struct dfuse_chunk c = { 0x0800792C, data, 3000, NULL };
+
+	(void)state;
+	load_map(NANO_MAP, &m);
+	o.no_upload = 1;
+	assert_int_equal(dfuse_plan_build(&m, &c, 1, &o, &p), 0);
+	assert_plan_sane(&p);
+	assert_int_equal(p.n_reads, 0);
+	assert_int_equal(p.n_lost, 2);
+	assert_int_equal(p.lost[0].address, 0x08007800);
+	assert_int_equal(p.lost[0].len, 0x12C);
+	assert_int_equal(p.lost[1].address, 0x0800792C + 3000);
+	assert_int_equal(p.lost[1].len, 0x08008800 - (0x0800792C + 3000));
+	assert_int_equal(p.lost_bytes, 4 * KIB - 3000);
+	assert_int_equal(p.write_bytes, 3000);
+	assert_int_equal(p.n_warnings, 0);
+	dfuse_plan_free(&p);
+	/* no-preserve asks for exactly that: nothing listed */
+	o.preserve = 0;
+	assert_int_equal(dfuse_plan_build(&m, &c, 1, &o, &p), 0);
+	assert_int_equal(p.n_lost, 0);
+	dfuse_plan_free(&p);
+	free(data);
+}
+
 static void test_describe(void **state)
 {
 	struct dfuse_plan_options o = opts(1024);
@@ -945,11 +1102,16 @@ static void test_describe(void **state)
 	capture_begin(&cap);
 	dfuse_plan_describe(&p);
 	out = capture_end(&cap);
-	assert_non_null(strstr(out, "plan: 3000 bytes of data, 3000 bytes written in 1 run of "
-				    "1024-byte blocks\n"));
+	assert_non_null(strstr(out, "plan: 3000 bytes of data, 3000 bytes written (0 of them "
+				    "preserved) in 4 runs of 1024-byte blocks\n"));
 	assert_non_null(strstr(out, "erase: 0x08007800-0x080087FF, 4 pages of 1 KiB\n"));
 	assert_non_null(strstr(out, "preserve: read back 0x08007800-0x0800792B (300 bytes)"));
-	assert_non_null(strstr(out, "write: 0x0800792C-0x080084E3 (3000 bytes, blocks 2-4)\n"));
+	/* the order: the image's first page erased first, written last */
+	assert_non_null(strstr(out, "  page 0x08007800: erase first; written last (image start)\n"
+				    "dfu-util:   page 0x08007C00: erase, write 0x08007C00-0x08007FFF "
+				    "(1024 bytes, 1 run)\n"));
+	assert_non_null(strstr(out, "  page 0x08007800: write 0x0800792C-0x08007BFF (724 bytes, "
+				    "1 run) last\n"));
 	dfuse_plan_free(&p);
 	/* freeing twice, or a zeroed plan, is harmless */
 	dfuse_plan_free(&p);
@@ -1106,6 +1268,9 @@ int main(void)
 		cmocka_unit_test(test_not_erasable),
 		cmocka_unit_test(test_block_number_wrap),
 		cmocka_unit_test(test_every_block_quirk),
+		cmocka_unit_test(test_order_first_page_last),
+		cmocka_unit_test(test_order_two_images),
+		cmocka_unit_test(test_no_upload_lost),
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_upload_plans),
 		cmocka_unit_test(test_upload_wrap),
