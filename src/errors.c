@@ -21,6 +21,8 @@ int dfu_exit_status(int err)
 	case DFU_E_PROTOCOL:	return 76;	/* EX_PROTOCOL */
 	case DFU_E_INTERRUPT:	return 130;	/* 128 + SIGINT, as a shell reports it */
 	case DFU_E_TERMINATED:	return 143;	/* 128 + SIGTERM */
+	case DFU_E_HANGUP:	return 129;	/* 128 + SIGHUP */
+	case DFU_E_PIPE:	return 141;	/* 128 + SIGPIPE */
 	/* An unknown code is a bug; I/O error is the least misleading answer. */
 	default:		return 74;
 	}

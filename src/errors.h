@@ -21,6 +21,8 @@ enum dfu_err {
 	DFU_E_NOMEM     = -7,	/* out of memory: exit 71 (EX_OSERR) */
 	DFU_E_INTERRUPT = -8,	/* SIGINT: exit 130 */
 	DFU_E_TERMINATED = -9,	/* SIGTERM: exit 143 */
+	DFU_E_HANGUP    = -10,	/* SIGHUP (the terminal went away): exit 129 */
+	DFU_E_PIPE      = -11,	/* SIGPIPE (the reader of our output went away): exit 141 */
 };
 
 /* The exit status (sysexits.h values) for 0 or a negative enum dfu_err. */

@@ -38,6 +38,35 @@ void interrupt_install(void)
 	sa.sa_flags = 0;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/*
+	 * A closed terminal or a reader that went away (dfu-util ... | head)
+	 * must not kill the program between an erase and its write-back:
+	 * writes to the pipe fail with EPIPE instead, and the run stops at
+	 * the next safe place like for Ctrl-C.
+	 */
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* The name and the code of a signal we stop on. */
+static const char *interrupt_name(int sig)
+{
+	switch (sig) {
+	case SIGTERM:	return "SIGTERM";
+	case SIGHUP:	return "SIGHUP";
+	case SIGPIPE:	return "SIGPIPE";
+	default:	return "SIGINT";
+	}
+}
+
+static int interrupt_code(int sig)
+{
+	switch (sig) {
+	case SIGTERM:	return DFU_E_TERMINATED;
+	case SIGHUP:	return DFU_E_HANGUP;
+	case SIGPIPE:	return DFU_E_PIPE;
+	default:	return DFU_E_INTERRUPT;
+	}
 }
 
 int interrupt_pending(void)
@@ -47,7 +76,8 @@ int interrupt_pending(void)
 
 int interrupt_is_code(int err)
 {
-	return err == DFU_E_INTERRUPT || err == DFU_E_TERMINATED;
+	return err == DFU_E_INTERRUPT || err == DFU_E_TERMINATED || err == DFU_E_HANGUP ||
+	       err == DFU_E_PIPE;
 }
 
 int interrupt_check(const char *where)
@@ -58,10 +88,10 @@ int interrupt_check(const char *where)
 		return 0;
 	if (!interrupt_reported) {
 		interrupt_reported = 1;
-		log_error("interrupted (%s)%s%s", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+		log_error("interrupted (%s)%s%s", interrupt_name(sig),
 			  where && *where ? " " : "", where ? where : "");
 	}
-	return sig == SIGTERM ? DFU_E_TERMINATED : DFU_E_INTERRUPT;
+	return interrupt_code(sig);
 }
 
 void interrupt_clear(void)

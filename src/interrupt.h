@@ -4,11 +4,11 @@
 #define DFU_INTERRUPT_H
 
 /*
- * SIGINT and SIGTERM stop a transfer cleanly instead of killing the
+ * SIGINT, SIGTERM, SIGHUP and SIGPIPE stop a transfer cleanly instead of killing the
  * program mid-request: the handler only records the signal, and the loops
  * that talk to a device ask between requests whether to stop.  The caller
  * then brings the device back to dfuIDLE, releases it and removes a
- * half-written upload file before main() exits with 130 or 143.
+ * half-written upload file before main() exits with 130, 143, 129 or 141.
  */
 
 /*
@@ -19,13 +19,13 @@
  */
 void interrupt_install(void);
 
-/* The signal received (SIGINT or SIGTERM), or 0. */
+/* The signal received (SIGINT, SIGTERM, SIGHUP, SIGPIPE), or 0. */
 int interrupt_pending(void);
 
 /*
  * 0 when no signal arrived; otherwise reports once "interrupted (SIGINT)
- * WHERE" and returns DFU_E_INTERRUPT (SIGINT) or DFU_E_TERMINATED
- * (SIGTERM).  where says what was done last ("after block 5"); may be
+ * WHERE" and returns DFU_E_INTERRUPT (SIGINT), DFU_E_TERMINATED
+ * (SIGTERM), DFU_E_HANGUP (SIGHUP) or DFU_E_PIPE (SIGPIPE).  where says what was done last ("after block 5"); may be
  * NULL.
  */
 int interrupt_check(const char *where);

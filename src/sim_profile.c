@@ -573,6 +573,10 @@ static int sim_parse_fault(struct sim_profile *p, const char *value)
 			f.value = SIGINT;
 		else if (strncmp(eq + 1, "TERM@", 5) == 0)
 			f.value = SIGTERM;
+		else if (strncmp(eq + 1, "HUP@", 4) == 0)
+			f.value = SIGHUP;
+		else if (strncmp(eq + 1, "PIPE@", 5) == 0)
+			f.value = SIGPIPE;
 		else
 			return -1;
 		f.action = SIM_FAULT_SIGNAL;

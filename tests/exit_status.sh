@@ -36,6 +36,8 @@ table="
 76	--sim dfu-plain:fault=busy@block1 -D $fw
 130	--sim dfu-plain:fault=signal=INT@block1 -D $fw
 143	--sim dfu-plain:fault=signal=TERM@block1 -D $fw
+129	--sim dfu-plain:fault=signal=HUP@block1 -D $fw
+141	--sim dfu-plain:fault=signal=PIPE@block1 -D $fw
 "
 seen=""
 n=0
@@ -73,7 +75,7 @@ documented=$(sed -n '/^\.SH EXIT STATUS/,/^\.SH /p' "$TOP_SRCDIR/man/dfu-util.1"
 tested=$(printf '%s\n' $seen | sort -n | tr '\n' ' ')
 [ "$documented" = "$tested" ]
 tap_result $? "every documented status is tested, and only those (man: $documented; tested: $tested)"
-[ "$documented" = "0 64 65 66 71 73 74 76 130 143 " ]
+[ "$documented" = "0 64 65 66 71 73 74 76 129 130 141 143 " ]
 tap_result $? "the documented statuses are the contract's"
 
 done_testing
