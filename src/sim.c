@@ -916,6 +916,13 @@ static int sim_control_runtime(struct sim_device *d, uint64_t now_us, uint8_t bR
 
 /* ------------------------------------------------------------ faults */
 
+/* A DfuSe page erase command (not a mass erase)? */
+static int sim_is_page_erase(uint8_t bRequest, uint16_t wValue, const unsigned char *data,
+			     uint16_t wLength)
+{
+	return bRequest == DFU_DNLOAD && wValue == 0 && wLength == 5 && data && data[0] == 0x41;
+}
+
 /* Does [start, start + len) hold addr? */
 static int sim_span_has(uint64_t start, uint32_t len, uint32_t addr)
 {
@@ -959,6 +966,9 @@ static int sim_fault_matches(const struct sim_device *d, const struct sim_fault 
 		/* a data block: DfuSe block 0 is a command, plain block 0 is data */
 		return bRequest == DFU_DNLOAD && wLength > 0 && wValue == f->n &&
 		       (!d->maps || wValue >= 2);
+	case SIM_WHEN_ERASE:
+		return d->maps && sim_is_page_erase(bRequest, wValue, data, wLength) &&
+		       d->count.erases == f->n;
 	case SIM_WHEN_ADDRESS:
 		/* only errERASE is about the erase of the page; the rest about data */
 		return sim_fault_address(d, bRequest, wValue, data, wLength, f->n,
@@ -1065,6 +1075,8 @@ int sim_control(struct sim_device *d, uint64_t now_us, uint8_t bmRequestType, ui
 		return SIM_GONE;
 	if (bRequest <= DFU_ABORT)
 		d->count.requests[bRequest]++;
+	if (d->maps && sim_is_page_erase(bRequest, wValue, data, wLength))
+		d->count.erases++;
 	if (d->prof.n_faults && sim_faults(d, bRequest, wValue, data, wLength, &fr))
 		return fr;
 

@@ -86,6 +86,7 @@ enum sim_fault_when {
 	SIM_WHEN_REQUEST = 0,	/* the n-th class request of kind request in this run */
 	SIM_WHEN_BLOCK,		/* a data DNLOAD with wBlockNum n */
 	SIM_WHEN_ADDRESS,	/* a data DNLOAD/UPLOAD or DfuSe erase touching address n */
+	SIM_WHEN_ERASE,		/* the n-th DfuSe page erase command of this run */
 };
 struct sim_fault {
 	uint8_t action;		/* enum sim_fault_action */
@@ -270,6 +271,7 @@ struct sim_counters {
 	unsigned long resets;
 	uint64_t busy_us;		/* sum of busy periods imposed */
 	unsigned long violations;	/* DfuSe: writes that needed a 0 -> 1 bit change */
+	unsigned long erases;		/* DfuSe page erase commands in this run */
 };
 
 struct sim_device {

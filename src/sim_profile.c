@@ -90,6 +90,32 @@ static const struct sim_builtin sim_builtins[] = {
 	  "manifest_ms = 10\n"
 	  "leave_status = 0\n"
 	  "after_manifest = runtime\n" },
+	/*
+	 * A dapboot-style flash-resident DfuSe boot loader on an STM32F103
+	 * ("blue pill"): download only (no bitCanUpload, so UPLOAD stalls),
+	 * its own 8 KiB read-only, 1 KiB pages after it.
+	 */
+	{ "dapboot",
+	  "dapboot-style DfuSe boot loader: download only (no upload), 1 KiB pages",
+	  "name = dapboot\n"
+	  "vendor = 0x1209\n"
+	  "product = 0xdb42\n"
+	  "bcd_device = 0x0100\n"
+	  "manufacturer = Devanarchy\n"
+	  "product_name = DAPBoot DFU Bootloader\n"
+	  "serial = 3E0050000D51353034383635\n"
+	  "dfu_version = 0x011a\n"
+	  "attributes = 0x09\n"
+	  "detach_timeout = 255\n"
+	  "transfer_size = 1024\n"
+	  "alt = @Internal Flash   /0x08000000/8*001Ka,56*001Kg\n"
+	  "fill = 0x08000000 0x2000 pattern\n"
+	  "fill = 0x08002000 0x400 0x5A\n"
+	  "set_address_ms = 1\n"
+	  "erase_ms = 1K=22\n"
+	  "write_ms = 25\n"
+	  "manifest_ms = 10\n"
+	  "after_manifest = vanish\n" },
 	{ "dfu-intolerant",
 	  "DFU 1.1 mode only, manifestation intolerant: needs a USB reset after download",
 	  "name = dfu-intolerant\n"
@@ -589,6 +615,10 @@ static int sim_parse_fault(struct sim_profile *p, const char *value)
 		if (parse_number_quiet(trig + 5, 0xffff, &v) < 0)
 			return -1;
 		f.when = SIM_WHEN_BLOCK;
+	} else if (strncmp(trig, "erase", 5) == 0) {
+		if (parse_number_quiet(trig + 5, 0xffffffffu, &v) < 0 || v == 0)
+			return -1;
+		f.when = SIM_WHEN_ERASE;
 	} else if (trig[0] == '0' && (trig[1] == 'x' || trig[1] == 'X')) {
 		if (parse_number_quiet(trig, 0xffffffffu, &v) < 0)
 			return -1;
@@ -706,7 +736,7 @@ int sim_profile_set(struct sim_profile *p, const char *key, const char *value,
 		if (sim_parse_fault(p, value) < 0) {
 			sim_bad(origin, line, key, value,
 				"expected ACTION@TRIGGER: stall, stall-always, gone, busy, status=errNAME, "
-				"poll=MS or signal=INT|TERM, at REQUEST#N, blockN or 0xADDRESS (at most 8)");
+				"poll=MS or signal=INT|TERM|HUP|PIPE, at REQUEST#N, blockN, eraseN or 0xADDRESS (at most 8)");
 			return DFU_E_DATA;
 		}
 		break;

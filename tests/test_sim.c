@@ -649,7 +649,9 @@ static void test_profile_parse_bad(void **unused)
 	assert_int_equal(parse_bad("fault = status=OK@block1\n", 0), DFU_E_DATA);
 	assert_int_equal(parse_bad("fault = status=errNOPE@block1\n", 0), DFU_E_DATA);
 	assert_int_equal(parse_bad("fault = poll=0x1000000@block1\n", 0), DFU_E_DATA);
-	assert_int_equal(parse_bad("fault = signal=HUP@block1\n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("fault = signal=KILL@block1\n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("fault = signal=HUP@block1\nfault = signal=PIPE@erase3\n", 0), 0);
+	assert_int_equal(parse_bad("fault = stall@erase0\n", 0), DFU_E_DATA);
 	assert_int_equal(parse_bad("fault = busy@block65536\n", 0), DFU_E_DATA);
 	assert_int_equal(parse_bad("fault = busy@block1\nfault = busy@block1\nfault = busy@block1\n"
 				   "fault = busy@block1\nfault = busy@block1\nfault = busy@block1\n"
@@ -670,7 +672,7 @@ static void test_profile_tables(void **unused)
 {
 	const char *const *names = sim_profile_names();
 	const char *want[] = { "dfu-plain", "dfu-intolerant", "runtime", "dfu10", "stm32f4",
-			       "dsonano", "dfuse-idle-poll", "blackmagic" };
+			       "dsonano", "dfuse-idle-poll", "blackmagic", "dapboot" };
 	int i, n = 0;
 	size_t j;
 
