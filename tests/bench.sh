@@ -144,21 +144,23 @@ lim=$(awk -v l="$lim" -v c="$(cost_us "$d" 0)" -v r="$(stat_of reset_us "$d")" \
 report "detach + DFU download 64 KiB" "$d" "$lim"
 
 # DfuSe, STM32F4: 1 MiB raw download covers all 12 sectors (4 x 16 KiB,
-# 64 KiB, 7 x 128 KiB): 12 erases and one SET_ADDRESS.
+# 64 KiB, 7 x 128 KiB): 12 erases and, since each sector is written right
+# after its erase (an erase may move the address pointer), 12 SET_ADDRESS.
 d="$work/f4"
 run --sim stm32f4 --sim-state "$d" -a 0 -s 0x08000000 -D "$work/1m.bin"
-report "DfuSe F4 download 1 MiB" "$d" "$(dfuse_download_limit "$d" 1048576 2048 13)"
+report "DfuSe F4 download 1 MiB" "$d" "$(dfuse_download_limit "$d" 1048576 2048 24)"
 run --sim-state "$d" -a 0 -s 0x08000000:1048576 -U "$work/f4-back.bin"
 report "DfuSe F4 upload 1 MiB" "$d" "$(dfuse_upload_limit "$d" 1048576 2048)"
 
-# DSO Nano APP: 64 KiB at 0x0800C000, 64 pages of 1 KiB.
+# DSO Nano APP: 64 KiB at 0x0800C000, 64 pages of 1 KiB: an erase and a
+# SET_ADDRESS each.
 d="$work/nano"
 run --sim dsonano --sim-state "$d" -a 0 -s 0x0800C000 -D "$work/64k.bin"
-report "DfuSe DSO Nano APP 64 KiB" "$d" "$(dfuse_download_limit "$d" 65536 1024 65)"
+report "DfuSe DSO Nano APP 64 KiB" "$d" "$(dfuse_download_limit "$d" 65536 1024 128)"
 
 # A device that repeats its last bwPollTimeout when it is already idle: a
 # host that sleeps on that answer pays for every block.  256 KiB at
-# 0x08000000 erases 4 x 16 KiB, 64 KiB and 128 KiB.
+# 0x08000000 erases 4 x 16 KiB, 64 KiB and 128 KiB, a SET_ADDRESS each.
 d="$work/idle"
 run --sim dfuse-idle-poll --sim-state "$d" -a 0 -s 0x08000000 -D "$work/256k.bin"
-report "DfuSe idle-poll download 256K" "$d" "$(dfuse_download_limit "$d" 262144 2048 7)"
+report "DfuSe idle-poll download 256K" "$d" "$(dfuse_download_limit "$d" 262144 2048 12)"
