@@ -595,8 +595,30 @@ struct dfuse_exec {
 	size_t *runs_done;		/* per erases[] */
 	size_t held;			/* a first page erased and not yet written, or DFUSE_NO_PAGE */
 	uint64_t done;			/* bytes written, for the progress bar */
+	uint64_t erased;		/* bytes erased */
+	size_t erases_left;		/* while > 0 the Erase bar is shown */
+	int download_bar;		/* the Download bar is shown */
 	int mass_erased;
 };
+
+/*
+ * Two bars in the classic order, as wrappers expect them: "Erase" counts
+ * the pages erased (the page writes between erases go unshown), and once
+ * the last page is erased "Download" takes over from the bytes written
+ * so far (what is left is the image's first page).
+ */
+static void dfuse_exec_bar_erased(struct dfuse_exec *x)
+{
+	uint64_t now = usb_now_ms(x->s->be);
+
+	progress_update(x->erased, now);
+	if (--x->erases_left > 0)
+		return;
+	progress_end(x->erased, now);
+	progress_start("Download", x->plan->write_bytes, now);
+	progress_update(x->done, now);
+	x->download_bar = 1;
+}
 
 /* Say once, before the first erase, which bytes a device without upload loses. */
 static void dfuse_warn_lost(const struct dfuse_plan *plan)
@@ -715,7 +737,13 @@ static int dfuse_exec_steps(struct dfuse_exec *x, const struct dfuse_exec_option
 	for (i = 0; i < plan->n_steps; i++)
 		if (plan->steps[i].kind == DFUSE_STEP_WRITE)
 			last_write = i;
-	progress_start("Download", plan->write_bytes, usb_now_ms(s->be));
+	x->erases_left = plan->n_erases;
+	if (x->erases_left) {
+		progress_start("Erase", plan->erase_bytes, usb_now_ms(s->be));
+	} else {
+		progress_start("Download", plan->write_bytes, usb_now_ms(s->be));
+		x->download_bar = 1;
+	}
 	for (i = 0; i < plan->n_steps; i++) {
 		const struct dfuse_step *st = &plan->steps[i];
 		char where[DFUSE_WHAT_LEN];
@@ -742,6 +770,8 @@ static int dfuse_exec_steps(struct dfuse_exec *x, const struct dfuse_exec_option
 			x->state[st->index] = pg->n_runs ? DFUSE_PAGE_ERASED : DFUSE_PAGE_WRITTEN;
 			if (pg->first && pg->n_runs)
 				x->held = st->index;
+			x->erased += pg->size;
+			dfuse_exec_bar_erased(x);
 		} else {
 			const struct dfuse_run *r = &plan->runs[st->index];
 			unsigned int flags = plan->every_block ? DFUSE_WRITE_ADDRESS_EVERY_BLOCK : 0;
@@ -752,7 +782,15 @@ static int dfuse_exec_steps(struct dfuse_exec *x, const struct dfuse_exec_option
 				flags |= DFUSE_WRITE_WILL_RESET;
 			log_debug(2, "writing %" PRIu32 " bytes at 0x%08" PRIx32 " in %" PRIu32
 				  " blocks", r->len, r->address, r->n_blocks);
-			rc = dfuse_write_blocks(s, r->address, r->data, r->len, flags, &x->done);
+			if (x->download_bar) {
+				rc = dfuse_write_blocks(s, r->address, r->data, r->len, flags,
+							&x->done);
+			} else {
+				rc = dfuse_write_blocks(s, r->address, r->data, r->len, flags,
+							NULL);
+				if (rc >= 0)
+					x->done += r->len;
+			}
 			if (r->page != DFUSE_NO_PAGE) {
 				size_t p = r->page;
 
