@@ -249,8 +249,8 @@ sim_new bmp-odd
 mkdata "$scratch/bmp-odd.bin" 6000
 dfu --sim "$BMP" -s 0x08002000:leave -D "$scratch/bmp-odd.bin"
 expect_rc 0 "Black Magic: a file ending mid-page"
-expect_said 'cannot upload: bytes of a page the data covers only partly are erased' \
-	"Black Magic: says the page's rest is not kept"
+expect_said 'cannot upload, so 144 bytes of the erased pages outside the data will be erased without being preserved: 0x08003770-0x080037FF' \
+	"Black Magic: says the page's rest is not kept, and which bytes"
 [ "$(reqs UPLOAD)" -eq 0 ]
 tap_result $? "Black Magic: no UPLOAD sent to a device without upload"
 mem_at "$sim_dir/dev1.alt0.0x08000000.mem" $((0x2000)) 6000 | cmp -s - "$scratch/bmp-odd.bin"

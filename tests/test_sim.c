@@ -696,7 +696,7 @@ static void test_profile_tables(void **unused)
 	for (j = 0; j < sizeof(want) / sizeof(want[0]); j++)
 		assert_non_null(sim_profile_builtin(want[j]));
 	assert_null(sim_profile_builtin("nonesuch"));
-	assert_int_equal(n, 8);
+	assert_int_equal(n, 9);
 	for (i = 1; i < sim_profile_key_count(); i++)
 		assert_true(strcmp(sim_profile_key_name(i - 1), sim_profile_key_name(i)) < 0);
 	assert_null(sim_profile_key_name(sim_profile_key_count()));
