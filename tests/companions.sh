@@ -42,7 +42,7 @@ skip()
 }
 
 # ------------------------------------------------------------ dfu-suffix
-cp "$kat/fw.bin" a.bin
+fixture "$kat/fw.bin" a.bin
 run dfu-suffix -a a.bin -v 1234 -p 5678
 expect_rc 0 "dfu-suffix -a"
 same a.bin "$kat/fw-suffix.bin" "suffix bytes match the known answer"
@@ -65,18 +65,18 @@ expect_err 'no DFU suffix' "and says the suffix is missing"
 run dfu-suffix -D a.bin
 expect_rc 65 "delete fails without a suffix"
 
-cp "$kat/fw.bin" b.bin
+fixture "$kat/fw.bin" b.bin
 run dfu-suffix -a b.bin -v 0x0483 -p df11 -d 0200 -S 011a
 expect_rc 0 "dfu-suffix -a with -d and -S 011a"
 same b.bin "$kat/fw-suffix-011a.bin" "DfuSe-flavoured suffix matches the known answer"
 
-cp "$kat/fw-suffix.bin" bad.bin
+fixture "$kat/fw-suffix.bin" bad.bin
 printf '\001' | dd of=bad.bin bs=1 seek=3 conv=notrunc 2>/dev/null
 run dfu-suffix -c bad.bin
 expect_rc 65 "check fails on a corrupt suffix"
 expect_err 'CRC mismatch' "and says the CRC is wrong"
 
-cp "$kat/fw.bin" c.bin
+fixture "$kat/fw.bin" c.bin
 run dfu-suffix -a c.bin -v 12345
 expect_rc 64 "a vendor ID above ffff is refused"
 run dfu-suffix -a c.bin -v 12zz
@@ -101,7 +101,7 @@ run dfu-suffix -V
 expect_rc 0 "-V"
 
 # Permission bits survive an in-place rewrite; no temporary file is left.
-cp "$kat/fw.bin" mode.bin
+fixture "$kat/fw.bin" mode.bin
 chmod 640 mode.bin
 run dfu-suffix -a mode.bin
 [ "$(stat -c %a mode.bin 2>/dev/null || stat -f %Lp mode.bin)" = 640 ]
@@ -110,7 +110,7 @@ tap_result $? "the file keeps its permissions"
 tap_result $? "no temporary files left behind"
 
 # A symbolic link stays a link; the file behind it is rewritten.
-cp "$kat/fw.bin" target.bin
+fixture "$kat/fw.bin" target.bin
 ln -s target.bin link.bin
 run dfu-suffix -a link.bin -v 1234 -p 5678
 expect_rc 0 "add through a symbolic link"
@@ -119,7 +119,7 @@ tap_result $? "the link is still a link"
 same target.bin "$kat/fw-suffix.bin" "the linked file got the suffix"
 
 # ------------------------------------------------------------ dfu-prefix
-cp "$kat/fw.bin" l.bin
+fixture "$kat/fw.bin" l.bin
 run dfu-prefix -a l.bin -L
 expect_rc 0 "dfu-prefix -a -L"
 same l.bin "$kat/fw-lpc.bin" "LPC prefix matches the known answer"
@@ -145,7 +145,7 @@ run dfu-prefix -c l.bin
 expect_rc 0 "check without a type accepts a file without prefix"
 expect_out 'no DFU prefix' "and says there is none"
 
-cp "$kat/fw.bin" s.bin
+fixture "$kat/fw.bin" s.bin
 run dfu-prefix -a s.bin -s 0x2000
 expect_rc 0 "dfu-prefix -a -s"
 same s.bin "$kat/fw-stellaris.bin" "Stellaris prefix matches the known answer"
@@ -157,10 +157,10 @@ expect_rc 0 "dfu-prefix -D -T"
 same s.bin "$kat/fw.bin" "Stellaris delete gives back the original"
 
 # A suffix stays at the end, with a fresh CRC.
-cp "$kat/fw-lpc.bin" ls.bin
+fixture "$kat/fw-lpc.bin" ls.bin
 run dfu-suffix -a ls.bin -v 1fc9 -p 000c
 same ls.bin "$kat/fw-lpc-suffix.bin" "suffix after an LPC prefix matches the known answer"
-cp "$kat/fw.bin" sl.bin
+fixture "$kat/fw.bin" sl.bin
 run dfu-suffix -a sl.bin -v 1fc9 -p 000c
 run dfu-prefix -a sl.bin -L
 expect_rc 0 "prefix added to a file with a suffix"
@@ -171,7 +171,7 @@ run dfu-prefix -D sl.bin
 run dfu-suffix -D sl.bin
 same sl.bin "$kat/fw.bin" "prefix and suffix round trip"
 
-cp "$kat/fw.bin" u.bin
+fixture "$kat/fw.bin" u.bin
 run dfu-prefix -a u.bin
 expect_rc 64 "add without a type"
 run dfu-prefix -a u.bin -T
@@ -187,7 +187,7 @@ expect_rc 64 "two types"
 run dfu-prefix -c u.bin -s 0x2000
 expect_rc 64 "-s with -c"
 same u.bin "$kat/fw.bin" "usage errors leave the file untouched"
-cp "$kat/fw-suffix.bin" cor.bin
+fixture "$kat/fw-suffix.bin" cor.bin
 printf '\001' | dd of=cor.bin bs=1 seek=3 conv=notrunc 2>/dev/null
 run dfu-prefix -a cor.bin -L
 expect_rc 65 "a corrupt suffix is not blessed with a new CRC"
@@ -219,7 +219,7 @@ expect_rc 0 "check mode"
 expect_out 'element 1: address 0x08000100, 12 bytes' "check lists every element"
 expect_out 'CRC 0x[0-9a-f]{8} OK' "check verifies the CRC"
 
-cp "$kat/pack-text.dfu" dump.dfu
+fixture "$kat/pack-text.dfu" dump.dfu
 run dfuse-pack -d dump.dfu
 expect_rc 0 "dfuse-pack -d"
 same dump.dfu.target0.image0.bin "$kat/seg-a.bin" "first element unpacked"
@@ -270,7 +270,7 @@ expect_rc 64 "no file"
 [ ! -e n.dfu ]
 tap_result $? "refused builds write nothing"
 
-cp "$kat/pack-text.dfu" corrupt.dfu
+fixture "$kat/pack-text.dfu" corrupt.dfu
 printf '\377' | dd of=corrupt.dfu bs=1 seek=300 conv=notrunc 2>/dev/null
 run dfuse-pack corrupt.dfu
 expect_rc 65 "check fails on a corrupt .dfu"
@@ -286,14 +286,35 @@ classic_pack=${CLASSIC_DFUSE_PACK:-/usr/bin/dfuse-pack}
 is_classic() { [ -x "$1" ] && "$1" -V 2>&1 | grep -q 'Stefan Schmidt'; }
 is_classic_pack() { [ -x "$1" ] && head -n 1 "$1" | grep -q python; }
 
+# classic PROG ARGS...: run a classic tool; its exit status in $classic_rc,
+# its output in the .log when an assertion about it fails.
+classic()
+{
+	"$@" > "$scratch/classic.out" 2>&1 && classic_rc=0 || classic_rc=$?
+	if [ "$classic_rc" -ne 0 ]; then
+		echo "# classic: $* (exit $classic_rc)"
+		sed 's/^/# classic: /' "$scratch/classic.out"
+	fi
+}
+
+# agree OURS THEIRS "what": our tool ($rc) and the classic one ($classic_rc)
+# both succeeded, and their files are byte-identical.  Identical files are
+# no proof when both tools refused and left their copies alone.
+agree()
+{
+	[ "$rc" -eq 0 ] && [ "$classic_rc" -eq 0 ] && cmp -s "$1" "$2"
+	tap_result $? "$3 (exit $rc and $classic_rc)"
+}
+
 if is_classic "$classic_suffix"; then
 	for args in "-v 1234 -p 5678" "-v 0483 -p df11 -d 0200 -S 011a" "" "-S 0x011A -d ffff"; do
-		cp "$kat/fw.bin" ours.bin
-		cp "$kat/fw.bin" theirs.bin
+		fixture "$kat/fw.bin" ours.bin
+		fixture "$kat/fw.bin" theirs.bin
 		run dfu-suffix -a ours.bin $args
-		"$classic_suffix" -a theirs.bin $args >/dev/null 2>&1
-		same ours.bin theirs.bin "dfu-suffix -a $args: byte-identical to the classic tool"
-		"$classic_suffix" -c ours.bin >/dev/null 2>&1
+		classic "$classic_suffix" -a theirs.bin $args
+		agree ours.bin theirs.bin "dfu-suffix -a $args: byte-identical to the classic tool"
+		classic "$classic_suffix" -c ours.bin
+		[ "$classic_rc" -eq 0 ]
 		tap_result $? "the classic dfu-suffix accepts ours ($args)"
 	done
 else
@@ -309,40 +330,45 @@ if is_classic "$classic_prefix"; then
 		for args in "-L" "-s 0x2000" "-s 0"; do
 			for sfx in no yes; do
 				head -c "$size" pattern.bin > ours.bin
-				[ "$sfx" = yes ] && "$DFU_SUFFIX" -a ours.bin -v 1fc9 -p 000c >/dev/null
-				cp ours.bin theirs.bin
+				sfx_rc=0
+				if [ "$sfx" = yes ]; then
+					"$DFU_SUFFIX" -a ours.bin -v 1fc9 -p 000c >/dev/null 2>&1 || sfx_rc=$?
+				fi
+				fixture ours.bin theirs.bin
 				run dfu-prefix -a ours.bin $args
-				"$classic_prefix" -a theirs.bin $args >/dev/null 2>&1
-				same ours.bin theirs.bin "dfu-prefix -a $args, $size bytes, suffix $sfx: byte-identical"
+				classic "$classic_prefix" -a theirs.bin $args
+				[ "$sfx_rc" -eq 0 ] || rc=$sfx_rc
+				agree ours.bin theirs.bin "dfu-prefix -a $args, $size bytes, suffix $sfx: byte-identical"
 			done
 		done
 	done
-	cp "$kat/fw-lpc-suffix.bin" theirs.bin
-	"$classic_prefix" -D theirs.bin >/dev/null 2>&1
-	cp "$kat/fw-lpc-suffix.bin" ours.bin
+	fixture "$kat/fw-lpc-suffix.bin" theirs.bin
+	classic "$classic_prefix" -D theirs.bin
+	fixture "$kat/fw-lpc-suffix.bin" ours.bin
 	run dfu-prefix -D ours.bin
-	same ours.bin theirs.bin "dfu-prefix -D: byte-identical to the classic tool"
+	agree ours.bin theirs.bin "dfu-prefix -D: byte-identical to the classic tool"
 else
 	for i in $(seq 1 31); do skip "classic dfu-prefix not installed"; done
 fi
 
 if is_classic_pack "$classic_pack" && command -v python3 >/dev/null 2>&1; then
 	for f in p1.dfu p2.dfu p4.dfu p5.dfu; do
-		"$classic_pack" "$f" > classic.out 2>&1
-		rc=$?
-		[ "$rc" -eq 0 ] && ! grep -q -i 'error\|invalid\|traceback' classic.out
+		classic "$classic_pack" "$f"
+		[ "$classic_rc" -eq 0 ] && ! grep -q -i 'error\|invalid\|traceback' "$scratch/classic.out"
 		tap_result $? "the classic dfuse-pack accepts our $f"
 	done
-	"$classic_pack" -b 0x08000000:"$kat/seg-a.bin" -b 0x08000100:"$kat/seg-b.bin" \
-		-b 0x1fff7800@1:"$kat/fw.bin" classic.dfu >/dev/null 2>&1
+	classic "$classic_pack" -b 0x08000000:"$kat/seg-a.bin" -b 0x08000100:"$kat/seg-b.bin" \
+		-b 0x1fff7800@1:"$kat/fw.bin" classic.dfu
 	run dfuse-pack classic.dfu
-	expect_rc 0 "our check accepts the classic dfuse-pack's output"
+	[ "$classic_rc" -eq 0 ] || rc=$classic_rc
+	expect_rc 0 "the classic dfuse-pack builds a file and our check accepts it"
 	run dfuse-pack -d classic.dfu
 	same classic.dfu.target0.image1.bin "$kat/seg-b.bin" "we unpack the classic output's elements"
 	same classic.dfu.target1.image0.bin "$kat/fw.bin" "including its second target"
 	# Flash a classic file on the simulated STM32 with our dfu-util, read it back.
-	"$classic_pack" -b 0x08000000:"$kat/seg-a.bin" -b 0x08000100:"$kat/seg-b.bin" \
-		flash.dfu >/dev/null 2>&1
+	classic "$classic_pack" -b 0x08000000:"$kat/seg-a.bin" -b 0x08000100:"$kat/seg-b.bin" \
+		flash.dfu
+	pack_rc=$classic_rc
 	sim_new flash
 	dfu --sim stm32f4 -a 0 -D flash.dfu
 	dl_rc=$rc
@@ -351,11 +377,10 @@ if is_classic_pack "$classic_pack" && command -v python3 >/dev/null 2>&1; then
 		skip "dfu-util has no DfuSe support yet"
 		skip "dfu-util has no DfuSe support yet"
 	else
-		[ "$dl_rc" -eq 0 ]
+		[ "$pack_rc" -eq 0 ] && [ "$dl_rc" -eq 0 ]
 		tap_result $? "our dfu-util flashes the classic dfuse-pack's output"
-		head -c 40 back.bin > got-a.bin 2>/dev/null
-		tail -c 12 back.bin > got-b.bin 2>/dev/null
-		cmp -s got-a.bin "$kat/seg-a.bin" && cmp -s got-b.bin "$kat/seg-b.bin"
+		[ "$rc" -eq 0 ] && head -c 40 back.bin > got-a.bin && tail -c 12 back.bin > got-b.bin &&
+			cmp -s got-a.bin "$kat/seg-a.bin" && cmp -s got-b.bin "$kat/seg-b.bin"
 		tap_result $? "the flash holds both elements of the classic file"
 	fi
 else

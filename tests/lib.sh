@@ -16,6 +16,7 @@
 #   expect_reqs NAME N "what"
 #   ok COND... "what"       generic: the command succeeds
 #   mem_at FILE OFF LEN     bytes of a DfuSe region file (erased tail padded)
+#   fixture SRC DST         copy a file into the scratch area, writable
 #   expect_cmds CMD N "what", has_cmd CMD "what", expect_no_violation "what"
 #   done_testing            print the plan; call last
 
@@ -135,6 +136,18 @@ ok()
 mkdata()
 {
 	head -c "$2" /dev/urandom > "$1"
+}
+
+# Copy a fixture to a file the test may change: fixture SRC DST.  Under
+# make distcheck the source tree is read-only and cp keeps its modes, so a
+# plain copy could be neither changed in place nor overwritten by a later
+# copy as a normal user (root ignores both, which hid this).  A copy that
+# fails is a failed test, not a silent reuse of a stale file.
+fixture()
+{
+	rm -f "$2" && cp "$1" "$2" && chmod u+w "$2" && return 0
+	tap_result 1 "copy $1 to $2"
+	return 1
 }
 
 # ---- DfuSe devices: region files, commands and violations the simulator
