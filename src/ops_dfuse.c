@@ -99,7 +99,7 @@ static int ops_dfuse_map(const struct dfu_if *d, struct dfuse_map *m)
 	return 0;
 }
 
-/* -v: the map on stderr, so that stdout stays the data's (-U -). */
+/* -v: the map, as notes (on stderr when stdout is the data's, -U -). */
 static void ops_dfuse_note_map(const struct dfu_if *d, const struct dfuse_map *m)
 {
 	char line[160];
