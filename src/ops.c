@@ -498,7 +498,7 @@ int ops_download(struct usb_backend *be, const struct dfu_options *o, const stru
 		ret = ops_check_suffix(f, &t.d, rt.vid ? &rt : NULL);
 	if (ret < 0)
 		return ret;
-	ops_dfuse_decide(&t.d, req);
+	ops_dfuse_decide(&t.d, req, img != NULL);
 	ret = ops_refuse_dfuse_input(&t.d, f, req, img);
 	if (ret < 0)
 		return ret;
@@ -527,7 +527,7 @@ int ops_upload(struct usb_backend *be, const struct dfu_options *o, struct dfu_o
 	ret = ops_find_dfu_mode(be, o, &t);
 	if (ret < 0)
 		return ret;
-	ops_dfuse_decide(&t.d, req);
+	ops_dfuse_decide(&t.d, req, 0);
 	if (!t.d.dfuse && req) {
 		ret = ops_refuse_dfuse_input(&t.d, NULL, req, NULL);
 		if (ret < 0)

@@ -40,11 +40,11 @@ int ops_dfuse_command(struct usb_backend *be, const struct dfu_options *o,
 		      const struct dfuse_request *req);
 
 /*
- * Decide DfuSe for the found DFU-mode interface d: with -s (req), an alt
- * name that parses as a DfuSe memory map makes it DfuSe; a note says why
- * when the reason is not bcdDFU 0x011a.
+ * Decide DfuSe for the found DFU-mode interface d: with -s (req) or a
+ * .dfu file (dfuse_file), an alt name that parses as a DfuSe memory map
+ * makes it DfuSe; a note says why when the reason is not bcdDFU 0x011a.
  */
-void ops_dfuse_decide(struct dfu_if *d, const struct dfuse_request *req);
+void ops_dfuse_decide(struct dfu_if *d, const struct dfuse_request *req, int dfuse_file);
 
 /* 1 when req asks for something that runs without -D/-U. */
 int ops_dfuse_has_command(const struct dfuse_request *req);

@@ -32,16 +32,17 @@ struct ops_dfuse_job {
 
 /*
  * Real DfuSe devices do not always say so (bcdDFU 0x1a01, no functional
- * descriptor): with -s, an alt name that is a DfuSe memory map is taken
- * as the device's word.  Whatever made the choice other than bcdDFU
+ * descriptor): with -s or a .dfu file, an alt name that is a DfuSe memory
+ * map is taken as the device's word.  Whatever made the choice other than bcdDFU
  * 0x011a is said in one line.
  */
-void ops_dfuse_decide(struct dfu_if *d, const struct dfuse_request *req)
+void ops_dfuse_decide(struct dfu_if *d, const struct dfuse_request *req, int dfuse_file)
 {
+	const char *given = req ? "-s given" : "a DfuSe file given";
 	struct dfuse_map *m;
 	char err[600];
 
-	if (!d->dfuse && req && !d->runtime && d->name[0] == '@') {
+	if (!d->dfuse && (req || dfuse_file) && !d->runtime && d->name[0] == '@') {
 		m = malloc(sizeof(*m));
 		if (m && dfuse_map_parse(d->name, m, err, sizeof(err)) == 0) {
 			d->dfuse = 1;
@@ -52,11 +53,11 @@ void ops_dfuse_decide(struct dfu_if *d, const struct dfuse_request *req)
 	switch (d->dfuse_why) {
 	case DFUSE_BY_MAP:
 		if (d->has_func)
-			log_note("driving %04x:%04x as DfuSe: -s given and alt setting %u's name is a DfuSe memory map (bcdDFU %04x)",
-				 d->vid, d->pid, d->alt, d->func.bcdDFUVersion);
+			log_note("driving %04x:%04x as DfuSe: %s and alt setting %u's name is a DfuSe memory map (bcdDFU %04x)",
+				 d->vid, d->pid, given, d->alt, d->func.bcdDFUVersion);
 		else
-			log_note("driving %04x:%04x as DfuSe: -s given and alt setting %u's name is a DfuSe memory map (no DFU functional descriptor)",
-				 d->vid, d->pid, d->alt);
+			log_note("driving %04x:%04x as DfuSe: %s and alt setting %u's name is a DfuSe memory map (no DFU functional descriptor)",
+				 d->vid, d->pid, given, d->alt);
 		break;
 	case DFUSE_BY_QUIRK_VERSION:
 	case DFUSE_BY_QUIRK:
@@ -628,7 +629,7 @@ int ops_dfuse_command(struct usb_backend *be, const struct dfu_options *o,
 	rc = ops_find_dfu_mode(be, o, &t);
 	if (rc < 0)
 		return rc;
-	ops_dfuse_decide(&t.d, req);
+	ops_dfuse_decide(&t.d, req, 0);
 	if (!t.d.dfuse) {
 		log_error("-s is for DfuSe devices; %04x:%04x is plain DFU (bcdDFU %04x)",
 			  t.d.vid, t.d.pid, t.d.func.bcdDFUVersion);

@@ -103,6 +103,21 @@ expect_rc 0 "unknown opc-20: -s -D by the memory map"
 mem_at "$sim_dir/dev1.alt0.0x08000000.mem" $((0x4000)) 3072 | cmp -s - "$fw"
 tap_result $? "unknown opc-20: the file is in flash"
 
+# ---- a .dfu file (DfuSe's own format) is as good a sign as -s
+: "${MKDFUSE:?MKDFUSE must point at the built tests/mkdfuse}"
+sim_new opcx-dfu
+"$MKDFUSE" "$scratch/fw.dfu" 0x0483 0xdf11 @0=FW 0x08004000:"$fw"
+tap_result $? "mkdfuse: fw.dfu"
+dfu --sim "$OPCX" -a 0 -D "$scratch/fw.dfu"
+expect_rc 0 "unknown opc-20: a .dfu file"
+expect_said "driving 0483:df11 as DfuSe: a DfuSe file given and alt setting 0's name is a DfuSe memory map" \
+	"unknown opc-20: the note names the file as the reason"
+mem_at "$sim_dir/dev1.alt0.0x08000000.mem" $((0x4000)) 3072 | cmp -s - "$fw"
+tap_result $? "unknown opc-20: the .dfu file's element is in flash"
+sim_new plain-dfu
+dfu --sim dfu-plain -D "$scratch/fw.dfu"
+expect_rc 65 "plain DFU, no memory map: a .dfu file refused"
+
 # ---- -s on a plain DFU device without a memory map: refused as before
 sim_new plain-s
 dfu --sim dfu-plain -s 0x08000000 -D "$fw"
