@@ -488,6 +488,16 @@ static const struct row rows[] = {
 	{ A("--timeout", "5x"), REFUSED("'5x'") },
 	{ A("--timeout"), REFUSED("--timeout") },
 
+	/* --quirk: flags for this run, added up over repeats. */
+	{ A("--quirk", "dfuse,long-timeout"),
+	  WANT(.quirks = { QUIRK_DFUSE | QUIRK_LONG_TIMEOUT, 0, 0 }) },
+	{ A("--quirk=transfer-size=64", "--quirk", "dfu-version=0x011a"),
+	  WANT(.quirks = { QUIRK_TRANSFER_SIZE | QUIRK_DFU_VERSION, 0x011a, 64 }) },
+	{ A("--quirk", "bogus"), REFUSED("'bogus'") },
+	{ A("--quirk", "dfuse,,long-timeout"), REFUSED("''") },
+	{ A("--quirk", "transfer-size=0"), REFUSED("'0'") },
+	{ A("--quirk"), REFUSED("--quirk") },
+
 	/* Simulator options. */
 	{ A("--sim", "dfu-plain"), WANT(.sim_devices = "dfu-plain") },
 	{ A("--sim=runtime,stm32f4"), WANT(.sim_devices = "runtime,stm32f4") },
@@ -575,6 +585,9 @@ static void check_options(const struct dfu_options *got, const struct dfu_option
 	assert_true(str_equal(got->sim_devices, want->sim_devices));
 	assert_true(str_equal(got->sim_state, want->sim_state));
 	assert_int_equal(got->sim_virtual_clock, want->sim_virtual_clock);
+	assert_int_equal(got->quirks.flags, want->quirks.flags);
+	assert_int_equal(got->quirks.dfu_version, want->quirks.dfu_version);
+	assert_int_equal(got->quirks.transfer_size, want->quirks.transfer_size);
 }
 
 /* "-d 1:2 -t 64" for the failure messages. */
@@ -718,7 +731,7 @@ static void test_usage(void **state)
 		"-E, --detach-delay SECONDS", "-d, --device", "-n, --devnum N", "-p, --path",
 		"-c, --cfg N", "-i, --intf N", "-a, --alt N|NAME", "-S, --serial",
 		"-t, --transfer-size", "-U, --upload FILE", "-Z, --upload-size", "-D, --download FILE",
-		"-R, --reset", "-w, --wait[=SECONDS]", "--timeout MS", "-s, --dfuse-address", "--dfuse)", "--sim PROFILE",
+		"-R, --reset", "-w, --wait[=SECONDS]", "--timeout MS", "--quirk NAME", "-s, --dfuse-address", "--dfuse)", "--sim PROFILE",
 		"--sim-state DIR", "--sim-clock virtual|real",
 	};
 	struct capture c;
