@@ -211,6 +211,16 @@ tap_result $? "LPC-Link: no DETACH; the reset manifestation needs"
 dfu -l
 expect_not_said 'df55' "LPC-Link: gone after the reset (probe firmware runs)"
 
+# LPC-Link 2 (its log: "unable to read DFU status" right after the
+# download): gone at the status request that follows the last block.
+sim_new lpc2
+dfu --sim "$LPC:fault=gone@GETSTATUS#6" -D "$fw"
+expect_rc 0 "gone during manifestation (LPC-Link 2): success, not an error"
+[ "$(logged 'DNLOAD wValue=2 wIndex=0 wLength=0 ')" -eq 1 ] && [ "$(logged 'GETSTATUS .*fault=gone')" -eq 1 ]
+tap_result $? "gone during manifestation: at the GETSTATUS after the zero-length DNLOAD"
+cmp -n 3072 "$fw" "$sim_dir/dev1.mem" >/dev/null
+tap_result $? "gone during manifestation: the firmware is in memory"
+
 # ---- quirk transfer-size: a device that names no transfer size (but
 # takes 2048 bytes per request)
 LPC0="$LPC:transfer_size=0:buffer_size=2048"
