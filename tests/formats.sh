@@ -102,7 +102,7 @@ tap_result $? "-s address with a HEX file: no request sent"
 
 # A DFU suffix is honoured: checked, then left out of the data.
 sim_new suffix
-cp "$kat/fmt.srec" "$scratch/sfx.srec"
+fixture "$kat/fmt.srec" "$scratch/sfx.srec"
 "$DFU_SUFFIX" -a "$scratch/sfx.srec" -v 0483 -p df11 >/dev/null 2>&1
 tap_result $? "dfu-suffix adds a suffix to an S-record file"
 dfu --sim stm32f4 -a 0 -s $A -D "$pattern"
@@ -110,7 +110,7 @@ dfu -a 0 -D "$scratch/sfx.srec"
 expect_rc 0 "an S-record file with a DFU suffix"
 cmp -s "$(flash)" "$scratch/mem-stm32f4-bin"
 tap_result $? "... leaves the same memory"
-cp "$kat/fmt.uf2" "$scratch/sfx.uf2"
+fixture "$kat/fmt.uf2" "$scratch/sfx.uf2"
 "$DFU_SUFFIX" -a "$scratch/sfx.uf2" -v 1234 -p 5678 >/dev/null 2>&1
 sim_new suffix-wrong
 dfu --sim stm32f4 -a 0 -D "$scratch/sfx.uf2"
@@ -177,19 +177,19 @@ bad trunc.srec "no termination record"
 # ELF: cut short, no program headers, p_filesz > p_memsz, a header too short.
 head -c 9500 "$kat/fmt.elf" > "$scratch/trunc.elf"
 bad trunc.elf "program header 1: segment bytes at file offset 0x2400 .* run past the end of the file"
-cp "$kat/fmt.elf" "$scratch/nophdr.elf"
+fixture "$kat/fmt.elf" "$scratch/nophdr.elf"
 patch "$scratch/nophdr.elf" 44 '\000\000'
 bad nophdr.elf "no program headers"
-cp "$kat/fmt.elf" "$scratch/memsz.elf"
+fixture "$kat/fmt.elf" "$scratch/memsz.elf"
 patch "$scratch/memsz.elf" $((52 + 20)) '\000\000\000\000'
 bad memsz.elf "program header 0 \(offset 0x34\): p_filesz 0xbb8 is larger than p_memsz 0x0"
 head -c 40 "$kat/fmt.elf" > "$scratch/short.elf"
 bad short.elf "truncated ELF header"
-cp "$kat/fmt.elf" "$scratch/class.elf"
+fixture "$kat/fmt.elf" "$scratch/class.elf"
 patch "$scratch/class.elf" 4 '\003'
 bad class.elf "unknown ELF class 3"
 # Two ELF segments at the same load address.
-cp "$kat/fmt.elf" "$scratch/overlap.elf"
+fixture "$kat/fmt.elf" "$scratch/overlap.elf"
 patch "$scratch/overlap.elf" $((52 + 32 + 12)) '\000\300\000\010'
 bad overlap.elf "is given twice"
 # UF2: blocks swapped, a bad end magic, cut short, a torn block.
@@ -197,14 +197,14 @@ u="$kat/fmt.uf2"
 { head -c $((512 * 3)) "$u"; tail -c +$((512 * 4 + 1)) "$u" | head -c 512
   tail -c +$((512 * 3 + 1)) "$u" | head -c 512; tail -c +$((512 * 5 + 1)) "$u"; } > "$scratch/order.uf2"
 bad order.uf2 "UF2 block 3 \(offset 0x600\) out of sequence: it says block 4 of 17, expected block 3 of 17"
-cp "$u" "$scratch/magic.uf2"
+fixture "$u" "$scratch/magic.uf2"
 patch "$scratch/magic.uf2" $((512 * 6 + 508)) '\000'
 bad magic.uf2 "UF2 block 6 \(offset 0xdfc\): bad end magic"
 head -c $((512 * 10)) "$u" > "$scratch/trunc.uf2"
 bad trunc.uf2 "truncated: the file ends after block 9 of 17"
 head -c 1000 "$u" > "$scratch/torn.uf2"
 bad torn.uf2 "not a whole number of 512-byte UF2 blocks"
-cp "$u" "$scratch/big.uf2"
+fixture "$u" "$scratch/big.uf2"
 patch "$scratch/big.uf2" $((512 * 2 + 16)) '\377\001'
 bad big.uf2 "UF2 block 2 \(offset 0x400\): payload of 511 bytes"
 # .dfu files go the way they always went.
