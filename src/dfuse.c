@@ -304,8 +304,12 @@ static int dfuse_write_blocks(struct dfu_session *s, uint32_t addr, const unsign
 		 * The device puts block n at pointer + (n - 2) * wTransferSize:
 		 * one SET_ADDRESS per run, and a fresh one before the block
 		 * number would wrap (or before every block for devices that
-		 * mishandle the increment).
+		 * mishandle the increment).  Some boot loaders multiply by the
+		 * block's wLength instead: a short last block after others gets
+		 * its own SET_ADDRESS, as block 2, where both agree.
 		 */
+		if (block != DFUSE_FIRST_BLOCK && chunk < s->transfer_size)
+			need_address = 1;
 		if (need_address || (flags & DFUSE_WRITE_ADDRESS_EVERY_BLOCK)) {
 			rc = dfuse_set_address(s, at);
 			if (rc < 0)

@@ -513,6 +513,15 @@ static int sim_upload(struct sim_device *d, unsigned char *data, uint16_t wLengt
 
 /* ------------------------------------------------------------ DfuSe */
 
+/*
+ * The size in the block address formula: AN3156 says wTransferSize, and
+ * some boot loaders use the block's own wLength (block_by_wlength).
+ */
+static uint32_t sim_dfuse_stride(const struct sim_device *d, uint16_t wLength)
+{
+	return d->prof.block_by_wlength ? wLength : d->prof.transfer_size;
+}
+
 /* Append to the note the front end logs with this request. */
 static void sim_note(struct sim_device *d, const char *fmt, ...)
 {
@@ -763,7 +772,7 @@ static int sim_dfuse_dnload(struct sim_device *d, uint16_t wValue, const unsigne
 	if (wValue == 1)
 		return sim_stall(d);	/* neither a command nor a data block */
 
-	addr = d->address + (uint64_t)(wValue - 2) * d->prof.transfer_size;
+	addr = d->address + (uint64_t)(wValue - 2) * sim_dfuse_stride(d, wLength);
 	sim_note(d, "cmd=WRITE addr=0x%08llx len=%u", (unsigned long long)addr,
 		 (unsigned int)wLength);
 	d->pending = SIM_PENDING_DONE;
@@ -800,7 +809,7 @@ static int sim_dfuse_upload(struct sim_device *d, uint16_t wValue, unsigned char
 	}
 	if (wValue == 1)
 		return sim_stall(d);
-	addr = d->address + (uint64_t)(wValue - 2) * d->prof.transfer_size;
+	addr = d->address + (uint64_t)(wValue - 2) * sim_dfuse_stride(d, wLength);
 	sim_note(d, "cmd=READ addr=0x%08llx len=%u", (unsigned long long)addr,
 		 (unsigned int)wLength);
 	mem = sim_dfuse_span(d, addr, wLength, DFUSE_READABLE);
@@ -944,7 +953,8 @@ static int sim_fault_address(const struct sim_device *d, uint8_t bRequest, uint1
 		return wLength > 0 && sim_span_has(off, wLength, addr);
 	}
 	if (wValue >= 2)
-		return sim_span_has(d->address + (uint64_t)(wValue - 2) * d->prof.transfer_size,
+		return sim_span_has(d->address +
+				    (uint64_t)(wValue - 2) * sim_dfuse_stride(d, wLength),
 				    wLength, addr);
 	if (erase_too && bRequest == DFU_DNLOAD && wValue == 0 && wLength == 5 && data[0] == 0x41) {
 		uint32_t a = sim_le32(data + 1);

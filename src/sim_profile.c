@@ -340,6 +340,7 @@ static const struct sim_key sim_keys[] = {
 	KEY("attributes", K_U8, attributes),
 	KEY("bcd_device", K_U16, bcd_device),
 	KEY("bcd_usb", K_U16, bcd_usb),
+	KEY("block_by_wlength", K_U8, block_by_wlength),
 	KEY("buffer_size", K_U16, buffer_size),
 	KEY("busy_nak", K_U8, busy_nak),
 	KEY("desc_fault", K_DESC, desc_fault),
@@ -888,8 +889,8 @@ static int sim_profile_finish_dfuse(struct sim_profile *p, const char *origin)
 
 	if (!sim_seen(p, "dfuse"))
 		p->dfuse = p->dfu_version == 0x011a;
-	if (p->dfuse > 1 || p->idle_poll > 1) {
-		log_error("%s: dfuse and idle_poll are 0 or 1", origin);
+	if (p->dfuse > 1 || p->idle_poll > 1 || p->block_by_wlength > 1) {
+		log_error("%s: dfuse, idle_poll and block_by_wlength are 0 or 1", origin);
 		return DFU_E_DATA;
 	}
 	if (p->leave_status > 2 || p->busy_nak > 1 || p->runtime_protocol > 1) {

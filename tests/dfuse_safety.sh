@@ -39,8 +39,10 @@ log_lines() { if [ -f "$sim_dir/requests.log" ]; then wc -l < "$sim_dir/requests
 # the data touch, and -U with the same -t must read the bytes back.
 mkdata "$scratch/bg" 40960
 mkdata "$scratch/data" 5000
-for dev in dsonano:0x0800C000:1024:1024 stm32f4:0x08000000:16384:2048; do
-	IFS=: read -r prof base page own <<EOF
+# (the last: a boot loader that multiplies by the block's wLength)
+for dev in 'dsonano|0x0800C000|1024|1024' 'stm32f4|0x08000000|16384|2048' \
+	'stm32f4:block_by_wlength=1|0x08000000|16384|2048'; do
+	IFS='|' read -r prof base page own <<EOF
 $dev
 EOF
 	for t in 64 512 1024 "$own"; do
@@ -73,6 +75,17 @@ EOF
 		fi
 	done
 done
+
+# Into erased flash the run starts and ends with the data, so its last
+# block is short: a boot loader that places blocks by wLength must get it
+# right too (it follows its own SET_ADDRESS).
+sim_new wlength-short
+dfu --sim stm32f4:block_by_wlength=1 -a 0 -s 0x08001234 -D "$scratch/data"
+expect_rc 0 "wLength-placing device: 5000 bytes into erased flash"
+head -c 65536 /dev/zero | tr '\0' '\377' > "$scratch/expect"
+splice "$scratch/expect" $((0x1234)) "$scratch/data"
+region 65536 | cmp -s - "$scratch/expect"
+tap_result $? "wLength-placing device: the short last block lands after the others"
 
 # ---------------------------------------------------------------- order
 # The page order in the request log: each ERASE as E<n>, each WRITE as W<n>
