@@ -366,14 +366,7 @@ int ops_transfer_size(const struct dfu_options *o, const struct dfu_if *d, uint1
 		return DFU_E_PROTOCOL;
 	}
 	if (d->func.wTransferSize > OPS_MAX_CONTROL_DATA) {
-		if (d->dfuse) {
-			/* DfuSe places block n at pointer + (n - 2) * wTransferSize: no smaller size fits. */
-			log_error("%04x:%04x asks for %u-byte transfers; the USB stack moves at most %u bytes per control transfer",
-				  d->vid, d->pid, (unsigned int)d->func.wTransferSize,
-				  OPS_MAX_CONTROL_DATA);
-			log_hint("a DfuSe device addresses blocks by its wTransferSize, so no smaller size is safe");
-			return DFU_E_PROTOCOL;
-		}
+		/* DfuSe: a smaller size means an address command before every block (ops_dfuse.c). */
 		log_note("%04x:%04x asks for %u-byte transfers; using %u, the most the USB stack moves at once",
 			 d->vid, d->pid, (unsigned int)d->func.wTransferSize, OPS_MAX_CONTROL_DATA);
 		*out = OPS_MAX_CONTROL_DATA;

@@ -127,10 +127,12 @@ static int ops_dfuse_every_block(const struct dfu_options *o, const struct dfu_i
 {
 	if (req && req->set_address_every_block)
 		return 1;
-	if (!o->transfer_size || (d->has_func && d->func.wTransferSize == transfer_size))
+	if (d->has_func && d->func.wTransferSize == transfer_size)
 		return 0;
-	log_debug(1, "-t %u differs from the device's wTransferSize %u: "
+	/* -t, a quirk, or the USB stack's limit chose another size. */
+	log_debug(1, "transfer size %u%s differs from the device's wTransferSize %u: "
 		  "SET_ADDRESS before every block", (unsigned int)transfer_size,
+		  o->transfer_size ? " (-t)" : "",
 		  d->has_func ? (unsigned int)d->func.wTransferSize : 0u);
 	return 1;
 }

@@ -177,9 +177,19 @@ expect_msg 'asks for 8192-byte transfers; using 4096' "with a note"
 head -c 8000 "$sim_dir/dev1.mem" | cmp -s - "$fw"
 tap_result $? "the file arrived in 4 KiB blocks"
 sim_new tsbig-dfuse
+# A DfuSe device places blocks by its own size: 4096-byte blocks each
+# follow their own SET_ADDRESS, as block 2.
 dfu --sim 'stm32f4:transfer_size=8192' -s 0x08000000 -D "$fw"
-expect_rc 76 "wTransferSize 8192 on a DfuSe device is refused"
-expect_err 'moves at most 4096 bytes per control transfer' "saying why"
+expect_rc 0 "wTransferSize 8192 on a DfuSe device is cut to 4096"
+expect_msg 'asks for 8192-byte transfers; using 4096' "with a note"
+mem_at "$sim_dir/dev1.alt0.0x08000000.mem" 0 8000 | cmp -s - "$fw"
+tap_result $? "the file is at its address"
+grep 'cmd=' "$sim_dir/requests.log" | awk '
+	/cmd=WRITE/ { w++; split($0, a, "cmd=WRITE addr="); split(a[2], b, " ")
+		      if ($4 != "wValue=2" || last != b[1]) bad = 1 }
+	/cmd=SET_ADDRESS/ { split($0, a, "addr="); last = a[2] }
+	END { exit !(w == 2 && !bad) }'
+tap_result $? "every 4 KiB block is block 2 after its own SET_ADDRESS"
 for f in func_blength_0 func_blength_long; do
 	sim_new "$f"
 	dfu --sim "dfu-plain:desc_fault=$f" -l
