@@ -16,6 +16,7 @@
 #include "dfuse.h"
 #include "dfuse_map.h"
 #include "errors.h"
+#include "interrupt.h"
 #include "log.h"
 
 #define OPS_DFUSE_LABEL_MAX	48
@@ -258,6 +259,15 @@ static int ops_dfuse_run(struct usb_backend *be, const struct dfu_options *o,
 	log_note("download done: %" PRIu64 " bytes", total);
 	/* The classic's words, before the leave: wrappers take them as success. */
 	log_note("File downloaded successfully");
+	/* A signal during the last page: the data are complete, but go no further. */
+	if ((req && req->leave) || o->reset) {
+		rc = interrupt_check(req && req->leave ? "before leaving DFU mode"
+					      : "before the USB reset");
+		if (rc < 0) {
+			ops_abandon(&s, &jobs[0].d);
+			return rc;
+		}
+	}
 	if (!req || !req->leave)
 		return ops_finish(&s, o, 0, &jobs[0].d);
 	/* DfuSe devices check an address against the selected alt's memory. */

@@ -190,6 +190,18 @@ f4_expect_stopped 2
 region 65536 | cmp -s - "$scratch/f4want"
 tap_result $? "F4 SIGPIPE: sectors 1 and 2 finished, sector 0's preserved bytes back"
 
+# A signal while the last page (the image start) is written: the download
+# completes, but the device is not told to leave.
+f4_setup f4-last signal=INT@0x08000800
+dfu --sim "$spec" -a 0 -s 0x08000400:leave -D "$scratch/f4img"
+expect_rc 130 "F4: SIGINT during the last page, with leave"
+region 65536 | cmp -s - "$scratch/f4full"
+tap_result $? "F4 SIGINT during the last page: the page is finished, the image complete"
+! grep -q 'cmd=LEAVE' "$sim_dir/requests.log"
+tap_result $? "F4 SIGINT during the last page: no leave request"
+printf '%s\n%s\n' "$out" "$err" | grep -q 'interrupted (SIGINT) before leaving DFU mode'
+tap_result $? "F4 SIGINT during the last page: says where it stopped"
+
 # A device error in sector 2: sector 0 still gets its preserved bytes back.
 f4_setup f4-err status=errWRITE@0x08008800
 dfu --sim "$spec" -a 0 -s 0x08000400 -D "$scratch/f4img"
