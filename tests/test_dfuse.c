@@ -14,6 +14,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "dfuse_plan.h"
 #include "errors.h"
 #include "fake_usb.h"
+#include "interrupt.h"
 #include "log.h"
 
 #define BASE		0x08000000u
@@ -57,6 +59,7 @@ struct fake {
 	size_t n_erases;
 	int mass_erased, unprotected;
 	uint16_t fail_write_block;	/* 0 = never; else errWRITE for this wBlockNum */
+	size_t interrupt_at_erase;	/* 0 = never; else SIGINT as the host sees it, at erase N */
 };
 
 static int in_mem(uint32_t addr, uint32_t len)
@@ -88,6 +91,8 @@ static int fake_execute(struct fake *f)
 			memset(f->mem + (page - BASE), 0xff, f->page_size);
 			if (f->n_erases < 64)
 				f->erases[f->n_erases++] = page;
+			if (f->interrupt_at_erase && f->n_erases == f->interrupt_at_erase)
+				interrupt_raise_for_test(SIGINT);
 			return DFU_STATUS_OK;
 		}
 		if (f->pend_len == 1 && f->pend[0] == 0x41) {
@@ -912,6 +917,60 @@ static void test_execute_mass_erase(void **state)
 	fake_free(f);
 }
 
+/*
+ * SIGINT at the second erase (the second page of three): that page is
+ * written, nothing more is erased, and the held first page gets its old
+ * bytes back while the image's own bytes stay blank.
+ */
+static void test_execute_interrupt_rescues_first_page(void **state)
+{
+	struct fake *f = fake_new(1024);
+	struct dfu_session s;
+	struct dfuse_map map;
+	struct dfuse_plan plan;
+	struct dfuse_plan_options po;
+	struct dfuse_exec_options eo;
+	struct dfuse_chunk chunk;
+	unsigned char old[4096];
+	char err[256];
+	size_t i;
+
+	(void)state;
+	session_init(&s, f);
+	for (i = 0; i < sizeof(old); i++)
+		old[i] = (unsigned char)(i * 5 + 3);
+	memcpy(f->mem, old, sizeof(old));
+	assert_int_equal(dfuse_map_parse("@Internal Flash  /0x08000000/04*001Kg", &map, err,
+					 sizeof(err)), 0);
+	/* 0x08000100-0x080009FF: three pages, the first and last partly. */
+	chunk.address = 0x08000100;
+	chunk.data = payload;
+	chunk.len = 0x900;
+	chunk.label = NULL;
+	memset(&po, 0, sizeof(po));
+	po.preserve = 1;
+	po.transfer_size = 1024;
+	assert_int_equal(dfuse_plan_build(&map, &chunk, 1, &po, &plan), 0);
+	memset(&eo, 0, sizeof(eo));
+	eo.map = &map;
+	f->interrupt_at_erase = 2;
+	interrupt_clear();
+	assert_int_equal(dfuse_execute(&s, &plan, &eo), DFU_E_INTERRUPT);
+	interrupt_clear();
+	/* page 0 erased first, page 1 erased and written, page 2 untouched */
+	assert_int_equal(f->n_erases, 2);
+	assert_int_equal(f->erases[0], 0x08000000);
+	assert_int_equal(f->erases[1], 0x08000400);
+	assert_memory_equal(f->mem, old, 0x100);
+	for (i = 0x100; i < 0x400; i++)
+		assert_int_equal(f->mem[i], 0xff);
+	assert_memory_equal(f->mem + 0x400, payload + 0x300, 0x400);
+	assert_memory_equal(f->mem + 0x800, old + 0x800, 0x800);
+	assert_int_equal(f->violations, 0);
+	dfuse_plan_free(&plan);
+	fake_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -937,6 +996,7 @@ int main(void)
 		cmocka_unit_test(test_execute_preserves_neighbours),
 		cmocka_unit_test(test_execute_blank_neighbours_not_rewritten),
 		cmocka_unit_test(test_execute_mass_erase),
+		cmocka_unit_test(test_execute_interrupt_rescues_first_page),
 	};
 	size_t i;
 
