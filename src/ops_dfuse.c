@@ -436,8 +436,12 @@ static int ops_dfuse_add_target(struct ops_dfuse_job *j, const struct dfuse_targ
 		if (el->size == 0)
 			continue;
 		i = j->n_chunks++;
-		snprintf(j->labels[i], sizeof(j->labels[i]), "target %d element %lu", t,
-			 (unsigned long)e);
+		/* t < 0: an image made from HEX, S-records, ELF or UF2 (fwimage.h). */
+		if (t < 0)
+			snprintf(j->labels[i], sizeof(j->labels[i]), "segment %lu", (unsigned long)e);
+		else
+			snprintf(j->labels[i], sizeof(j->labels[i]), "target %d element %lu", t,
+				 (unsigned long)e);
 		j->chunks[i].address = el->address;
 		j->chunks[i].data = el->data;
 		j->chunks[i].len = el->size;
@@ -482,7 +486,7 @@ static int ops_dfuse_image(struct usb_backend *be, const struct dfu_options *o,
 		rc = ops_dfuse_job_for(jobs, &n_jobs, &l, d, f, t, tg->alt, &j);
 		if (rc < 0)
 			goto out;
-		rc = ops_dfuse_add_target(j, tg, t);
+		rc = ops_dfuse_add_target(j, tg, img->format ? -1 : t);
 		if (rc < 0)
 			goto out;
 		for (k = 0; !have_leave && k < tg->n_elements; k++) {

@@ -134,7 +134,8 @@ sim_new ram
 printf ':020000042000DA\n:1000000000000000000000000000000000000000F0\n:00000001FF\n' > "$scratch/ram.hex"
 dfu --sim stm32f4 -a 0 -D "$scratch/ram.hex"
 expect_rc 65 "data for 0x20000000 on the flash alt setting is refused"
-expect_err "0x20000000-0x2000000F" "... naming the segment"
+expect_err "segment 0: 0x20000000" "... naming the segment"
+expect_err "0x20000000-0x2000000F" "... and its range"
 expect_err "outside the memory map" "... and what is wrong"
 [ "$(dfu_reqs)" -eq 0 ]
 tap_result $? "outside the map: no DFU request sent"
