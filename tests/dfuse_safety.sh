@@ -12,7 +12,14 @@
 region() { mem_at "$sim_dir/dev1.alt0.0x08000000.mem" 0 "$1"; }
 
 # Overwrite LEN bytes of FILE at OFF with SRC: splice FILE OFF SRC
-splice() { dd if="$3" of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null; }
+splice()
+{
+	{
+		head -c "$2" "$1"
+		cat "$3"
+		tail -c +$(($2 + $(wc -c < "$3") + 1)) "$1"
+	} > "$1.new" && mv "$1.new" "$1"
+}
 
 # Every DfuSe WRITE the device logged since line FROM lies in [LO, HI):
 # writes_within FROM LO HI
