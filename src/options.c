@@ -122,12 +122,16 @@ static void options_report_number(const char *what, const char *text, enum num_f
 		log_error("invalid %s '%s': negative numbers are not allowed", what, text);
 		break;
 	case NUM_TOO_LARGE:
-		/* Addresses and sizes read better in hex, small limits in decimal. */
-		if (max < 0x10000)
-			log_error("invalid %s '%s': too large (max %llu)", what, text,
+		/*
+		 * The limit in the notation the user wrote: "--timeout=600001"
+		 * reads "max 600000", "-s 0x100000000" reads "max 0xffffffff".
+		 * Small limits are always decimal.
+		 */
+		if (max >= 0x10000 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+			log_error("invalid %s '%s': too large (max 0x%llx)", what, text,
 				  (unsigned long long)max);
 		else
-			log_error("invalid %s '%s': too large (max 0x%llx)", what, text,
+			log_error("invalid %s '%s': too large (max %llu)", what, text,
 				  (unsigned long long)max);
 		break;
 	}
@@ -189,9 +193,16 @@ static int options_id_pair_n(const char *text, size_t len, struct id_pair *out)
 	struct id_pair p;
 
 	if (!colon) {
-		log_error("invalid device ID '%.*s': expected VID:PID in hex, e.g. 0483:df11",
-			  (int)len, text);
-		return DFU_E_USAGE;
+		/* "0483" alone names the vendor, any product, as in the classic tool. */
+		if (len == 0 || options_id_part(text, len, &p.vid_match, &p.vid) < 0) {
+			log_error("invalid device ID '%.*s': expected VID[:PID] in hex, e.g. 0483:df11",
+				  (int)len, text);
+			return DFU_E_USAGE;
+		}
+		p.pid_match = ID_ANY;
+		p.pid = 0;
+		*out = p;
+		return DFU_OK;
 	}
 	if (options_id_part(text, (size_t)(colon - text), &p.vid_match, &p.vid) < 0) {
 		log_error("invalid vendor ID in '%.*s': expected up to 4 hex digits, '*' or '-'",
@@ -427,6 +438,7 @@ static const struct opt_def options_table[] = {
 	{ 'Z', "upload-size", 1 },
 	{ 'D', "download", 1 },
 	{ 'R', "reset", 0 },
+	{ 'Q', "final-detach", 0 },	/* from Arduino's builds; its board packages pass it */
 	{ 'w', "wait", OPT_OPTIONAL_ARG },
 	{ 's', "dfuse-address", 1 },
 	{ 's', "dfuse", 1 },
@@ -569,6 +581,9 @@ static int options_apply(struct dfu_options *o, int id, const char *val)
 		return options_file(val, "download file", &o->download_file);
 	case 'R':
 		o->reset = 1;
+		return DFU_OK;
+	case 'Q':
+		o->final_detach = 1;
 		return DFU_OK;
 	case 'w':
 		o->wait = 1;
@@ -793,19 +808,22 @@ static const char options_usage_text[] =
 "Actions:\n"
 "  -l, --list                   show every DFU interface found and exit\n"
 "  -D, --download FILE          write FILE to the device (\"-\" reads stdin)\n"
-"  -U, --upload FILE            read the device into FILE (never overwrites)\n"
+"  -U, --upload FILE            read the device into FILE (never overwrites;\n"
+"                               \"-\" writes to standard output)\n"
 "  -Z, --upload-size BYTES      with -U: read exactly BYTES\n"
 "  -e, --detach                 ask a run-time device to enter DFU mode\n"
 "  -E, --detach-delay SECONDS   wait at most SECONDS for the device to come\n"
 "                               back after a detach (default 5)\n"
 "  -R, --reset                  reset the device when the operation succeeded\n"
+"  -Q, --final-detach           after a download, send DFU_DETACH instead of\n"
+"                               a USB reset (Arduino boot loaders)\n"
 "  -w, --wait[=SECONDS]         wait for a matching device to appear (at most\n"
 "                               SECONDS; -w alone waits until interrupted)\n"
 "  -s, --dfuse-address ADDRESS[:MODIFIERS]\n"
 "                               DfuSe: start address and options (also --dfuse)\n"
 "\n"
 "Choosing the device:\n"
-"  -d, --device [RT_VID:PID,]VID:PID\n"
+"  -d, --device [RT_VID[:PID],]VID[:PID]\n"
 "                               vendor and product ID in hex; '*' or empty\n"
 "                               part = any, '-' = none; with two pairs, the\n"
 "                               first is for run-time mode, the second for DFU\n"

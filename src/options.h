@@ -57,11 +57,12 @@ struct dfu_options {
 	int detach;			/* -e */
 	unsigned int detach_delay;	/* -E seconds, upper bound for re-enumeration; default 5 */
 	unsigned int transfer_size;	/* -t, 0 = from the device */
-	const char *upload_file;	/* -U */
+	const char *upload_file;	/* -U, "-" = stdout */
 	int have_upload_size;		/* -Z given */
 	uint64_t upload_size;		/* -Z */
 	const char *download_file;	/* -D, "-" = stdin */
 	int reset;			/* -R */
+	int final_detach;		/* -Q: DFU_DETACH instead of a USB reset after a download */
 	int wait;			/* -w */
 	unsigned int wait_seconds;	/* --wait=SECONDS: give up waiting after that; 0 = never */
 	unsigned int timeout_ms;	/* --timeout MS: USB control-transfer timeout, default 5000 */

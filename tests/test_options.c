@@ -96,14 +96,19 @@ static const struct num_row num_rows[] = {
 	{ "18446744073709551615", UINT64_MAX, DFU_OK, UINT64_MAX, NULL },
 	{ "0xffffffffffffffff", UINT64_MAX, DFU_OK, UINT64_MAX, NULL },
 	{ "01777777777777777777777", UINT64_MAX, DFU_OK, UINT64_MAX, NULL },
+	/* The limit in the notation of the text: decimal for decimal (and octal), hex for hex. */
 	{ "18446744073709551616", UINT64_MAX, DFU_E_USAGE, 0,
-	  "invalid number '18446744073709551616': too large (max 0xffffffffffffffff)" },
+	  "invalid number '18446744073709551616': too large (max 18446744073709551615)" },
 	{ "0x10000000000000000", UINT64_MAX, DFU_E_USAGE, 0,
 	  "invalid number '0x10000000000000000': too large (max 0xffffffffffffffff)" },
 	{ "02000000000000000000000", UINT64_MAX, DFU_E_USAGE, 0,
-	  "invalid number '02000000000000000000000': too large (max 0xffffffffffffffff)" },
+	  "invalid number '02000000000000000000000': too large (max 18446744073709551615)" },
 	{ "99999999999999999999999", UINT64_MAX, DFU_E_USAGE, 0,
-	  "invalid number '99999999999999999999999': too large (max 0xffffffffffffffff)" },
+	  "invalid number '99999999999999999999999': too large (max 18446744073709551615)" },
+	{ "600001", 600000, DFU_E_USAGE, 0, "invalid number '600001': too large (max 600000)" },
+	{ "0x927c1", 600000, DFU_E_USAGE, 0, "invalid number '0x927c1': too large (max 0x927c0)" },
+	{ "4294967296", UINT32_MAX, DFU_E_USAGE, 0,
+	  "invalid number '4294967296': too large (max 4294967295)" },
 	{ "256", 255, DFU_E_USAGE, 0, "invalid number '256': too large (max 255)" },
 	{ "0x100", 255, DFU_E_USAGE, 0, "invalid number '0x100': too large (max 255)" },
 	{ "0x100000000", UINT32_MAX, DFU_E_USAGE, 0,
@@ -198,7 +203,11 @@ static const struct id_row id_rows[] = {
 	{ ":", DFU_OK, { .vid_match = ID_ANY, .pid_match = ID_ANY } },
 	{ "-:-", DFU_OK, { .vid_match = ID_NONE, .pid_match = ID_NONE } },
 	{ "1d50:-", DFU_OK, { .vid_match = ID_VALUE, .pid_match = ID_NONE, .vid = 0x1d50 } },
-	{ "0483", DFU_E_USAGE, { 0 } },
+	/* A vendor alone means any product, as in the classic tool. */
+	{ "0483", DFU_OK, { .vid_match = ID_VALUE, .pid_match = ID_ANY, .vid = 0x0483 } },
+	{ "0x1d50", DFU_OK, { .vid_match = ID_VALUE, .pid_match = ID_ANY, .vid = 0x1d50 } },
+	{ "12345", DFU_E_USAGE, { 0 } },
+	{ "xyz", DFU_E_USAGE, { 0 } },
 	{ "", DFU_E_USAGE, { 0 } },
 	{ "12345:1", DFU_E_USAGE, { 0 } },
 	{ "1:12345", DFU_E_USAGE, { 0 } },
@@ -298,6 +307,10 @@ static const struct row rows[] = {
 	{ A("-e"), WANT(.detach = 1) },
 	{ A("--detach"), WANT(.detach = 1) },
 	{ A("-R"), WANT(.reset = 1) },
+	{ A("-Q", "-D", "f"), WANT(.final_detach = 1, .action = ACTION_DOWNLOAD, .download_file = "f") },
+	{ A("--final-detach", "-R", "-D", "f"), WANT(.final_detach = 1, .reset = 1,
+		.action = ACTION_DOWNLOAD, .download_file = "f") },
+	{ A("--final-detach=1"), REFUSED("'--final-detach=1'") },
 	{ A("--reset"), WANT(.reset = 1) },
 	{ A("-eR"), WANT(.detach = 1, .reset = 1) },
 	{ A("-w"), WANT(.wait = 1) },
@@ -342,7 +355,10 @@ static const struct row rows[] = {
 	{ A("-d", "1d50:6018,-:-"), WANT(.n_ids = 2, .ids = { ID(0x1d50, 0x6018),
 		{ .vid_match = ID_NONE, .pid_match = ID_NONE } }) },
 	{ A("-d", "1:2", "-d", "3:4"), WANT(.n_ids = 1, .ids = { ID(3, 4) }) },
-	{ A("-d", "0483"), REFUSED("'0483'") },
+	{ A("-d", "0483"), WANT(.n_ids = 1, .ids = { ANY_PID(0x0483) }) },
+	{ A("-d", "1d50,1d50:6017"), WANT(.n_ids = 2, .ids = { ANY_PID(0x1d50), ID(0x1d50, 0x6017) }) },
+	{ A("-l", "-d", "0483"), WANT(.action = ACTION_LIST, .n_ids = 1, .ids = { ANY_PID(0x0483) }) },
+	{ A("-d", "12345"), REFUSED("'12345'") },
 	{ A("-d", "12345:1"), REFUSED("'12345:1'") },
 	{ A("-d", "xyz:1"), REFUSED("'xyz:1'") },
 	{ A("-d", "1:2:3"), REFUSED("'1:2:3'") },
@@ -432,7 +448,10 @@ static const struct row rows[] = {
 		.upload_file = "f", .have_upload_size = 1, .upload_size = UINT32_MAX) },
 	{ A("-U", "f", "-Z", "4294967296"), REFUSED("upload size '4294967296': too large") },
 	{ A("-U", "f", "-Z", "99999999999999999999999"),
-	  REFUSED("upload size '99999999999999999999999': too large (max 0xffffffff)") },
+	  REFUSED("upload size '99999999999999999999999': too large (max 4294967295)") },
+	{ A("-U", "-"), WANT(.action = ACTION_UPLOAD, .upload_file = "-") },
+	{ A("-U", "-", "-Z", "64"), WANT(.action = ACTION_UPLOAD, .upload_file = "-",
+		.have_upload_size = 1, .upload_size = 64) },
 	{ A("-U", "f", "-Z", "0"), REFUSED("upload size '0': must be at least 1") },
 	{ A("-U", ""), REFUSED("upload file ''") },
 	{ A("-D", "fw.bin"), WANT(.action = ACTION_DOWNLOAD, .download_file = "fw.bin") },
@@ -484,7 +503,10 @@ static const struct row rows[] = {
 	{ A("--timeout", "20000"), WANT(.timeout_ms = 20000) },
 	{ A("--timeout=1"), WANT(.timeout_ms = 1) },
 	{ A("--timeout", "0"), REFUSED("'0'") },
-	{ A("--timeout", "600001"), REFUSED("'600001'") },
+	{ A("--timeout", "600001"), REFUSED("timeout '600001': too large (max 600000)") },
+	{ A("--wait=86401"), REFUSED("wait time '86401': too large (max 86400)") },
+	{ A("-U", "f", "-Z", "4294967296"), REFUSED("'4294967296': too large (max 4294967295)") },
+	{ A("-U", "f", "-Z", "0x100000000"), REFUSED("'0x100000000': too large (max 0xffffffff)") },
 	{ A("--timeout", "5x"), REFUSED("'5x'") },
 	{ A("--timeout"), REFUSED("--timeout") },
 
@@ -578,6 +600,7 @@ static void check_options(const struct dfu_options *got, const struct dfu_option
 	assert_true(got->upload_size == want->upload_size);
 	assert_true(str_equal(got->download_file, want->download_file));
 	assert_int_equal(got->reset, want->reset);
+	assert_int_equal(got->final_detach, want->final_detach);
 	assert_int_equal(got->wait, want->wait);
 	assert_int_equal(got->wait_seconds, want->wait_seconds);
 	assert_int_equal(got->timeout_ms, want->timeout_ms);
@@ -731,7 +754,8 @@ static void test_usage(void **state)
 		"-E, --detach-delay SECONDS", "-d, --device", "-n, --devnum N", "-p, --path",
 		"-c, --cfg N", "-i, --intf N", "-a, --alt N|NAME", "-S, --serial",
 		"-t, --transfer-size", "-U, --upload FILE", "-Z, --upload-size", "-D, --download FILE",
-		"-R, --reset", "-w, --wait[=SECONDS]", "--timeout MS", "--quirk NAME", "-s, --dfuse-address", "--dfuse)", "--sim PROFILE",
+		"-R, --reset", "-Q, --final-detach", "-w, --wait[=SECONDS]", "--timeout MS", "--quirk NAME",
+		"-s, --dfuse-address", "--dfuse)", "--sim PROFILE",
 		"--sim-state DIR", "--sim-clock virtual|real",
 	};
 	struct capture c;
