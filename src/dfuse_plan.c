@@ -21,10 +21,13 @@
 
 /* ------------------------------------------------------------ -s */
 
+/* A modifier that is accepted and has no effect. */
+#define DFUSE_MOD_IGNORED ((size_t)-1)
+
 /* Exact tokens only: the old tool matched prefixes and read past "l". */
 static const struct dfuse_modifier {
 	const char *name;
-	size_t flag;		/* offset of an int in struct dfuse_request */
+	size_t flag;		/* offset of an int in struct dfuse_request, or DFUSE_MOD_IGNORED */
 } dfuse_modifiers[] = {
 	{ "leave",			offsetof(struct dfuse_request, leave) },
 	{ "unprotect",			offsetof(struct dfuse_request, unprotect) },
@@ -33,6 +36,12 @@ static const struct dfuse_modifier {
 	{ "force",			offsetof(struct dfuse_request, force) },
 	{ "no-preserve",		offsetof(struct dfuse_request, no_preserve) },
 	{ "set-address-every-block",	offsetof(struct dfuse_request, set_address_every_block) },
+	/*
+	 * Newer upstream builds name their faster transfer paths so, and
+	 * scripts pass them; ours has no slow path to leave.
+	 */
+	{ "fast",			DFUSE_MOD_IGNORED },
+	{ "fastdfuse",			DFUSE_MOD_IGNORED },
 };
 
 static void dfuse_hint_modifiers(void)
@@ -78,10 +87,13 @@ static int dfuse_parse_modifier(const char *text, const char *tok, struct dfuse_
 		return DFU_E_USAGE;
 	}
 	for (i = 0; i < sizeof(dfuse_modifiers) / sizeof(dfuse_modifiers[0]); i++) {
-		int *flag = (int *)((char *)out + dfuse_modifiers[i].flag);
+		int *flag;
 
 		if (strcmp(tok, dfuse_modifiers[i].name) != 0)
 			continue;
+		if (dfuse_modifiers[i].flag == DFUSE_MOD_IGNORED)
+			return 0;
+		flag = (int *)((char *)out + dfuse_modifiers[i].flag);
 		if (*flag) {
 			log_error("invalid DfuSe address '%s': '%s' given twice", text, tok);
 			return DFU_E_USAGE;
@@ -100,10 +112,9 @@ static int dfuse_parse_modifier(const char *text, const char *tok, struct dfuse_
 			log_hint("use decimal, 0x hex, or 0-prefixed octal, e.g. :1024 or :0x400");
 			return DFU_E_USAGE;
 		}
-		if (v == 0) {
-			log_error("invalid DfuSe address '%s': upload length 0", text);
-			return DFU_E_USAGE;
-		}
+		/* As in the classic tool, 0 means no length: read to the end of the region. */
+		if (v == 0)
+			return 0;
 		out->has_length = 1;
 		out->length = (uint32_t)v;
 		return 0;

@@ -24,7 +24,7 @@
 struct dfuse_request {
 	int has_address;	/* 0: "" or "default", e.g. "-s :mass-erase:force" */
 	uint32_t address;
-	int has_length;		/* an upload length was given */
+	int has_length;		/* an upload length other than 0 was given */
 	uint32_t length;	/* > 0; address + length never passes 4 GiB */
 	int leave;		/* "leave": start the application when done */
 	int unprotect;		/* "unprotect": read-unprotect (needs force) */
@@ -49,7 +49,8 @@ struct dfuse_request {
  * parser (0x hex, 0-octal, decimal, at most 0xFFFFFFFF) and may be empty or
  * "default" (no address).  Modifiers are exact tokens, each at most once:
  * leave, unprotect, mass-erase, will-reset, force, no-preserve,
- * set-address-every-block, or a number (the upload length).  unprotect and
+ * set-address-every-block, or a number (the upload length; 0 = none), and
+ * fast and fastdfuse (accepted, no effect).  unprotect and
  * mass-erase need force.  On error reports one message quoting text (and a
  * hint) and returns DFU_E_USAGE (DFU_E_NOMEM if out of memory); out is then
  * zeroed.

@@ -262,4 +262,26 @@ dfu --sim dfu-plain -D "$scratch/fw.dfu"
 expect_rc 65 "a DfuSe .dfu file for a plain DFU device is refused"
 expect_reqs DNLOAD 0 "... with nothing sent"
 
+# ---------------------------------------------------------------- classic spellings
+# "-s ADDR:0" reads to the end of the region (0 = no length), and upstream's
+# ":fast"/":fastdfuse" are accepted without effect.
+sim_new spellings
+mkdata "$fw" 3000
+dfu --sim stm32f4 -a 0 -s 0x08000000:fast -D "$fw"
+expect_rc 0 "-s ADDR:fast is accepted"
+mem_at "$(flash)" 0 3000 | cmp -s - "$fw"
+tap_result $? "... and flashes as without it"
+dfu -a 0 -s 0x08000000:faster -D "$fw"
+expect_rc 64 "a modifier that only starts like fast is refused"
+rm -f "$back"
+dfu -a 0 -s 0x080FF000:0 -U "$back"
+expect_rc 0 "-s ADDR:0 -U: length 0 means no length"
+[ "$(wc -c < "$back" 2>/dev/null || echo 0)" -eq 4096 ]
+tap_result $? "... read to the end of the flash, 4096 bytes"
+mem_at "$(flash)" $((F4_FLASH_SIZE - 4096)) 4096 | cmp -s - "$back"
+tap_result $? "... the last 4 KiB of flash"
+dfu -a 0 -s 0x08000000:fastdfuse:leave -D "$fw"
+expect_rc 0 "-s ADDR:fastdfuse:leave is accepted"
+has_cmd LEAVE "... and :leave still leaves"
+
 done_testing

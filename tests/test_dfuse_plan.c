@@ -126,6 +126,14 @@ static const struct addr_row good_addr_rows[] = {
 	  { .has_address = 1, .address = 0x08000000, .leave = 1, .force = 1, .no_preserve = 1,
 	    .set_address_every_block = 1, .will_reset = 1, .has_length = 1, .length = 512 } },
 	{ "0x08000000:force", { .has_address = 1, .address = 0x08000000, .force = 1 } },
+	/* 0 is no length (to the end of the region), as in the classic tool. */
+	{ "0x08000000:0", { .has_address = 1, .address = 0x08000000 } },
+	{ "0x08000000:0x0", { .has_address = 1, .address = 0x08000000 } },
+	/* Upstream's fast-path names: accepted, no effect. */
+	{ "0x08000000:fast", { .has_address = 1, .address = 0x08000000 } },
+	{ "0x08000000:fastdfuse:leave", { .has_address = 1, .address = 0x08000000, .leave = 1 } },
+	{ "0x08000000:leave:fast:fastdfuse:1024", { .has_address = 1, .address = 0x08000000,
+						   .leave = 1, .has_length = 1, .length = 1024 } },
 };
 
 static void test_address_accepted(void **state)
@@ -201,9 +209,10 @@ static const struct bad_addr_row bad_addr_rows[] = {
 	  "'leave' given twice", NULL },
 	{ "0x08000000:1024:2048", "invalid DfuSe address '0x08000000:1024:2048': "
 	  "more than one length", NULL },
-	{ "0x08000000:0", "invalid DfuSe address '0x08000000:0': upload length 0", NULL },
 	{ "0x08000000:0x", "invalid DfuSe address '0x08000000:0x': upload length '0x' is not "
 	  "a 32-bit number", ":1024" },
+	{ "0x08000000:faster", "invalid DfuSe address '0x08000000:faster': unknown modifier 'faster'",
+	  "valid modifiers" },
 	{ "0x08000000:1k", "invalid DfuSe address '0x08000000:1k': upload length '1k' is not "
 	  "a 32-bit number", NULL },
 	{ "0x08000000:0x100000000", "invalid DfuSe address '0x08000000:0x100000000': upload length "
