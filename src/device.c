@@ -555,6 +555,24 @@ static int device_has_dfu_match(const struct dfu_if_list *l, const struct dfu_op
 	return 0;
 }
 
+void device_list_narrow(struct dfu_if_list *l, const struct dfu_options *o)
+{
+	int i, n = 0;
+
+	for (i = 0; i < l->count; i++) {
+		const struct dfu_if *d = &l->items[i];
+
+		if (device_check(d, o, 0) != MM_OK)
+			continue;
+		/* In a list -a narrows run-time rows too: they show alt 0 and a name. */
+		if (d->runtime && ((o->alt >= 0 && o->alt != d->alt) ||
+				   (o->alt_name && strcmp(o->alt_name, d->name) != 0)))
+			continue;
+		l->items[n++] = *d;
+	}
+	l->count = n;
+}
+
 int device_match(const struct dfu_if_list *l, const struct dfu_options *o, int dfu_mode,
 		 int *idx, int max)
 {

@@ -106,6 +106,14 @@ int device_match(const struct dfu_if_list *l, const struct dfu_options *o, int d
 		 int *idx, int max);
 
 /*
+ * -l with selectors: keep only the interfaces that pass every selector
+ * given (-d, -p, -n, -S, -c, -i, -a), judged as before a detach, in order.
+ * A run-time interface is judged by the run-time IDs and serial, a DFU-mode
+ * one by the DFU-mode ones; -a applies to both kinds.  Pure.
+ */
+void device_list_narrow(struct dfu_if_list *l, const struct dfu_options *o);
+
+/*
  * Why the device of l->items[item] is not selected, as one line for the
  * no-match report ("serial 315A28A0B956 is not ABC").  Returns 0 when one
  * of the device's interfaces does match (buf then holds ""), 1 otherwise.

@@ -410,6 +410,7 @@ int ops_list(struct usb_backend *be, const struct dfu_options *o)
 
 	if (ret < 0)
 		return ret;
+	device_list_narrow(&l, o);
 	device_print_list(&l, o->verbose);
 	device_list_free(&l);
 	return 0;

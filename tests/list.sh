@@ -79,4 +79,36 @@ sim_new f4alt
 dfu --sim stm32f4 -a "@Option Bytes  /0x1FFFC000/01*016 g" -e
 expect_rc 0 "-a by name matches an alt setting"
 
+# ---- -l narrows by every selector, as the man page says.
+sim_new narrow
+dfu --sim dfu-plain,stm32f4,runtime:runtime_interface=2 -l
+expect_rc 0 "-l on three devices"
+lines() { printf '%s\n' "$out" | grep -c '^Found ' || true; }
+[ "$(lines)" -eq 6 ]
+tap_result $? "-l alone lists all six interfaces ($(lines))"
+f4num=$(printf '%s\n' "$out" | sed -n 's/^Found DFU: \[0483:df11\].*devnum=\([0-9]*\),.*/\1/p' | head -n 1)
+narrow()
+{
+	local want=$1 pat=$2; shift 2
+	dfu -l "$@"
+	[ "$rc" -eq 0 ] && [ "$(lines)" -eq "$want" ] &&
+		[ "$(printf '%s\n' "$out" | grep '^Found ' | grep -Evc -- "$pat" || true)" -eq 0 ]
+	tap_result $? "-l $* lists $want line(s) matching $pat (saw $(lines))"
+}
+narrow 4 '\[0483:df11\]' -d 0483:df11
+narrow 4 '\[0483:df11\]' -d 0483
+narrow 1 '\[1d50:6018\]' -d 1d50:6018
+narrow 1 '\[1d50:6018\]' -d 1d50:6018,1d50:6017
+narrow 1 'path="1-1"' -p 1-1
+narrow 4 "devnum=$f4num," -n "$f4num"
+narrow 1 'serial="SIM0001"' -S SIM0001
+narrow 1 'alt=2, name="@OTP' -d 0483:df11 -a 2
+narrow 1 'alt=1, name="@Option' -a "@Option Bytes  /0x1FFFC000/01*016 g"
+narrow 1 'intf=2' -i 2
+narrow 6 'cfg=1' -c 1
+dfu -l -c 2
+expect_rc 0 "-l with a selector nothing passes still succeeds"
+[ "$(lines)" -eq 0 ]
+tap_result $? "... and lists nothing"
+
 done_testing
