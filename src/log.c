@@ -155,6 +155,15 @@ void log_info(const char *fmt, ...)
 	va_end(ap);
 }
 
+void log_always(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(stderr, NULL, fmt, ap);
+	va_end(ap);
+}
+
 void log_debug(int level, const char *fmt, ...)
 {
 	va_list ap;

@@ -46,6 +46,8 @@ void log_hint(const char *fmt, ...) DFU_PRINTF(1, 2);	/* "  ..." under the last 
 void log_warn(const char *fmt, ...) DFU_PRINTF(1, 2);	/* stdout "warning: ..." */
 void log_note(const char *fmt, ...) DFU_PRINTF(1, 2);	/* stdout, a quiet fact */
 void log_info(const char *fmt, ...) DFU_PRINTF(1, 2);	/* stdout, a plain line (-l, -v dumps) */
+/* stderr "dfu-util: ...", whatever the verbosity: only the simulated-backend notice. */
+void log_always(const char *fmt, ...) DFU_PRINTF(1, 2);
 void log_debug(int level, const char *fmt, ...) DFU_PRINTF(2, 3);	/* stderr when verbosity >= level */
 
 /*

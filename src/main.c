@@ -54,6 +54,7 @@ static int main_open_backend(const struct dfu_options *o, struct usb_backend **b
 {
 	struct usb_sim_config cfg;
 	const char *clock;
+	int env_dev, env_state;
 	int ret;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -71,6 +72,18 @@ static int main_open_backend(const struct dfu_options *o, struct usb_backend **b
 				return DFU_E_USAGE;
 			}
 		}
+		/*
+		 * Never to be mistaken for hardware: one line whatever the
+		 * verbosity, also when an exported variable chose it.
+		 */
+		env_dev = !o->sim_devices && cfg.devices;
+		env_state = !o->sim_state && cfg.state_dir;
+		log_always("using simulated USB devices, not hardware (state: %s; clock: %s%s%s%s%s)",
+			   cfg.state_dir ? cfg.state_dir : "not kept",
+			   cfg.virtual_clock ? "virtual" : "real",
+			   env_dev || env_state ? "; set by " : "",
+			   env_dev ? "DFU_UTIL_SIM" : "", env_dev && env_state ? " and " : "",
+			   env_state ? "DFU_UTIL_SIM_STATE" : "");
 		/* usb_sim_init reports its own errors, as DFU_E_* codes. */
 		ret = usb_sim_init(be, &cfg);
 		return ret < 0 ? ret : 0;

@@ -111,4 +111,35 @@ expect_rc 0 "-l with a selector nothing passes still succeeds"
 [ "$(lines)" -eq 0 ]
 tap_result $? "... and lists nothing"
 
+# ---- the simulated backend always says so, on stderr, once.
+sim_new notice
+simline='^dfu-util: using simulated USB devices'
+dfu --sim dfu-plain -l
+[ "$(printf '%s\n' "$err" | grep -c "$simline")" -eq 1 ]
+tap_result $? "--sim: one line on stderr says simulated devices are in use"
+expect_err "$simline.*state: $sim_dir.*clock: virtual" "... naming the state directory and the clock"
+printf '%s\n' "$out" | grep -q "$simline"
+[ $? -ne 0 ]
+tap_result $? "... and not on stdout"
+last_cmd="DFU_UTIL_SIM_STATE=$sim_dir DFU_UTIL_SIM_CLOCK=real dfu-util -l"
+out=$(DFU_UTIL_SIM_STATE="$sim_dir" DFU_UTIL_SIM_CLOCK=real "$DFU_UTIL" -l 2>"$scratch/stderr") && rc=0 || rc=$?
+err=$(cat "$scratch/stderr")
+expect_rc 0 "-l on simulated devices chosen by DFU_UTIL_SIM_STATE alone"
+expect_err "$simline.*state: $sim_dir.*clock: real.*DFU_UTIL_SIM_STATE" \
+	"an exported variable that selects the simulator is named, with the real clock"
+last_cmd="DFU_UTIL_SIM=dfu-plain dfu-util -l"
+out=$(DFU_UTIL_SIM=dfu-plain "$DFU_UTIL" -l 2>"$scratch/stderr") && rc=0 || rc=$?
+err=$(cat "$scratch/stderr")
+expect_err "$simline.*state: not kept.*DFU_UTIL_SIM" "without a state directory: 'not kept'"
+last_cmd="dfu-util --sim dfu-plain -vv -l"
+out=$("$DFU_UTIL" --sim dfu-plain -vv -l 2>"$scratch/stderr") && rc=0 || rc=$?
+err=$(cat "$scratch/stderr")
+[ "$(printf '%s\n' "$err" | grep -c "$simline")" -eq 1 ]
+tap_result $? "the notice is printed once also with -vv"
+last_cmd="dfu-util --sim help"
+out=$("$DFU_UTIL" --sim help 2>"$scratch/stderr") && rc=0 || rc=$?
+err=$(cat "$scratch/stderr")
+[ -z "$err" ]
+tap_result $? "--sim help uses no device and prints no notice"
+
 done_testing
