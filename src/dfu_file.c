@@ -226,6 +226,40 @@ static void dfu_outfile_reset(struct dfu_outfile *o)
 	o->fd = -1;
 }
 
+/* "-" or an existing character device or FIFO: no temporary file, no rename. */
+static int dfu_outfile_open_stream(struct dfu_outfile *o, const char *name)
+{
+	o->stream = 1;
+	o->final_name = strdup(strcmp(name, "-") == 0 ? "standard output" : name);
+	if (!o->final_name) {
+		log_error("out of memory");
+		return DFU_E_NOMEM;
+	}
+	if (strcmp(name, "-") == 0) {
+		o->fd = STDOUT_FILENO;
+		return 0;
+	}
+	o->fd = open(name, O_WRONLY | O_NOCTTY);
+	if (o->fd < 0) {
+		log_error("cannot open '%s' for writing: %s", name, strerror(errno));
+		dfu_outfile_reset(o);
+		return DFU_E_CANTCREAT;
+	}
+	return 0;
+}
+
+int dfu_outfile_is_stdout(const struct dfu_outfile *o)
+{
+	struct stat a, b;
+
+	if (!o->stream || o->fd < 0)
+		return 0;
+	if (o->fd == STDOUT_FILENO)
+		return 1;
+	return fstat(o->fd, &a) == 0 && fstat(STDOUT_FILENO, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_rdev == b.st_rdev;
+}
+
 int dfu_outfile_open(struct dfu_outfile *o, const char *name)
 {
 	struct stat sb;
@@ -234,6 +268,10 @@ int dfu_outfile_open(struct dfu_outfile *o, const char *name)
 
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
+	/* Streams cannot be overwritten, only written: /dev/stdout, a pipe. */
+	if (strcmp(name, "-") == 0 ||
+	    (stat(name, &sb) == 0 && (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode))))
+		return dfu_outfile_open_stream(o, name);
 	/* lstat, so a dangling symlink counts as existing too. */
 	if (lstat(name, &sb) == 0) {
 		log_error("'%s' exists; refusing to overwrite", name);
@@ -403,6 +441,17 @@ int dfu_outfile_commit(struct dfu_outfile *o)
 {
 	int e;
 
+	if (o->stream) {
+		/* Nothing to place; standard output stays open for the messages' sake. */
+		if (o->fd != STDOUT_FILENO && close(o->fd) < 0) {
+			o->fd = -1;
+			log_error("cannot write '%s': %s", o->final_name, strerror(errno));
+			return DFU_E_CANTCREAT;
+		}
+		o->fd = -1;
+		return 0;
+	}
+
 	if (fsync(o->fd) < 0 && errno != EINVAL && errno != EROFS) {
 		log_error("cannot write '%s': %s", o->final_name, strerror(errno));
 		dfu_outfile_abort(o);
@@ -439,8 +488,13 @@ int dfu_outfile_commit(struct dfu_outfile *o)
 
 void dfu_outfile_abort(struct dfu_outfile *o)
 {
-	if (o->fd >= 0)
+	if (o->stream) {
+		if (o->fd >= 0 && o->fd != STDOUT_FILENO)
+			close(o->fd);
+		o->stream = 0;
+	} else if (o->fd >= 0) {
 		close(o->fd);
+	}
 	if (o->tmp_name)
 		unlink(o->tmp_name);
 	dfu_outfile_reset(o);

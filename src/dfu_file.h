@@ -73,8 +73,20 @@ struct dfu_outfile {
 	int fd;
 	uint64_t written;
 	int replace;		/* set by dfu_outfile_open_replace */
+	/*
+	 * 1: written directly, no temporary file: "-" (standard output, fd
+	 * not ours to close) or an existing character device or FIFO
+	 * (/dev/stdout, a named pipe).  Bytes written cannot be taken back.
+	 */
+	int stream;
 };
+/*
+ * "-" is standard output, an existing character device or FIFO is opened
+ * and written directly; any other existing name is refused.
+ */
 int dfu_outfile_open(struct dfu_outfile *o, const char *name);
+/* 1 when o writes to the same file as our standard output. */
+int dfu_outfile_is_stdout(const struct dfu_outfile *o);
 
 /*
  * For tools that rewrite a file in place (dfu-suffix, dfu-prefix) or

@@ -184,9 +184,12 @@ static int main_run(const struct dfu_options *o)
 	}
 	if (o->action == ACTION_UPLOAD) {
 		ret = dfu_outfile_open(&out, o->upload_file);
+		have_out = 1;
 		if (ret < 0)
 			goto out;
-		have_out = 1;
+		/* -U - (or /dev/stdout): the data own stdout, every message goes to stderr. */
+		if (dfu_outfile_is_stdout(&out))
+			log_set_stdout_is_data(1);
 	}
 
 	ret = interrupt_check("before any device was opened");

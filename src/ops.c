@@ -541,9 +541,18 @@ int ops_upload(struct usb_backend *be, const struct dfu_options *o, struct dfu_o
 		ops_abandon(&s, &t.d);
 		return (int)got;
 	}
-	if (o->have_upload_size && (uint64_t)got < o->upload_size)
-		log_warn("device sent %lld bytes, fewer than the %llu asked for",
-			 (long long)got, (unsigned long long)o->upload_size);
+	if (o->have_upload_size && (uint64_t)got < o->upload_size) {
+		/* A silent short file passes for a full read in scripts: refuse it. */
+		log_error("%04x:%04x sent %lld bytes, fewer than the %llu asked for with -Z",
+			  t.d.vid, t.d.pid, (long long)got, (unsigned long long)o->upload_size);
+		if (out->stream)
+			log_hint("the %lld bytes went to '%s'; read without -Z to get what the device has",
+				 (long long)got, out->final_name);
+		else
+			log_hint("no file written; read without -Z to get what the device has");
+		device_close(s.h, &t.d);
+		return DFU_E_DATA;
+	}
 	ret = dfu_outfile_commit(out);
 	if (ret < 0) {
 		device_close(s.h, &t.d);

@@ -113,4 +113,45 @@ expect_rc 0 "upload from a DFU 1.0 device"
 cmp -s "$fw" "$back"
 tap_result $? "round trip on a DFU 1.0 device"
 
+# --- -Z asks for more than the device has: an error, and no file left
+sim_new short
+mkdata "$fw" 3000
+dfu --sim dfu-plain -D "$fw"
+rm -f "$back"
+dfu -Z 4000 -U "$back"
+expect_rc 65 "-Z 4000 from a 3000-byte image is an error"
+[ ! -e "$back" ] && ! ls "$scratch" | grep -Eq '^back\.bin\.[A-Za-z0-9]{6}$'
+tap_result $? "... and leaves no file, not even a temporary one"
+printf '%s\n' "$out" "$err" | grep -q '3000 bytes.*4000'
+tap_result $? "... naming how many bytes came and how many were asked for"
+dfu -Z 3000 -U "$back"
+expect_rc 0 "-Z with exactly the image size still works"
+
+# --- -U - writes the data to standard output, every message to stderr
+rm -f "$back"
+last_cmd="dfu-util -U - > back.bin"
+"$DFU_UTIL" --sim-state "$sim_dir" -U - > "$back" 2>"$scratch/stderr" && rc=0 || rc=$?
+err=$(cat "$scratch/stderr")
+expect_rc 0 "-U - uploads to standard output"
+cmp -s "$fw" "$back"
+tap_result $? "... stdout holds exactly the image, no message in it"
+expect_err 'upload|Upload' "... the messages went to stderr"
+[ ! -e "$scratch/-" ]
+tap_result $? "... and no file named '-' was created"
+last_cmd="dfu-util -U /dev/stdout | cat"
+"$DFU_UTIL" --sim-state "$sim_dir" -U /dev/stdout 2>/dev/null | cat > "$back.pipe"
+cmp -s "$fw" "$back.pipe"
+tap_result $? "-U /dev/stdout into a pipe is written, not refused"
+mkfifo "$scratch/fifo"
+cat "$scratch/fifo" > "$back.fifo" &
+catpid=$!
+dfu -U "$scratch/fifo"
+wait "$catpid"
+expect_rc 0 "-U to an existing FIFO"
+cmp -s "$fw" "$back.fifo"
+tap_result $? "... the reader got the image"
+printf 'keep me' > "$back.exists"
+dfu -U "$back.exists"
+expect_rc 73 "a regular file that exists is still never overwritten"
+
 done_testing
