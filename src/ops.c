@@ -453,6 +453,35 @@ int ops_finish(struct dfu_session *s, const struct dfu_options *o, int needs_res
 	return ret;
 }
 
+/*
+ * -Q, from Arduino's builds: their boot loaders start the application on
+ * DFU_DETACH in DFU mode.  DFU 1.1 lets a device stall it there, so a
+ * refusal is a warning (the download itself is done), not an error.
+ */
+static int ops_final_detach(struct dfu_session *s, const struct dfu_if *d)
+{
+	int rc;
+
+	log_note("sending DFU_DETACH instead of a USB reset (-Q)");
+	rc = usb_control(s->h, DFU_RT_OUT, DFU_DETACH, 1000, d->intf, NULL, 0, s->timeout_ms);
+	if (rc < 0 && rc != USB_ERR_NO_DEVICE) {
+		log_warn("%04x:%04x did not accept DFU_DETACH (%s); it stays in DFU mode",
+			 d->vid, d->pid, usb_strerror(rc));
+		dfu_recover(s);
+	}
+	device_close(s->h, d);
+	s->h = NULL;
+	return 0;
+}
+
+int ops_finish_download(struct dfu_session *s, const struct dfu_options *o, int needs_reset,
+			const struct dfu_if *d)
+{
+	if (o->final_detach)
+		return ops_final_detach(s, d);
+	return ops_finish(s, o, needs_reset, d);
+}
+
 /* -s, .dfu and other address-bearing files are DfuSe's; a plain DFU device would take them as data. */
 static int ops_refuse_dfuse_input(const struct dfu_if *d, const struct dfu_file *f,
 				  const struct dfuse_request *req, const struct dfuse_image *img)
@@ -507,7 +536,7 @@ int ops_download(struct usb_backend *be, const struct dfu_options *o, const stru
 		return ret;
 	}
 	log_note("download done: %zu bytes", f->payload_size);
-	return ops_finish(&s, o, ret == 1, &t.d);
+	return ops_finish_download(&s, o, ret == 1, &t.d);
 }
 
 int ops_upload(struct usb_backend *be, const struct dfu_options *o, struct dfu_outfile *out,
@@ -571,16 +600,17 @@ int ops_detach_reset(struct usb_backend *be, const struct dfu_options *o)
 	ret = ops_find(be, o, &t);
 	if (ret < 0)
 		return ret;
-	if (t.d.runtime) {
-		if (o->detach || o->reset)
-			ret = ops_detach(be, o, &t.d);
-		return ret;
-	}
+	/* -R alone is a USB reset of the selected device, in either mode, nothing more. */
+	if (t.d.runtime && o->detach)
+		return ops_detach(be, o, &t.d);
 	if (o->detach && !o->reset) {
 		log_note("%04x:%04x is already in DFU mode", t.d.vid, t.d.pid);
 		return 0;
 	}
-	/* DFU 1.1 forbids DETACH in dfuIDLE: a reset is how to leave DFU mode. */
+	/*
+	 * DFU 1.1 forbids DETACH in dfuIDLE: a reset is how to leave DFU mode.
+	 * A run-time device just restarts its USB stack.
+	 */
 	ret = device_open(be, &t.d, &h);
 	if (ret < 0)
 		return ret;

@@ -95,6 +95,10 @@ int ops_usb_reset(struct usb_handle *h);
 int ops_finish(struct dfu_session *s, const struct dfu_options *o, int needs_reset,
 	       const struct dfu_if *d);
 
+/* After a download: DFU_DETACH with -Q, otherwise as ops_finish. */
+int ops_finish_download(struct dfu_session *s, const struct dfu_options *o, int needs_reset,
+			const struct dfu_if *d);
+
 /* DfuSe halves of ops_download / ops_upload, for an already found DFU-mode d. */
 int ops_dfuse_download(struct usb_backend *be, const struct dfu_options *o,
 		       const struct dfu_if *d, const struct dfu_file *f,

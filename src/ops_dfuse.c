@@ -260,16 +260,22 @@ static int ops_dfuse_run(struct usb_backend *be, const struct dfu_options *o,
 	/* The classic's words, before the leave: wrappers take them as success. */
 	log_note("File downloaded successfully");
 	/* A signal during the last page: the data are complete, but go no further. */
-	if ((req && req->leave) || o->reset) {
+	if ((req && req->leave) || o->reset || o->final_detach) {
 		rc = interrupt_check(req && req->leave ? "before leaving DFU mode"
-					      : "before the USB reset");
+				     : o->final_detach ? "before DFU_DETACH"
+				     : "before the USB reset");
 		if (rc < 0) {
 			ops_abandon(&s, &jobs[0].d);
 			return rc;
 		}
 	}
-	if (!req || !req->leave)
-		return ops_finish(&s, o, 0, &jobs[0].d);
+	if (!req || !req->leave) {
+		/* ST's ROM boot loaders come back from a USB reset in DFU mode. */
+		if (o->reset && !o->final_detach)
+			log_note("a DfuSe boot loader usually stays in DFU mode after -R; "
+				 "to start the new firmware, add :leave (-s ADDRESS:leave, or -s :leave)");
+		return ops_finish_download(&s, o, 0, &jobs[0].d);
+	}
 	/* DfuSe devices check an address against the selected alt's memory. */
 	if (leave_alt != cur_alt) {
 		rc = ops_dfuse_set_alt(&s, &jobs[0].d, leave_alt);

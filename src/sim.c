@@ -1151,8 +1151,18 @@ int sim_control(struct sim_device *d, uint64_t now_us, uint8_t bmRequestType, ui
 	case DFU_UPLOAD:
 		return sim_upload(d, data, wLength);
 	case DFU_DETACH:
+		/*
+		 * Arduino's boot loaders start the application on DETACH
+		 * in dfuIDLE (what their dfu-util's -Q sends); DFU 1.1 has
+		 * it as a run-time request only, so other devices stall.
+		 */
+		if (d->prof.detach_in_dfu && d->state == DFU_STATE_DFU_IDLE) {
+			if (d->fw_valid)
+				sim_leave_dfu(d);
+			return 0;
+		}
+		return sim_stall(d);
 	default:
-		/* DETACH is a run-time request only */
 		return sim_stall(d);
 	}
 }

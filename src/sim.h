@@ -149,6 +149,7 @@ struct sim_profile {
 	struct sim_fill fill[SIM_MAX_FILLS];
 	uint8_t idle_poll;			/* dfuDNLOAD-IDLE repeats the last bwPollTimeout */
 	uint8_t block_by_wlength;		/* DfuSe: block n at pointer + (n - 2) * wLength */
+	uint8_t detach_in_dfu;			/* DFU_DETACH in dfuIDLE leaves (Arduino boot loaders) */
 	uint8_t leave_status;			/* 1: leave answers one GETSTATUS; 0: gone at once;
 						   2: gone before it completes the leave DNLOAD */
 	uint8_t runtime_protocol;		/* run-time bInterfaceProtocol: 1, or 0 (TDK) */

@@ -344,6 +344,7 @@ static const struct sim_key sim_keys[] = {
 	KEY("buffer_size", K_U16, buffer_size),
 	KEY("busy_nak", K_U8, busy_nak),
 	KEY("desc_fault", K_DESC, desc_fault),
+	KEY("detach_in_dfu", K_U8, detach_in_dfu),
 	KEY("detach_self_ms", K_U32, detach_self_ms),
 	KEY("detach_timeout", K_U16, detach_timeout),
 	KEY("dfu_hub_port", K_U8, dfu_hub_port),

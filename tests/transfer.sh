@@ -154,4 +154,43 @@ printf 'keep me' > "$back.exists"
 dfu -U "$back.exists"
 expect_rc 73 "a regular file that exists is still never overwritten"
 
+# --- -R alone on a run-time device: a USB reset, no DFU_DETACH
+sim_new rtreset
+dfu --sim runtime -R
+expect_rc 0 "-R on a run-time device"
+expect_reqs RESET 1 "... resets it once"
+expect_reqs DETACH 0 "... and sends no DFU_DETACH"
+dfu -l
+expect_out '^Found Runtime: ' "... which stays in run-time mode"
+dfu -e -R
+expect_rc 0 "-e -R still detaches"
+expect_reqs DETACH 1 "... with one DFU_DETACH"
+
+# --- -Q (Arduino): DFU_DETACH instead of a USB reset after the download
+sim_new final
+mkdata "$fw" 2000
+dfu --sim 'runtime:detach_in_dfu=1' -Q -D "$fw"
+expect_rc 0 "-Q after a download"
+[ "$(grep -E ' (DETACH|RESET) ' "$sim_dir/requests.log" | tail -n 1 | awk '{print $3}')" = DETACH ]
+tap_result $? "... the last request is a DFU_DETACH, not a reset"
+[ "$(grep ' DNLOAD ' "$sim_dir/requests.log" | tail -n 1 | cut -d' ' -f1)" -le \
+  "$(grep ' DETACH ' "$sim_dir/requests.log" | tail -n 1 | cut -d' ' -f1)" ]
+tap_result $? "... sent after the download"
+dfu -l
+expect_out '^Found Runtime: ' "... and the device started its application"
+sim_new final_strict
+dfu --sim dfu-plain -Q -R -D "$fw"
+expect_rc 0 "-Q on a device that stalls DETACH in DFU mode: the download stands"
+expect_reqs RESET 0 "... no USB reset, even with -R"
+expect_reqs DETACH 1 "... one DFU_DETACH"
+printf '%s\n' "$out" "$err" | grep -q 'DETACH'
+tap_result $? "... and a word that the device refused it"
+
+# --- -R after a download, device already gone: success (the classic exits 251)
+sim_new gone
+dfu --sim 'dfu-plain:attributes=0x0b:after_manifest=vanish' -R -D "$fw"
+expect_rc 0 "-R on a device that left by itself after manifestation"
+grep -q ' RESET .*GONE' "$sim_dir/requests.log"
+tap_result $? "... it was gone when the reset came"
+
 done_testing
