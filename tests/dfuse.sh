@@ -284,4 +284,18 @@ dfu -a 0 -s 0x08000000:fastdfuse:leave -D "$fw"
 expect_rc 0 "-s ADDR:fastdfuse:leave is accepted"
 has_cmd LEAVE "... and :leave still leaves"
 
+# -R after a DfuSe download: the ROM boot loader comes back in DFU mode, so
+# say that :leave is what starts the firmware.
+sim_new resethint
+dfu --sim stm32f4 -a 0 -s 0x08000000 -R -D "$fw"
+expect_rc 0 "-R after a DfuSe download"
+expect_reqs RESET 1 "... resets once"
+printf '%s\n' "$out" "$err" | grep -q ':leave'
+tap_result $? "... and points at :leave to start the firmware"
+dfu -a 0 -s 0x08000000:leave -D "$fw"
+expect_rc 0 "with :leave"
+printf '%s\n' "$out" "$err" | grep -q 'add :leave'
+[ $? -ne 0 ]
+tap_result $? "... no hint"
+
 done_testing
