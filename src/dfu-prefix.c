@@ -160,10 +160,13 @@ static int prefix_edit(const struct prefix_opts *o)
 	unsigned char *out = NULL;
 	size_t out_len = 0;
 	struct dfu_file f;
+	struct dfu_prefix had;
 	int err = dfu_file_load(name, &f);
 
 	if (err)
 		return err;
+	/* What -D removes, for the message: the file's own prefix type. */
+	dfu_prefix_detect(f.data, f.payload_size, &had);
 	if (o->v.verb == TOOL_VERB_ADD)
 		err = dfu_prefix_add(f.data, f.size, name, o->type, o->address, &out, &out_len);
 	else
@@ -176,7 +179,7 @@ static int prefix_edit(const struct prefix_opts *o)
 	if (err)
 		return err;
 	if (o->v.verb == TOOL_VERB_DELETE)
-		log_info("%s: removed the DFU prefix", name);
+		log_info("%s: removed the %s prefix", name, dfu_prefix_type_name(had.type));
 	else if (o->type == PREFIX_STELLARIS)
 		log_info("%s: added a TI Stellaris prefix for address 0x%08lx", name,
 			 (unsigned long)o->address);

@@ -176,6 +176,10 @@ static int suffix_check(const char *name)
 	log_info("  idVendor   0x%04x", (unsigned int)f.suffix.idVendor);
 	log_info("  bcdDFU     0x%04x", (unsigned int)f.suffix.bcdDFU);
 	log_info("  bLength    %u", (unsigned int)f.suffix.bLength);
+	/* fwupd puts a metadata table before the footer and counts it in bLength. */
+	if (f.suffix.bLength > DFU_SUFFIX_LEN)
+		log_info("  metadata   %u bytes before the 16-byte footer (not firmware)",
+			 (unsigned int)(f.suffix.bLength - DFU_SUFFIX_LEN));
 	log_info("  dwCRC      0x%08lx", (unsigned long)f.suffix.dwCRC);
 	dfu_file_free(&f);
 	return 0;

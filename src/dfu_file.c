@@ -335,6 +335,16 @@ int dfu_outfile_open_replace(struct dfu_outfile *o, const char *name)
 			free(target);
 			return DFU_E_CANTCREAT;
 		}
+		/*
+		 * rename() needs only the directory's permission: without this
+		 * a read-only file would be replaced all the same.
+		 */
+		if (access(target, W_OK) < 0) {
+			log_error("cannot write '%s': %s", name, strerror(errno));
+			log_hint("the file is left as it was");
+			free(target);
+			return DFU_E_CANTCREAT;
+		}
 		mode = sb.st_mode & 07777;
 	} else if (errno == ENOENT) {
 		mode_t mask = umask(0);

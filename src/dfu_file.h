@@ -94,7 +94,8 @@ int dfu_outfile_is_stdout(const struct dfu_outfile *o);
  * atomically replaces an existing name with rename(), so a reader sees
  * either the old file or the whole new one, never a truncated mix.  A
  * symbolic link is followed (the file it names is replaced, the link
- * stays), and the replaced file's permission bits are kept.
+ * stays), and the replaced file's permission bits are kept.  A file the
+ * user may not write is refused (DFU_E_CANTCREAT), as open() would.
  */
 int dfu_outfile_open_replace(struct dfu_outfile *o, const char *name);
 

@@ -118,6 +118,61 @@ expect_rc 0 "add through a symbolic link"
 tap_result $? "the link is still a link"
 same target.bin "$kat/fw-suffix.bin" "the linked file got the suffix"
 
+# fwupd's long suffix: a metadata table before the 16-byte footer, counted
+# in bLength and covered by the CRC.
+"$MKSUFFIX" "$kat/fw.bin" long.bin 1234 5678 meta=24
+run dfu-suffix -c long.bin
+expect_rc 0 "dfu-suffix -c on a 40-byte suffix (fwupd)"
+expect_out 'bLength +40' "... shows its length"
+expect_out 'metadata +24 bytes' "... and the metadata in front of the footer"
+expect_out "$(wc -c < "$kat/fw.bin" | tr -d ' ') bytes of firmware" "... and the firmware size without it"
+run dfu-suffix -D long.bin
+expect_rc 0 "dfu-suffix -D on a long suffix"
+same long.bin "$kat/fw.bin" "... removes all of it"
+
+# A file the user may not write is refused, as the classic tools do (73);
+# rename() would replace it all the same.  Root writes anything, so drop
+# to nobody when running as root.
+ro_run=
+if [ "$(id -u)" -ne 0 ]; then
+	ro_run=env
+elif command -v setpriv >/dev/null 2>&1 &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+	ro_run="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	chmod 755 "$scratch"
+	chmod 777 "$w"
+fi
+# ro TOOL ARGS...: run a tool as the unprivileged user; sets rc.
+ro()
+{
+	local prog=$1; shift
+	last_cmd="$prog $*"
+	$ro_run "$prog" "$@" >/dev/null 2>"$scratch/stderr" </dev/null && rc=0 || rc=$?
+	err=$(cat "$scratch/stderr")
+}
+if [ -n "$ro_run" ]; then
+	for t in "dfu-suffix -a" "dfu-suffix -D" "dfu-prefix -a" "dfu-prefix -D"; do
+		case $t in
+		"dfu-suffix -a") cp "$kat/fw.bin" ro.bin; prog=$DFU_SUFFIX ;;
+		"dfu-suffix -D") cp "$kat/fw-suffix.bin" ro.bin; prog=$DFU_SUFFIX ;;
+		"dfu-prefix -a") cp "$kat/fw.bin" ro.bin; prog=$DFU_PREFIX ;;
+		"dfu-prefix -D") cp "$kat/fw-lpc.bin" ro.bin; prog=$DFU_PREFIX ;;
+		esac
+		set -- ${t#* }
+		[ "$t" = "dfu-prefix -a" ] && set -- -a ro.bin -L || set -- "$1" ro.bin
+		cp ro.bin ro.orig
+		chmod 444 ro.bin
+		ro "$prog" "$@"
+		expect_rc 73 "$t on a read-only file is refused"
+		cmp -s ro.bin ro.orig
+		tap_result $? "... the file is unchanged"
+		expect_err 'ro.bin' "... and the message names it"
+		rm -f ro.bin ro.orig
+	done
+else
+	for i in $(seq 1 12); do skip "running as root without setpriv: cannot test a read-only file"; done
+fi
+
 # ------------------------------------------------------------ dfu-prefix
 fixture "$kat/fw.bin" l.bin
 run dfu-prefix -a l.bin -L
@@ -138,6 +193,7 @@ expect_rc 65 "delete of the wrong type is refused"
 same l.bin "$kat/fw-lpc.bin" "refusals leave the file untouched"
 run dfu-prefix -D l.bin -L
 expect_rc 0 "dfu-prefix -D -L"
+expect_out 'removed the NXP LPC prefix' "... says which prefix it removed"
 same l.bin "$kat/fw.bin" "delete gives back the original"
 run dfu-prefix -D l.bin
 expect_rc 65 "delete without a prefix fails"
@@ -154,6 +210,7 @@ expect_rc 0 "check requiring Stellaris"
 expect_out '0x00002000' "check prints the address"
 run dfu-prefix -D s.bin -T
 expect_rc 0 "dfu-prefix -D -T"
+expect_out 'removed the TI Stellaris prefix' "... says which prefix it removed"
 same s.bin "$kat/fw.bin" "Stellaris delete gives back the original"
 
 # A suffix stays at the end, with a fresh CRC.
@@ -385,6 +442,19 @@ if is_classic_pack "$classic_pack" && command -v python3 >/dev/null 2>&1; then
 	fi
 else
 	for i in $(seq 1 9); do skip "classic dfuse-pack (python3) not installed"; done
+fi
+
+# The exit status for a read-only file is the classic tools' own.
+if [ -n "$ro_run" ] && is_classic "$classic_suffix" && is_classic "$classic_prefix"; then
+	cp "$kat/fw.bin" ro.bin; chmod 444 ro.bin
+	ro "$classic_suffix" -a ro.bin
+	expect_rc 73 "the classic dfu-suffix also refuses a read-only file"
+	ro "$classic_prefix" -a ro.bin -L
+	expect_rc 73 "the classic dfu-prefix also refuses a read-only file"
+	rm -f ro.bin
+else
+	skip "classic tools not installed, or cannot drop root"
+	skip "classic tools not installed, or cannot drop root"
 fi
 
 done_testing

@@ -36,6 +36,18 @@ expect_err 'dead:beef' "the message names the file's device"
 [ "$(dfu_reqs)" -eq 0 ]
 tap_result $? "nothing was sent to the device"
 
+# fwupd's long suffix: a metadata table before the footer, in bLength.
+"$MKSUFFIX" "$fw" "$scratch/long.dfu" "$vid" "$pid" meta=40
+sim_new long
+dfu --sim dfu-plain -D "$scratch/long.dfu"
+expect_rc 0 "a 56-byte DFU suffix (fwupd metadata) is accepted"
+head -c 3000 "$sim_dir/dev1.mem" | cmp -s - "$fw"
+tap_result $? "... the firmware reached the device"
+expect_reqs DNLOAD 4 "... and none of the suffix: 3000 bytes in 3 blocks plus the zero-length one"
+dfu -U "$scratch/long.back"
+cmp -s "$fw" "$scratch/long.back"
+tap_result $? "... the device holds exactly the firmware"
+
 sim_new corrupt
 dfu --sim dfu-plain -D "$scratch/corrupt.dfu"
 expect_rc 65 "a wrong CRC means a corrupt file"
