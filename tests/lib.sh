@@ -89,10 +89,12 @@ expect_msg()
 	tap_result $? "$2"
 }
 
-# The one line the cli adds whenever simulated devices are used is allowed.
+# The one line the cli adds whenever simulated devices are used is allowed,
+# exactly once; nothing else.
 expect_quiet()
 {
-	[ -z "$(printf '%s\n' "$err" | grep -v '^dfu-util: using simulated USB devices' | grep -v '^$')" ]
+	[ -z "$(printf '%s\n' "$err" | grep -v '^dfu-util: using simulated USB devices' | grep -v '^$')" ] &&
+		[ "$(printf '%s\n' "$err" | grep -c '^dfu-util: using simulated USB devices')" -le 1 ]
 	tap_result $? "$1 (stderr empty)"
 }
 
