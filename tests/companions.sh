@@ -153,10 +153,10 @@ ro()
 if [ -n "$ro_run" ]; then
 	for t in "dfu-suffix -a" "dfu-suffix -D" "dfu-prefix -a" "dfu-prefix -D"; do
 		case $t in
-		"dfu-suffix -a") cp "$kat/fw.bin" ro.bin; prog=$DFU_SUFFIX ;;
-		"dfu-suffix -D") cp "$kat/fw-suffix.bin" ro.bin; prog=$DFU_SUFFIX ;;
-		"dfu-prefix -a") cp "$kat/fw.bin" ro.bin; prog=$DFU_PREFIX ;;
-		"dfu-prefix -D") cp "$kat/fw-lpc.bin" ro.bin; prog=$DFU_PREFIX ;;
+		"dfu-suffix -a") fixture "$kat/fw.bin" ro.bin; prog=$DFU_SUFFIX ;;
+		"dfu-suffix -D") fixture "$kat/fw-suffix.bin" ro.bin; prog=$DFU_SUFFIX ;;
+		"dfu-prefix -a") fixture "$kat/fw.bin" ro.bin; prog=$DFU_PREFIX ;;
+		"dfu-prefix -D") fixture "$kat/fw-lpc.bin" ro.bin; prog=$DFU_PREFIX ;;
 		esac
 		set -- ${t#* }
 		[ "$t" = "dfu-prefix -a" ] && set -- -a ro.bin -L || set -- "$1" ro.bin
@@ -446,7 +446,7 @@ fi
 
 # The exit status for a read-only file is the classic tools' own.
 if [ -n "$ro_run" ] && is_classic "$classic_suffix" && is_classic "$classic_prefix"; then
-	cp "$kat/fw.bin" ro.bin; chmod 444 ro.bin
+	fixture "$kat/fw.bin" ro.bin; chmod 444 ro.bin
 	ro "$classic_suffix" -a ro.bin
 	expect_rc 73 "the classic dfu-suffix also refuses a read-only file"
 	ro "$classic_prefix" -a ro.bin -L
