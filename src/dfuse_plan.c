@@ -15,7 +15,7 @@
 #include "dfuse_plan.h"
 #include "errors.h"
 #include "log.h"
-#include "options.h"
+#include "number.h"
 
 #define FOUR_GIB ((uint64_t)1 << 32)
 

@@ -17,6 +17,7 @@
 
 #include "errors.h"
 #include "log.h"
+#include "number.h"
 #include "options.h"
 
 #define USAGE_HINT "try 'dfu-util --help'"
@@ -29,128 +30,6 @@
 #define MAX_PATH_PORTS     7		/* USB allows at most 7 tiers of ports */
 #define MAX_TIMEOUT_MS     600000u	/* 10 minutes: longer than any erase that NAKs */
 #define MAX_WAIT_SECONDS   86400u	/* a day of waiting for a device is plenty */
-
-/* ------------------------------------------------------------ numbers */
-
-enum num_fail {
-	NUM_OK = 0,
-	NUM_NAN,		/* empty, sign, space, no digits */
-	NUM_TRAILING,		/* digits followed by something else */
-	NUM_OCTAL,		/* leading 0 followed by an 8 or 9 */
-	NUM_TOO_LARGE,
-	NUM_NEGATIVE,
-};
-
-static int options_digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/*
- * Convert the digits of s in base up to the end of the string.  The whole
- * string is checked for stray characters before any arithmetic, so a typo
- * is reported as a typo even when the digits before it are already too big.
- */
-static enum num_fail options_digits(const char *s, unsigned int base, uint64_t max, uint64_t *out)
-{
-	const char *p = s;
-	uint64_t v = 0;
-
-	while (*p) {
-		int d = options_digit_value(*p);
-
-		if (d < 0 || (unsigned int)d >= base)
-			break;
-		p++;
-	}
-	/* "08" is almost always a decimal meant by someone who does not know the octal rule. */
-	if (base == 8 && (*p == '8' || *p == '9'))
-		return NUM_OCTAL;
-	if (p == s)
-		return NUM_NAN;
-	if (*p)
-		return NUM_TRAILING;
-	for (p = s; *p; p++) {
-		uint64_t d = (uint64_t)options_digit_value(*p);
-
-		if (d > max || v > (max - d) / base)
-			return NUM_TOO_LARGE;
-		v = v * base + d;
-	}
-	*out = v;
-	return NUM_OK;
-}
-
-static enum num_fail options_number(const char *text, uint64_t max, uint64_t *out)
-{
-	if (!text || !*text)
-		return NUM_NAN;
-	if (text[0] == '-' && text[1] >= '0' && text[1] <= '9')
-		return NUM_NEGATIVE;
-	if (text[0] < '0' || text[0] > '9')
-		return NUM_NAN;
-	if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
-		return options_digits(text + 2, 16, max, out);
-	if (text[0] == '0' && text[1] != '\0')
-		return options_digits(text + 1, 8, max, out);
-	return options_digits(text, 10, max, out);
-}
-
-static void options_report_number(const char *what, const char *text, enum num_fail why,
-				  uint64_t max)
-{
-	switch (why) {
-	case NUM_OK:
-		break;
-	case NUM_NAN:
-		log_error("invalid %s '%s': not a number", what, text);
-		break;
-	case NUM_TRAILING:
-		log_error("invalid %s '%s': trailing characters", what, text);
-		break;
-	case NUM_OCTAL:
-		log_error("invalid %s '%s': a leading 0 means octal, where 8 and 9 are not digits",
-			  what, text);
-		break;
-	case NUM_NEGATIVE:
-		log_error("invalid %s '%s': negative numbers are not allowed", what, text);
-		break;
-	case NUM_TOO_LARGE:
-		/*
-		 * The limit in the notation the user wrote: "--timeout=600001"
-		 * reads "max 600000", "-s 0x100000000" reads "max 0xffffffff".
-		 * Small limits are always decimal.
-		 */
-		if (max >= 0x10000 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
-			log_error("invalid %s '%s': too large (max 0x%llx)", what, text,
-				  (unsigned long long)max);
-		else
-			log_error("invalid %s '%s': too large (max %llu)", what, text,
-				  (unsigned long long)max);
-		break;
-	}
-}
-
-int parse_number_quiet(const char *text, uint64_t max, uint64_t *out)
-{
-	return options_number(text, max, out) == NUM_OK ? DFU_OK : DFU_E_USAGE;
-}
-
-int parse_number(const char *text, uint64_t max, const char *what, uint64_t *out)
-{
-	enum num_fail why = options_number(text, max, out);
-
-	if (why == NUM_OK)
-		return DFU_OK;
-	options_report_number(what, text ? text : "", why, max);
-	return DFU_E_USAGE;
-}
 
 /* ------------------------------------------------------------ -d */
 
@@ -180,7 +59,7 @@ static int options_id_part(const char *s, size_t len, enum id_match *match, uint
 	buf[len] = '\0';
 	if (buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X'))
 		digits = buf + 2;
-	if (options_digits(digits, 16, 0xffff, &v) != NUM_OK)
+	if (num_hex_digits(digits, 0xffff, &v) != NUM_OK)
 		return -1;
 	*match = ID_VALUE;
 	*value = (uint16_t)v;
@@ -359,7 +238,7 @@ static int options_path(struct dfu_options *o, const char *text)
 static int options_alt(struct dfu_options *o, const char *text)
 {
 	uint64_t v;
-	enum num_fail why = options_number(text, MAX_BYTE_VALUE, &v);
+	enum num_fail why = num_scan(text, MAX_BYTE_VALUE, &v);
 
 	if (why == NUM_OK) {
 		o->alt = (int)v;
@@ -368,7 +247,7 @@ static int options_alt(struct dfu_options *o, const char *text)
 	}
 	/* A number too big for an alt setting is a mistake, not a name. */
 	if (why == NUM_TOO_LARGE) {
-		options_report_number("alternate setting", text, why, MAX_BYTE_VALUE);
+		num_report("alternate setting", text, why, MAX_BYTE_VALUE);
 		return DFU_E_USAGE;
 	}
 	if (!*text) {

@@ -91,17 +91,6 @@ int options_parse(struct dfu_options *o, int argc, char *const argv[]);
 /* Print the usage text to stdout. */
 void options_usage(void);
 
-/*
- * The one strict number parser: decimal, 0x hex, leading-0 octal.
- * Trailing junk, empty strings, signs, and values above max are refused:
- * returns DFU_E_USAGE after reporting "invalid WHAT 'TEXT'" (what = "device
- * number", "transfer size", ...).  No leading/trailing spaces allowed.
- */
-int parse_number(const char *text, uint64_t max, const char *what, uint64_t *out);
-
-/* The same, but reports nothing (for the DfuSe -s parser and the fuzzers). */
-int parse_number_quiet(const char *text, uint64_t max, uint64_t *out);
-
 /* Parse one "vid:pid" with "*"/"-"/empty parts; reports on error. */
 int parse_id_pair(const char *text, struct id_pair *out);
 

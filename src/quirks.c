@@ -15,7 +15,7 @@
 #include "quirks.h"
 #include "errors.h"
 #include "log.h"
-#include "options.h"
+#include "number.h"
 
 /* Sorted by vid, pid, bcd_lo; ranges of one vid:pid do not overlap (test_quirks.c). */
 static const struct quirk_entry quirks_entries[] = {

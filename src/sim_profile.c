@@ -15,7 +15,7 @@
 
 #include "errors.h"
 #include "log.h"
-#include "options.h"
+#include "number.h"
 #include "sim.h"
 
 /* ------------------------------------------------------------ built-ins */

@@ -28,7 +28,7 @@
 
 #include "errors.h"
 #include "log.h"
-#include "options.h"
+#include "number.h"
 #include "sim.h"
 #include "usb.h"
 

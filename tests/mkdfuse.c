@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "dfuse_file.h"
-#include "options.h"
+#include "number.h"
 
 #define MKDFUSE_MAX_TARGETS	8
 #define MKDFUSE_MAX_ELEMENTS	16

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "number.h"
 #include "options.h"
 
 /*

@@ -13,7 +13,7 @@
 #include "dfu_prefix.h"
 #include "errors.h"
 #include "log.h"
-#include "options.h"
+#include "number.h"
 #include "tool.h"
 
 struct prefix_opts {

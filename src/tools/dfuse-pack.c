@@ -18,6 +18,7 @@
 #include "errors.h"
 #include "ihex.h"
 #include "log.h"
+#include "number.h"
 #include "options.h"
 #include "tool.h"
 #include "uf2.h"

@@ -13,6 +13,7 @@
 #include "fuzz.h"
 #include "dfuse_plan.h"
 #include "errors.h"
+#include "number.h"
 #include "options.h"
 
 #define FUZZ_MAX_ARGS 64
