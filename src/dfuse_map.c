@@ -14,6 +14,7 @@
 #include "dfuse_map.h"
 #include "errors.h"
 #include "log.h"
+#include "number.h"
 
 /* ------------------------------------------------------------ parser */
 
@@ -93,17 +94,6 @@ static int dfuse_map_decimal(struct map_parser *mp, const char *what, uint32_t *
 	return 0;
 }
 
-static int dfuse_map_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int dfuse_map_address(struct map_parser *mp, uint32_t *out)
 {
 	const char *start;
@@ -115,9 +105,9 @@ static int dfuse_map_address(struct map_parser *mp, uint32_t *out)
 	if (mp->p[0] != '0' || (mp->p[1] != 'x' && mp->p[1] != 'X'))
 		return dfuse_map_fail(mp, "region address (0x...) expected at '%s'", start);
 	mp->p += 2;
-	if (dfuse_map_hex_digit(*mp->p) < 0)
+	if (hex_digit_value(*mp->p) < 0)
 		return dfuse_map_fail(mp, "bad region address at '%s'", start);
-	while ((d = dfuse_map_hex_digit(*mp->p)) >= 0) {
+	while ((d = hex_digit_value(*mp->p)) >= 0) {
 		v = v * 16 + (uint64_t)d;
 		if (v > UINT32_MAX)
 			return dfuse_map_fail(mp, "region address beyond 32 bits at '%s'", start);

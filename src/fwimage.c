@@ -12,6 +12,7 @@
 #include "errors.h"
 #include "fwimage.h"
 #include "log.h"
+#include "number.h"
 
 static const struct {
 	const char *name;
@@ -30,11 +31,6 @@ const char *fwimage_format_name(enum fwimage_format f)
 	return f <= FWIMAGE_UF2 ? fwimage_names[f].name : "unknown";
 }
 
-static int fwimage_is_hex(int c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 /*
  * The first non-blank line is the start mark, then at least min_digits
  * hex digits and nothing else up to the line end: a text record.  A raw
@@ -49,7 +45,7 @@ static int fwimage_first_line_is(const unsigned char *buf, size_t len, const cha
 		i++;
 	if (len - i < m || memcmp(buf + i, mark, m) != 0)
 		return 0;
-	for (i += m; i < len && fwimage_is_hex(buf[i]); i++)
+	for (i += m; i < len && hex_digit_value(buf[i]) >= 0; i++)
 		digits++;
 	if (digits < min_digits)
 		return 0;

@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "ihex.h"
 #include "log.h"
+#include "number.h"
 
 /* A record carries at most 255 bytes after its length byte; both formats fit. */
 #define REC_MAX (1 + 4 + 255 + 1)
@@ -144,17 +145,6 @@ int ihex_builder_finish(struct ihex_builder *b)
 	return 0;
 }
 
-static int ihex_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode the hex digits of one record into rec[]; returns the byte count or -1 (reported). */
 static int ihex_decode(const char *p, size_t n, unsigned char rec[REC_MAX], const char *name,
 		       unsigned long line)
@@ -170,7 +160,7 @@ static int ihex_decode(const char *p, size_t n, unsigned char rec[REC_MAX], cons
 		return -1;
 	}
 	for (i = 0; i < n; i += 2) {
-		int hi = ihex_hexval(p[i]), lo = ihex_hexval(p[i + 1]);
+		int hi = hex_digit_value(p[i]), lo = hex_digit_value(p[i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			unsigned char bad = (unsigned char)(hi < 0 ? p[i] : p[i + 1]);

@@ -123,7 +123,15 @@ int parse_number(const char *text, uint64_t max, const char *what, uint64_t *out
 	return DFU_E_USAGE;
 }
 
-enum num_fail num_hex_digits(const char *digits, uint64_t max, uint64_t *out)
+enum num_fail num_usb_id(const char *text, uint16_t *out)
 {
-	return num_digits(digits, 16, max, out);
+	uint64_t v;
+	enum num_fail why;
+
+	if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+		text += 2;
+	why = num_digits(text, 16, 0xffff, &v);
+	if (why == NUM_OK)
+		*out = (uint16_t)v;
+	return why;
 }

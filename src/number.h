@@ -30,8 +30,11 @@ enum num_fail {
 enum num_fail num_scan(const char *text, uint64_t max, uint64_t *out);
 void num_report(const char *what, const char *text, enum num_fail why, uint64_t max);
 
-/* Bare hex digits, all of the string, no 0x (USB IDs): the verdict as above. */
-enum num_fail num_hex_digits(const char *digits, uint64_t max, uint64_t *out);
+/*
+ * A USB vendor or product ID: hex as lsusb prints it ("0483" is 0x0483,
+ * never octal), an explicit 0x tolerated, 0 to ffff.  The verdict as above.
+ */
+enum num_fail num_usb_id(const char *text, uint16_t *out);
 
 /* The value of one hex digit (0-9, a-f, A-F), or -1 for any other character. */
 int hex_digit_value(int c);

@@ -40,8 +40,6 @@
 static int options_id_part(const char *s, size_t len, enum id_match *match, uint16_t *value)
 {
 	char buf[16];
-	const char *digits = buf;
-	uint64_t v;
 
 	if (len == 0 || (len == 1 && s[0] == '*')) {
 		*match = ID_ANY;
@@ -57,12 +55,9 @@ static int options_id_part(const char *s, size_t len, enum id_match *match, uint
 		return -1;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
-	if (buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X'))
-		digits = buf + 2;
-	if (num_hex_digits(digits, 0xffff, &v) != NUM_OK)
+	if (num_usb_id(buf, value) != NUM_OK)
 		return -1;
 	*match = ID_VALUE;
-	*value = (uint16_t)v;
 	return 0;
 }
 

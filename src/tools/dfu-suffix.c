@@ -11,6 +11,7 @@
 #include "dfu_file.h"
 #include "errors.h"
 #include "log.h"
+#include "number.h"
 #include "tool.h"
 
 struct suffix_opts {
@@ -43,31 +44,8 @@ static void suffix_usage(FILE *f)
  */
 static int suffix_parse_hex16(const char *text, const char *what, uint16_t *out)
 {
-	const char *p = text;
-	unsigned long v = 0;
-
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-		p += 2;
-	if (*p == '\0')
-		goto bad;
-	for (; *p; p++) {
-		int d;
-
-		if (*p >= '0' && *p <= '9')
-			d = *p - '0';
-		else if (*p >= 'a' && *p <= 'f')
-			d = *p - 'a' + 10;
-		else if (*p >= 'A' && *p <= 'F')
-			d = *p - 'A' + 10;
-		else
-			goto bad;
-		v = v * 16 + (unsigned long)d;
-		if (v > 0xffff)
-			goto bad;
-	}
-	*out = (uint16_t)v;
-	return 0;
-bad:
+	if (num_usb_id(text, out) == NUM_OK)
+		return 0;
 	log_error("invalid %s '%s': expected a hex number from 0 to ffff", what, text);
 	return DFU_E_USAGE;
 }
