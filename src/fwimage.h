@@ -27,6 +27,7 @@
 #include "dfu_file.h"
 #include "dfuse_file.h"
 #include "dfuse_plan.h"
+#include "dfuse_request.h"
 #include "ihex.h"
 #include "uf2.h"
 

@@ -16,7 +16,7 @@
 #include "options.h"
 #include "dfu_file.h"
 #include "fwimage.h"
-#include "dfuse_plan.h"
+#include "dfuse_request.h"
 #include "ops.h"
 #include "sim.h"
 #include "usb.h"

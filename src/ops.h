@@ -15,6 +15,7 @@
 #include "dfu_file.h"
 #include "device.h"
 #include "dfuse_plan.h"
+#include "dfuse_request.h"
 #include "dfuse_file.h"
 
 int ops_list(struct usb_backend *be, const struct dfu_options *o);

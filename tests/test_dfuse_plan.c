@@ -19,6 +19,7 @@
 
 #include "dfuse_map.h"
 #include "dfuse_plan.h"
+#include "dfuse_request.h"
 #include "errors.h"
 #include "log.h"
 

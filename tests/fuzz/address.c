@@ -3,12 +3,12 @@
 
 /*
  * Fuzz the -s "ADDRESS[:MODIFIER...]" parser.  Accepted requests must keep
- * the rules dfuse_plan.h states (force for the destructive modifiers, no
+ * the rules dfuse_request.h states (force for the destructive modifiers, no
  * range past 4 GiB, a length > 0); refused ones must come back zeroed.
  */
 
 #include "fuzz.h"
-#include "dfuse_plan.h"
+#include "dfuse_request.h"
 #include "errors.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

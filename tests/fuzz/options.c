@@ -12,6 +12,7 @@
 
 #include "fuzz.h"
 #include "dfuse_plan.h"
+#include "dfuse_request.h"
 #include "errors.h"
 #include "number.h"
 #include "options.h"
