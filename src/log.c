@@ -7,6 +7,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -33,6 +34,59 @@ static struct {
 } bar;
 
 static void progress_draw(uint64_t done, uint64_t now_ms, int final);
+
+/* ------------------------------------------------------------ output */
+
+static log_sink_fn log_sink;
+static void *log_sink_ctx;
+
+void log_set_sink(log_sink_fn fn, void *ctx)
+{
+	fflush(stdout);
+	fflush(stderr);
+	log_sink = fn;
+	log_sink_ctx = ctx;
+}
+
+/* Every byte the layer writes passes here: to the sink if one is set. */
+static void log_put(FILE *f, const char *s, size_t n)
+{
+	if (log_sink)
+		log_sink(log_sink_ctx, f == stdout ? LOG_STDOUT : LOG_STDERR, s, n);
+	else
+		fwrite(s, 1, n, f);
+}
+
+static void log_puts(FILE *f, const char *s)
+{
+	log_put(f, s, strlen(s));
+}
+
+static void log_vprintf(FILE *f, const char *fmt, va_list ap)
+{
+	char buf[512], *big;
+	va_list again;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (n >= 0 && (size_t)n < sizeof(buf)) {
+		log_put(f, buf, (size_t)n);
+	} else if (n >= 0 && (big = malloc((size_t)n + 1)) != NULL) {
+		vsnprintf(big, (size_t)n + 1, fmt, again);
+		log_put(f, big, (size_t)n);
+		free(big);
+	} else if (n >= 0) {
+		log_put(f, buf, sizeof(buf) - 1);	/* out of memory: what fits */
+	}
+	va_end(again);
+}
+
+static void log_flush(FILE *f)
+{
+	if (!log_sink)
+		fflush(f);
+}
 
 void log_set_progname(const char *name)
 {
@@ -71,8 +125,8 @@ static void log_fresh_line(void)
 		/* Show where it stopped, not the last state the rate limit let through. */
 		if (bar.active && bar.cur_done != bar.last_done)
 			progress_draw(bar.cur_done, bar.cur_ms, 0);
-		fputc('\n', bar.f);
-		fflush(bar.f);
+		log_puts(bar.f, "\n");
+		log_flush(bar.f);
 		bar.line_open = 0;
 	}
 }
@@ -85,14 +139,16 @@ static void log_fresh_line(void)
 static void log_emit(FILE *f, const char *prefix, const char *fmt, va_list ap)
 {
 	log_fresh_line();
-	fflush(f == stdout ? stderr : stdout);
-	if (f == stderr)
-		fprintf(f, "%s: ", log_progname);
+	log_flush(f == stdout ? stderr : stdout);
+	if (f == stderr) {
+		log_puts(f, log_progname);
+		log_puts(f, ": ");
+	}
 	if (prefix)
-		fputs(prefix, f);
-	vfprintf(f, fmt, ap);
-	fputc('\n', f);
-	fflush(f);
+		log_puts(f, prefix);
+	log_vprintf(f, fmt, ap);
+	log_puts(f, "\n");
+	log_flush(f);
 	log_last = f;
 }
 
@@ -121,10 +177,10 @@ void log_hint(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	log_fresh_line();
-	fputs("  ", f);
-	vfprintf(f, fmt, ap);
-	fputc('\n', f);
-	fflush(f);
+	log_puts(f, "  ");
+	log_vprintf(f, fmt, ap);
+	log_puts(f, "\n");
+	log_flush(f);
 	va_end(ap);
 }
 
@@ -172,9 +228,9 @@ void log_debug(int level, const char *fmt, ...)
 		return;
 	va_start(ap, fmt);
 	log_fresh_line();
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	fflush(stderr);
+	log_vprintf(stderr, fmt, ap);
+	log_puts(stderr, "\n");
+	log_flush(stderr);
 	va_end(ap);
 }
 
@@ -238,29 +294,31 @@ static void progress_draw(uint64_t done, uint64_t now_ms, int final)
 	}
 	/* The last update often showed the end already: only close it. */
 	if (!final || !bar.line_open || bar.last_done != done || bar.last_percent != 100)
-		fputs(line, bar.f);
+		log_puts(bar.f, line);
 	bar.last_done = done;
 	if (bar.tty) {
-		fputs(rate, bar.f);
+		log_puts(bar.f, rate);
 		/* Clear what a longer previous rate may have left. */
-		fputs("\033[K", bar.f);
+		log_puts(bar.f, "\033[K");
 	}
 	if (final) {
-		fprintf(bar.f, "\n%s done.\n", progress_label());
+		log_puts(bar.f, "\n");
+		log_puts(bar.f, progress_label());
+		log_puts(bar.f, " done.\n");
 		bar.line_open = 0;
 	} else {
 		bar.line_open = 1;
 	}
-	fflush(bar.f);
+	log_flush(bar.f);
 }
 
 void progress_start(const char *label, uint64_t total, uint64_t now_ms)
 {
 	log_fresh_line();
-	fflush(stderr);
+	log_flush(stderr);
 	bar.active = 1;
 	bar.f = log_report_stream();
-	bar.tty = isatty(fileno(bar.f));
+	bar.tty = !log_sink && isatty(fileno(bar.f));
 	bar.label = label;
 	bar.total = total;
 	bar.start_ms = now_ms;

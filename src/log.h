@@ -22,6 +22,7 @@
  *     install the udev rule from doc/ or run as root
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #if defined(__GNUC__)
@@ -40,6 +41,19 @@ int  log_verbosity(void);
  * the classic streams above.
  */
 void log_set_stdout_is_data(int on);
+
+/*
+ * Where the text goes.  By default the process's stdout and stderr; with a
+ * sink set, every piece of text the layer writes (messages, hints, -v lines,
+ * progress bytes) is handed to it instead, with the stream it was meant
+ * for, and nothing reaches the real streams.  Unit tests read messages this
+ * way; a graphical front end could too.  log_set_sink(NULL, NULL) restores
+ * the standard streams.  A progress bar drawn into a sink is never a
+ * terminal's (no rate, no escape codes).
+ */
+enum log_stream { LOG_STDOUT = 1, LOG_STDERR = 2 };
+typedef void (*log_sink_fn)(void *ctx, enum log_stream stream, const char *text, size_t len);
+void log_set_sink(log_sink_fn fn, void *ctx);
 
 void log_error(const char *fmt, ...) DFU_PRINTF(1, 2);	/* stderr "dfu-util: error: ..." */
 void log_hint(const char *fmt, ...) DFU_PRINTF(1, 2);	/* "  ..." under the last message, same stream */
