@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "descriptor.h"
 #include "device.h"
 #include "errors.h"
@@ -1000,28 +1001,15 @@ static void test_print_list(void **state)
 {
 	struct fake f;
 	struct dfu_if_list l;
-	char out[4096];
-	FILE *tmp;
-	size_t n;
-	int saved;
+	const char *out;
 
 	(void)state;
 	fake_init(&f);
 	assert_int_equal(device_scan(&f.be, &l), 0);
-	tmp = tmpfile();
-	assert_non_null(tmp);
-	fflush(stdout);
-	saved = dup(1);
-	assert_true(saved >= 0);
-	assert_true(dup2(fileno(tmp), 1) >= 0);
+	capture_begin();
 	device_print_list(&l, 0);
-	fflush(stdout);
-	dup2(saved, 1);
-	close(saved);
-	rewind(tmp);
-	n = fread(out, 1, sizeof(out) - 1, tmp);
-	out[n] = '\0';
-	fclose(tmp);
+	capture_end();
+	out = capture_out();
 	assert_non_null(strstr(out,
 		"Found Runtime: [1234:5678] ver=0001, devnum=9, cfg=1, intf=0, path=\"1-3\", alt=0, name=\"UNKNOWN\", serial=\"UNKNOWN\"\n"));
 	assert_non_null(strstr(out,

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "dfuse.h"
 #include "dfuse_map.h"
 #include "dfuse_plan.h"
@@ -316,35 +317,6 @@ static size_t count_set_address(const struct fake *f)
 	return n;
 }
 
-/* stderr into a buffer, to check what the one error message names. */
-static int saved_stderr = -1;
-static FILE *capture_file;
-
-static void capture_start(void)
-{
-	fflush(stderr);
-	capture_file = tmpfile();
-	assert_non_null(capture_file);
-	saved_stderr = dup(2);
-	assert_true(saved_stderr >= 0);
-	assert_true(dup2(fileno(capture_file), 2) >= 0);
-}
-
-static void capture_end(char *buf, size_t len)
-{
-	size_t n;
-
-	fflush(stderr);
-	assert_true(dup2(saved_stderr, 2) >= 0);
-	close(saved_stderr);
-	saved_stderr = -1;
-	rewind(capture_file);
-	n = fread(buf, 1, len - 1, capture_file);
-	buf[n] = '\0';
-	fclose(capture_file);
-	capture_file = NULL;
-}
-
 static unsigned char payload[70000];
 
 /* ------------------------------------------------------------- commands */
@@ -461,14 +433,16 @@ static void test_erase_errtarget(void **state)
 {
 	struct fake *f = fake_new(2048);
 	struct dfu_session s;
-	char t[256], msg[1024];
+	char t[256];
+	const char *msg;
 	int rc;
 
 	(void)state;
 	session_init(&s, f);
-	capture_start();
+	capture_begin();
 	rc = dfuse_erase_page(&s, 0x08100000);
-	capture_end(msg, sizeof(msg));
+	capture_end();
+	msg = capture_err();
 	assert_int_equal(rc, DFU_E_IO);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0=4100001008 G G");
@@ -627,15 +601,17 @@ static void test_write_error_status(void **state)
 {
 	struct fake *f = fake_new(1024);
 	struct dfu_session s;
-	char t[512], msg[1024];
+	char t[512];
+	const char *msg;
 	int rc;
 
 	(void)state;
 	session_init(&s, f);
 	f->fail_write_block = 3;
-	capture_start();
+	capture_begin();
 	rc = dfuse_write(&s, 0x08000000, payload, 4096, 0);
-	capture_end(msg, sizeof(msg));
+	capture_end();
+	msg = capture_err();
 	assert_int_equal(rc, DFU_E_IO);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0=2100000008 G G D2:1024 G G D3:1024 G G");

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "dfu_file.h"
 #include "dfuse_file.h"
 #include "errors.h"
@@ -107,40 +108,6 @@ static unsigned char *with_suffix(const unsigned char *payload, size_t len, size
 	return p;
 }
 
-/* ------------------------------------------------ capturing messages */
-
-static char captured[16384];
-static int capture_saved = -1;
-static FILE *capture_file;
-
-static void capture_begin(int fd)
-{
-	fflush(stdout);
-	fflush(stderr);
-	capture_file = tmpfile();
-	assert_non_null(capture_file);
-	capture_saved = dup(fd);
-	assert_true(capture_saved >= 0);
-	assert_true(dup2(fileno(capture_file), fd) >= 0);
-}
-
-static const char *capture_end(int fd)
-{
-	size_t n;
-
-	fflush(stdout);
-	fflush(stderr);
-	dup2(capture_saved, fd);
-	close(capture_saved);
-	capture_saved = -1;
-	rewind(capture_file);
-	n = fread(captured, 1, sizeof(captured) - 1, capture_file);
-	captured[n] = '\0';
-	fclose(capture_file);
-	capture_file = NULL;
-	return captured;
-}
-
 /* Parse, expect a refusal that leaves the image empty; return the message. */
 static const char *expect_refused(const unsigned char *buf, size_t len, const char *name)
 {
@@ -148,16 +115,16 @@ static const char *expect_refused(const unsigned char *buf, size_t len, const ch
 	int rc;
 
 	memset(&img, 0xa5, sizeof(img));
-	capture_begin(2);
+	capture_begin();
 	rc = dfuse_file_parse(buf, len, name, &img);
-	capture_end(2);
+	capture_end();
 	assert_int_equal(rc, DFU_E_DATA);
 	assert_null(img.targets);
 	assert_int_equal(img.n_targets, 0);
 	/* One error, reported once. */
-	assert_non_null(strstr(captured, "error: "));
-	assert_null(strstr(strstr(captured, "error: ") + 1, "error: "));
-	return captured;
+	assert_non_null(strstr(capture_err(), "error: "));
+	assert_null(strstr(strstr(capture_err(), "error: ") + 1, "error: "));
+	return capture_err();
 }
 
 static void assert_contains(const char *hay, const char *needle)
@@ -689,14 +656,14 @@ static void expect_build_refused(const struct dfuse_image *img, const char *mess
 	size_t len = 99;
 	int rc;
 
-	capture_begin(2);
+	capture_begin();
 	rc = dfuse_file_build(img, 0x0483, 0xdf11, 0xffff, &out, &len);
-	capture_end(2);
+	capture_end();
 	assert_int_equal(rc, DFU_E_DATA);
 	assert_null(out);
 	assert_int_equal(len, 0);
-	assert_contains(captured, "cannot build the .dfu file: ");
-	assert_contains(captured, message);
+	assert_contains(capture_err(), "cannot build the .dfu file: ");
+	assert_contains(capture_err(), message);
 }
 
 static void test_build_refusals(void **state)
@@ -770,9 +737,10 @@ static void test_print(void **state)
 	(void)state;
 	assert_int_equal(dfuse_file_build(&img, 0x0483, 0xdf11, 0x2200, &out, &len), 0);
 	assert_int_equal(dfuse_file_parse(out, len, "p.dfu", &back), 0);
-	capture_begin(1);
+	capture_begin();
 	dfuse_file_print(&back);
-	text = capture_end(1);
+	capture_end();
+	text = capture_out();
 	assert_contains(text, "DfuSe v1, image size 579, 2 targets, suffix 0483:df11 bcdDevice 0x2200\n");
 	assert_contains(text, "target 0: alt 0, name \"A\\x01\\x22B\", 2 elements, 20 bytes\n");
 	assert_contains(text, "  element 0: address 0x08000000, 4 bytes (to 0x08000003)\n");

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "dfuse_map.h"
 #include "errors.h"
 #include "log.h"
@@ -382,28 +383,15 @@ static void test_format(void **state)
 
 static void test_print(void **state)
 {
-	static char out[2048];
+	const char *out;
 	struct dfuse_map m;
-	FILE *tmp;
-	int saved;
-	size_t n;
 
 	(void)state;
 	parse_ok("@Internal Flash  /0x08000000/12*001Ka,116*001Kg", &m);
-	fflush(stdout);
-	tmp = tmpfile();
-	assert_non_null(tmp);
-	saved = dup(1);
-	assert_true(saved >= 0);
-	assert_true(dup2(fileno(tmp), 1) >= 0);
+	capture_begin();
 	dfuse_map_print(&m, "    ");
-	fflush(stdout);
-	dup2(saved, 1);
-	close(saved);
-	rewind(tmp);
-	n = fread(out, 1, sizeof(out) - 1, tmp);
-	out[n] = '\0';
-	fclose(tmp);
+	capture_end();
+	out = capture_out();
 	assert_string_equal(out,
 		"    memory map \"Internal Flash\":\n"
 		"      0x08000000-0x08002FFF  12 pages of 1 KiB  readable\n"

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "dfuse_map.h"
 #include "dfuse_plan.h"
 #include "dfuse_request.h"
@@ -28,46 +29,6 @@
 static const char F4_MAP[] = "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg";
 static const char NANO_MAP[] = "@Internal Flash  /0x08000000/12*001Ka,116*001Kg";
 static const char SPI_MAP[] = "@SPI Flash : M25P64/0x00000000/128*64Kg";
-
-/* ------------------------------------------------------------ capture */
-
-static char captured[16384];
-
-/* Both streams: warnings and notes go to stdout, errors to stderr. */
-struct capture {
-	int saved_out, saved_err;
-	FILE *tmp;
-};
-
-static void capture_begin(struct capture *c)
-{
-	fflush(stdout);
-	fflush(stderr);
-	c->tmp = tmpfile();
-	assert_non_null(c->tmp);
-	c->saved_out = dup(1);
-	c->saved_err = dup(2);
-	assert_true(c->saved_out >= 0 && c->saved_err >= 0);
-	assert_true(dup2(fileno(c->tmp), 1) >= 0);
-	assert_true(dup2(fileno(c->tmp), 2) >= 0);
-}
-
-static const char *capture_end(struct capture *c)
-{
-	size_t n;
-
-	fflush(stdout);
-	fflush(stderr);
-	dup2(c->saved_out, 1);
-	dup2(c->saved_err, 2);
-	close(c->saved_out);
-	close(c->saved_err);
-	rewind(c->tmp);
-	n = fread(captured, 1, sizeof(captured) - 1, c->tmp);
-	captured[n] = '\0';
-	fclose(c->tmp);
-	return captured;
-}
 
 static void load_map(const char *s, struct dfuse_map *m)
 {
@@ -237,15 +198,15 @@ static void test_address_refused(void **state)
 	for (i = 0; i < sizeof(bad_addr_rows) / sizeof(bad_addr_rows[0]); i++) {
 		const struct bad_addr_row *row = &bad_addr_rows[i];
 		struct dfuse_request got;
-		struct capture c;
 		char line[512];
 		const char *err;
 		int rc;
 
 		memset(&got, 0x5a, sizeof(got));
-		capture_begin(&c);
+		capture_begin();
 		rc = dfuse_parse_address(row->text, &got);
-		err = capture_end(&c);
+		capture_end();
+		err = capture_all();
 		if (rc != DFU_E_USAGE)
 			print_error("row %zu '%s' accepted\n", i, row->text);
 		assert_int_equal(rc, DFU_E_USAGE);
@@ -678,15 +639,15 @@ static void test_read_only(void **state)
 	struct dfuse_plan p;
 	unsigned char *data = pattern(0x600, 10);
 	struct dfuse_chunk c = { 0x08002C00, data, 0x600, NULL };
-	struct capture cap;
 	const char *err;
 
 	(void)state;
 	load_map(NANO_MAP, &m);
 	/* the DSO Nano bootloader pages: refused, nothing planned */
-	capture_begin(&cap);
+	capture_begin();
 	assert_int_equal(dfuse_plan_build(&m, &c, 1, &o, &p), DFU_E_DATA);
-	err = capture_end(&cap);
+	capture_end();
+	err = capture_all();
 	assert_non_null(strstr(err, "error: 0x08002C00-0x08002FFF is not writable "
 				    "(\"Internal Flash\" 0x08000000-0x08002FFF  12 pages of 1 KiB  "
 				    "readable)\n"));
@@ -724,14 +685,14 @@ static void test_out_of_map(void **state)
 		{ 0x08010000, data, 0x400, "element 1" },
 		{ 0x0801FF00, data, 0x200, "element 2" },	/* runs past the end */
 	};
-	struct capture cap;
 	const char *err;
 
 	(void)state;
 	load_map(NANO_MAP, &m);
-	capture_begin(&cap);
+	capture_begin();
 	assert_int_equal(dfuse_plan_build(&m, c, 2, &o, &p), DFU_E_DATA);
-	err = capture_end(&cap);
+	capture_end();
+	err = capture_all();
 	assert_non_null(strstr(err,
 		"error: element 2: 0x08020000 is outside the memory map of \"Internal Flash\"\n"));
 	assert_non_null(strstr(err, "0x0801FF00-0x080200FF"));
@@ -740,9 +701,10 @@ static void test_out_of_map(void **state)
 	assert_null(p.erases);
 
 	c[1].address = 0x07FFFF00;
-	capture_begin(&cap);
+	capture_begin();
 	assert_int_equal(dfuse_plan_build(&m, &c[1], 1, &o, &p), DFU_E_DATA);
-	err = capture_end(&cap);
+	capture_end();
+	err = capture_all();
 	assert_non_null(strstr(err, "0x07FFFF00 is outside"));
 	free(data);
 }
@@ -758,14 +720,14 @@ static void test_overlap_wrap_empty(void **state)
 		{ 0x08010000, data, 0, "element 2" },	/* empty: skipped */
 		{ 0x080103FF, data, 0x10, "element 3" },
 	};
-	struct capture cap;
 	const char *err;
 
 	(void)state;
 	load_map(NANO_MAP, &m);
-	capture_begin(&cap);
+	capture_begin();
 	assert_int_equal(dfuse_plan_build(&m, c, 3, &o, &p), DFU_E_DATA);
-	err = capture_end(&cap);
+	capture_end();
+	err = capture_all();
 	assert_non_null(strstr(err, "error: element 3: 0x080103FF-0x0801040E overlaps "
 				    "element 1: 0x08010000-0x080103FF\n"));
 	assert_null(p.chunks);
@@ -778,39 +740,42 @@ static void test_overlap_wrap_empty(void **state)
 	assert_int_equal(p.write_bytes, 0x410);
 	dfuse_plan_free(&p);
 
-	capture_begin(&cap);
+	capture_begin();
 	assert_int_equal(dfuse_plan_build(&m, &c[1], 1, &o, &p), DFU_E_DATA);
-	err = capture_end(&cap);
+	capture_end();
+	err = capture_all();
 	assert_non_null(strstr(err, "error: nothing to write"));
-	capture_begin(&cap);
+	capture_begin();
 	assert_int_equal(dfuse_plan_build(&m, c, 0, &o, &p), DFU_E_DATA);
-	capture_end(&cap);
+	capture_end();
 
 	c[0].address = 0xFFFFFF00;
-	capture_begin(&cap);
+	capture_begin();
 	assert_int_equal(dfuse_plan_build(&m, c, 1, &o, &p), DFU_E_DATA);
-	err = capture_end(&cap);
+	capture_end();
+	err = capture_all();
 	assert_non_null(strstr(err, "error: element 1: 1024 bytes at 0xFFFFFF00 pass the end "
 				    "of the 4 GiB address space\n"));
 
 	/* a transfer size that does not fit wLength */
 	c[0].address = 0x08010000;
 	o.transfer_size = 0;
-	capture_begin(&cap);
+	capture_begin();
 	assert_int_equal(dfuse_plan_build(&m, c, 1, &o, &p), DFU_E_USAGE);
-	capture_end(&cap);
+	capture_end();
 	o.transfer_size = 65536;
-	capture_begin(&cap);
+	capture_begin();
 	assert_int_equal(dfuse_plan_build(&m, c, 1, &o, &p), DFU_E_USAGE);
-	capture_end(&cap);
+	capture_end();
 	o.transfer_size = 65535;
 	assert_int_equal(dfuse_plan_build(&m, c, 1, &o, &p), 0);
 	dfuse_plan_free(&p);
 
 	/* no map at all */
-	capture_begin(&cap);
+	capture_begin();
 	assert_int_equal(dfuse_plan_build(NULL, c, 1, &o, &p), DFU_E_PROTOCOL);
-	err = capture_end(&cap);
+	capture_end();
+	err = capture_all();
 	assert_non_null(strstr(err, "no DfuSe memory map"));
 	free(data);
 }
@@ -848,14 +813,14 @@ static void test_unreadable_page_warns(void **state)
 	struct dfuse_plan p;
 	unsigned char *data = pattern(0x100, 14);
 	struct dfuse_chunk c = { 0x08000100, data, 0x100, NULL };
-	struct capture cap;
 	const char *err;
 
 	(void)state;
 	load_map("@Secret/0x08000000/4*1Kf", &m);	/* erasable, writable, not readable */
-	capture_begin(&cap);
+	capture_begin();
 	assert_int_equal(dfuse_plan_build(&m, &c, 1, &o, &p), 0);
-	err = capture_end(&cap);
+	capture_end();
+	err = capture_all();
 	assert_int_equal(p.n_erases, 1);
 	assert_int_equal(p.n_reads, 0);
 	assert_int_equal(p.n_warnings, 1);
@@ -1103,15 +1068,15 @@ static void test_describe(void **state)
 	struct dfuse_plan p;
 	unsigned char *data = pattern(3000, 18);
 	struct dfuse_chunk c = { 0x0800792C, data, 3000, NULL };
-	struct capture cap;
 	const char *out, *first, *second;
 
 	(void)state;
 	load_map(NANO_MAP, &m);
 	assert_int_equal(dfuse_plan_build(&m, &c, 1, &o, &p), 0);
-	capture_begin(&cap);
+	capture_begin();
 	dfuse_plan_describe(&p);
-	out = capture_end(&cap);
+	capture_end();
+	out = capture_all();
 	assert_non_null(strstr(out, "plan: 3000 bytes of data, 3000 bytes written (0 of them "
 				    "preserved) in 4 runs of 1024-byte blocks\n"));
 	assert_non_null(strstr(out, "erase: 0x08007800-0x080087FF, 4 pages of 1 KiB\n"));
@@ -1220,44 +1185,46 @@ static void test_upload_refused(void **state)
 {
 	struct dfuse_upload_plan u;
 	struct dfuse_map m;
-	struct capture cap;
 	const char *err;
 
 	(void)state;
 	load_map("@Mixed/0x08000000/4*1Kg,4*1Kd", &m);
-	capture_begin(&cap);
+	capture_begin();
 	assert_int_equal(dfuse_upload_plan_build(&m, 0x08000000, 1, 0x2000, 1024, 0, &u),
 			 DFU_E_DATA);
-	err = capture_end(&cap);
+	capture_end();
+	err = capture_all();
 	assert_non_null(strstr(err, "error: cannot upload 0x08000000-0x08001FFF: 0x08001000 is "
 				    "not readable in \"Mixed\"\n"));
 	assert_int_equal(u.n_runs, 0);
 
-	capture_begin(&cap);
+	capture_begin();
 	assert_int_equal(dfuse_upload_plan_build(&m, 0x08000000, 1, 0x3000, 1024, 0, &u),
 			 DFU_E_DATA);
-	capture_end(&cap);
+	capture_end();
 
-	capture_begin(&cap);
+	capture_begin();
 	assert_int_equal(dfuse_upload_plan_build(&m, 0x08001000, 0, 0, 1024, 0, &u), DFU_E_DATA);
-	err = capture_end(&cap);
+	capture_end();
+	err = capture_all();
 	assert_non_null(strstr(err, "0x08001000 is not in readable memory"));
 
-	capture_begin(&cap);
+	capture_begin();
 	assert_int_equal(dfuse_upload_plan_build(&m, 0x07000000, 1, 16, 1024, 0, &u), DFU_E_DATA);
-	err = capture_end(&cap);
+	capture_end();
+	err = capture_all();
 	assert_non_null(strstr(err, "0x07000000 is outside \"Mixed\""));
 
-	capture_begin(&cap);
+	capture_begin();
 	assert_int_equal(dfuse_upload_plan_build(&m, 0x08000000, 1, 0, 1024, 0, &u), DFU_E_USAGE);
-	capture_end(&cap);
-	capture_begin(&cap);
+	capture_end();
+	capture_begin();
 	assert_int_equal(dfuse_upload_plan_build(&m, 0xFFFFFF00, 1, 0x200, 1024, 0, &u),
 			 DFU_E_USAGE);
-	capture_end(&cap);
-	capture_begin(&cap);
+	capture_end();
+	capture_begin();
 	assert_int_equal(dfuse_upload_plan_build(&m, 0x08000000, 1, 16, 0, 0, &u), DFU_E_USAGE);
-	capture_end(&cap);
+	capture_end();
 }
 
 int main(void)

@@ -14,53 +14,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "capture.h"
 #include "log.h"
-
-/* ------------------------------------------------------------ capture */
-
-static char got_out[8192], got_err[8192];
-
-struct capture {
-	int saved_out, saved_err;
-	FILE *out, *err;
-};
-
-static void capture_begin(struct capture *c)
-{
-	fflush(stdout);
-	fflush(stderr);
-	c->out = tmpfile();
-	c->err = tmpfile();
-	assert_non_null(c->out);
-	assert_non_null(c->err);
-	c->saved_out = dup(1);
-	c->saved_err = dup(2);
-	assert_true(c->saved_out >= 0 && c->saved_err >= 0);
-	assert_true(dup2(fileno(c->out), 1) >= 0);
-	assert_true(dup2(fileno(c->err), 2) >= 0);
-}
-
-static void capture_read(FILE *f, char *buf, size_t len)
-{
-	size_t n;
-
-	rewind(f);
-	n = fread(buf, 1, len - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-}
-
-static void capture_end(struct capture *c)
-{
-	fflush(stdout);
-	fflush(stderr);
-	dup2(c->saved_out, 1);
-	dup2(c->saved_err, 2);
-	close(c->saved_out);
-	close(c->saved_err);
-	capture_read(c->out, got_out, sizeof(got_out));
-	capture_read(c->err, got_err, sizeof(got_err));
-}
 
 static int setup(void **state)
 {
@@ -78,35 +33,33 @@ static int setup(void **state)
 
 static void test_progress_layout(void **state)
 {
-	struct capture c;
 
 	(void)state;
-	capture_begin(&c);
+	capture_begin();
 	progress_start("Download", 1000, 0);
 	progress_update(500, 10);
 	progress_update(1000, 20);
 	progress_end(1000, 20);
-	capture_end(&c);
-	assert_string_equal(got_out,
+	capture_end();
+	assert_string_equal(capture_out(),
 		"\rDownload\t[" BAR0 "]   0%            0 bytes"
 		"\rDownload\t[============             ]  50%          500 bytes"
 		"\rDownload\t[" BARF "] 100%         1000 bytes"
 		"\nDownload done.\n");
-	assert_string_equal(got_err, "");
+	assert_string_equal(capture_err(), "");
 }
 
 static void test_progress_erase_padded(void **state)
 {
-	struct capture c;
 
 	(void)state;
-	capture_begin(&c);
+	capture_begin();
 	progress_start("Erase", 16384, 0);
 	progress_end(16384, 250);
 	progress_start("Upload", 10, 250);
 	progress_end(10, 260);
-	capture_end(&c);
-	assert_string_equal(got_out,
+	capture_end();
+	assert_string_equal(capture_out(),
 		"\rErase   \t[" BAR0 "]   0%            0 bytes"
 		"\rErase   \t[" BARF "] 100%        16384 bytes"
 		"\nErase    done.\n"
@@ -118,16 +71,15 @@ static void test_progress_erase_padded(void **state)
 /* The percentage moves the bar; the byte count alone redraws once a second. */
 static void test_progress_redraw_rate(void **state)
 {
-	struct capture c;
 
 	(void)state;
-	capture_begin(&c);
+	capture_begin();
 	progress_start("Download", 1000000, 0);
 	progress_update(100, 10);	/* still 0%, 10 ms: not drawn */
 	progress_update(200, 1010);	/* still 0%, a second later: drawn */
 	progress_end(1000000, 2000);
-	capture_end(&c);
-	assert_string_equal(got_out,
+	capture_end();
+	assert_string_equal(capture_out(),
 		"\rDownload\t[" BAR0 "]   0%            0 bytes"
 		"\rDownload\t[" BAR0 "]   0%          200 bytes"
 		"\rDownload\t[" BARF "] 100%      1000000 bytes"
@@ -137,15 +89,14 @@ static void test_progress_redraw_rate(void **state)
 /* Unknown length (upload to the end of the device): 100% once it ended. */
 static void test_progress_unknown_total(void **state)
 {
-	struct capture c;
 
 	(void)state;
-	capture_begin(&c);
+	capture_begin();
 	progress_start("Upload", 0, 0);
 	progress_update(4096, 2000);
 	progress_end(6000, 3000);
-	capture_end(&c);
-	assert_string_equal(got_out,
+	capture_end();
+	assert_string_equal(capture_out(),
 		"\rUpload\t[" BAR0 "]   0%            0 bytes"
 		"\rUpload\t[" BAR0 "]   0%         4096 bytes"
 		"\rUpload\t[" BARF "] 100%         6000 bytes"
@@ -158,19 +109,18 @@ static void test_progress_unknown_total(void **state)
  */
 static void test_error_after_bar(void **state)
 {
-	struct capture c;
 
 	(void)state;
-	capture_begin(&c);
+	capture_begin();
 	progress_start("Download", 100000, 0);
 	progress_update(300, 5);	/* 0%, not drawn yet */
 	log_error("device lost during DNLOAD block %d", 1);
 	log_hint("check the cable");
-	capture_end(&c);
-	assert_string_equal(got_out,
+	capture_end();
+	assert_string_equal(capture_out(),
 		"\rDownload\t[" BAR0 "]   0%            0 bytes"
 		"\rDownload\t[" BAR0 "]   0%          300 bytes\n");
-	assert_string_equal(got_err,
+	assert_string_equal(capture_err(),
 		"dfu-util: error: device lost during DNLOAD block 1\n"
 		"  check the cable\n");
 }
@@ -178,29 +128,27 @@ static void test_error_after_bar(void **state)
 /* A note while the bar is drawn starts on a fresh line, too. */
 static void test_note_after_bar(void **state)
 {
-	struct capture c;
 
 	(void)state;
-	capture_begin(&c);
+	capture_begin();
 	progress_start("Download", 100, 0);
 	log_note("device asks for a pause");
 	progress_update(100, 10);
 	progress_end(100, 10);
-	capture_end(&c);
-	assert_string_equal(got_out,
+	capture_end();
+	assert_string_equal(capture_out(),
 		"\rDownload\t[" BAR0 "]   0%            0 bytes\n"
 		"device asks for a pause\n"
 		"\rDownload\t[" BARF "] 100%          100 bytes"
 		"\nDownload done.\n");
-	assert_string_equal(got_err, "");
+	assert_string_equal(capture_err(), "");
 }
 
 static void test_streams(void **state)
 {
-	struct capture c;
 
 	(void)state;
-	capture_begin(&c);
+	capture_begin();
 	log_info("Found DFU: [%04x:%04x]", 0x0483, 0xdf11);
 	log_note("File downloaded successfully");
 	log_warn("odd descriptor");
@@ -211,13 +159,13 @@ static void test_streams(void **state)
 	log_set_verbosity(1);
 	log_debug(1, "shown with -v");
 	log_set_verbosity(0);
-	capture_end(&c);
-	assert_string_equal(got_out,
+	capture_end();
+	assert_string_equal(capture_out(),
 		"Found DFU: [0483:df11]\n"
 		"File downloaded successfully\n"
 		"warning: odd descriptor\n"
 		"  under the warning\n");
-	assert_string_equal(got_err,
+	assert_string_equal(capture_err(),
 		"dfu-util: Warning: Invalid DFU suffix signature\n"
 		"  under the classic line\n"
 		"shown with -v\n");
@@ -226,24 +174,38 @@ static void test_streams(void **state)
 /* -U -: stdout is the data's, everything else goes to stderr. */
 static void test_stdout_is_data(void **state)
 {
-	struct capture c;
 
 	(void)state;
-	capture_begin(&c);
+	capture_begin();
 	log_set_stdout_is_data(1);
 	log_note("upload done");
 	log_warn("short");
 	progress_start("Upload", 10, 0);
 	progress_end(10, 1);
 	log_set_stdout_is_data(0);
-	capture_end(&c);
-	assert_string_equal(got_out, "");
-	assert_string_equal(got_err,
+	capture_end();
+	assert_string_equal(capture_out(), "");
+	assert_string_equal(capture_err(),
 		"dfu-util: upload done\n"
 		"dfu-util: warning: short\n"
 		"\rUpload\t[" BAR0 "]   0%            0 bytes"
 		"\rUpload\t[" BARF "] 100%           10 bytes"
 		"\nUpload done.\n");
+}
+
+/* Without a sink the text reaches the real streams, stdout and stderr. */
+static void test_real_streams(void **state)
+{
+	(void)state;
+	capture_fd_begin(STDOUT_FILENO);
+	log_note("a note");
+	log_error("an error");
+	assert_string_equal(capture_fd_end(), "a note\n");
+	capture_fd_begin(STDERR_FILENO);
+	log_note("a note");
+	log_error("an error");
+	log_hint("its hint");
+	assert_string_equal(capture_fd_end(), "dfu-util: error: an error\n  its hint\n");
 }
 
 int main(void)
@@ -257,6 +219,7 @@ int main(void)
 		cmocka_unit_test_setup(test_note_after_bar, setup),
 		cmocka_unit_test_setup(test_streams, setup),
 		cmocka_unit_test_setup(test_stdout_is_data, setup),
+		cmocka_unit_test_setup(test_real_streams, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

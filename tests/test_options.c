@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "errors.h"
 #include "number.h"
 #include "options.h"
@@ -28,43 +29,6 @@
 #if defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Woverride-init"
 #endif
-
-/* ------------------------------------------------------------ capture */
-
-static char captured[8192];
-
-struct capture {
-	int fd;
-	int saved;
-	FILE *tmp;
-};
-
-static void capture_begin(struct capture *c, int fd)
-{
-	fflush(stdout);
-	fflush(stderr);
-	c->fd = fd;
-	c->tmp = tmpfile();
-	assert_non_null(c->tmp);
-	c->saved = dup(fd);
-	assert_true(c->saved >= 0);
-	assert_true(dup2(fileno(c->tmp), fd) >= 0);
-}
-
-static const char *capture_end(struct capture *c)
-{
-	size_t n;
-
-	fflush(stdout);
-	fflush(stderr);
-	dup2(c->saved, c->fd);
-	close(c->saved);
-	rewind(c->tmp);
-	n = fread(captured, 1, sizeof(captured) - 1, c->tmp);
-	captured[n] = '\0';
-	fclose(c->tmp);
-	return captured;
-}
 
 /* ------------------------------------------------------------ the number parser */
 
@@ -144,15 +108,15 @@ static void test_parse_number(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(num_rows) / sizeof(num_rows[0]); i++) {
 		const struct num_row *r = &num_rows[i];
-		struct capture c;
 		uint64_t quiet = 0xdead, loud = 0xdead;
 		int rq, rl;
 		const char *msg;
 
 		rq = parse_number_quiet(r->text, r->max, &quiet);
-		capture_begin(&c, STDERR_FILENO);
+		capture_begin();
 		rl = parse_number(r->text, r->max, "number", &loud);
-		msg = capture_end(&c);
+		capture_end();
+		msg = capture_err();
 
 		print_message("number '%s' max %llu\n", r->text, (unsigned long long)r->max);
 		assert_int_equal(rq, r->rc);
@@ -171,13 +135,13 @@ static void test_parse_number(void **state)
 	}
 	/* The quiet parser never writes anything. */
 	{
-		struct capture c;
 		uint64_t v;
 
-		capture_begin(&c, STDERR_FILENO);
+		capture_begin();
 		assert_int_equal(parse_number_quiet("0x", 255, &v), DFU_E_USAGE);
 		assert_int_equal(parse_number_quiet(NULL, 255, &v), DFU_E_USAGE);
-		assert_string_equal(capture_end(&c), "");
+		capture_end();
+		assert_string_equal(capture_err(), "");
 	}
 }
 
@@ -232,14 +196,14 @@ static void test_parse_id_pair(void **state)
 	for (i = 0; i < sizeof(id_rows) / sizeof(id_rows[0]); i++) {
 		const struct id_row *r = &id_rows[i];
 		struct id_pair got = { ID_NONE, ID_NONE, 0x1111, 0x2222 };
-		struct capture c;
 		const char *msg;
 		char quoted[64];
 		int rc;
 
-		capture_begin(&c, STDERR_FILENO);
+		capture_begin();
 		rc = parse_id_pair(r->text, &got);
-		msg = capture_end(&c);
+		capture_end();
+		msg = capture_err();
 		print_message("id '%s'\n", r->text);
 		assert_int_equal(rc, r->rc);
 		if (rc == DFU_OK) {
@@ -635,7 +599,6 @@ static int run_row(const struct row *r, struct dfu_options *o, const char **msg)
 	/* Writable copies: the parser must not depend on argv being literals or not. */
 	static char storage[MAX_ARGS][128];
 	char *argv[MAX_ARGS + 2];
-	struct capture c;
 	int argc = 0, i, rc;
 
 	argv[argc++] = (char *)"dfu-util";
@@ -647,9 +610,10 @@ static int run_row(const struct row *r, struct dfu_options *o, const char **msg)
 	}
 	argv[argc] = NULL;
 	options_init(o);
-	capture_begin(&c, STDERR_FILENO);
+	capture_begin();
 	rc = options_parse(o, argc, argv);
-	*msg = capture_end(&c);
+	capture_end();
+	*msg = capture_err();
 	/* Stored strings must be argv itself, never copies that could go stale. */
 	if (rc == DFU_OK && o->download_file) {
 		for (i = 1; i < argc; i++)
@@ -759,14 +723,13 @@ static void test_usage(void **state)
 		"-s, --dfuse-address", "--dfuse)", "--sim PROFILE",
 		"--sim-state DIR", "--sim-clock virtual|real",
 	};
-	struct capture c;
 	const char *out;
 	size_t i;
 
 	(void)state;
-	capture_begin(&c, STDOUT_FILENO);
+	capture_fd_begin(STDOUT_FILENO);
 	options_usage();
-	out = capture_end(&c);
+	out = capture_fd_end();
 	assert_true(strncmp(out, "Usage: dfu-util", 15) == 0);
 	for (i = 0; i < sizeof(must) / sizeof(must[0]); i++) {
 		print_message("help mentions '%s'\n", must[i]);
