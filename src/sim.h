@@ -196,6 +196,19 @@ int sim_profile_finish(struct sim_profile *p, const char *origin);
 
 /* Built-in profile text by name, NULL when unknown. */
 const char *sim_profile_builtin(const char *name);
+
+/*
+ * Build a profile from SPEC = NAME|PATH[:key=value...], as --sim takes it
+ * and as the FunctionFS gadget serves it: a built-in profile or a profile
+ * file, then the overrides.  Returns 0, DFU_E_NOINPUT (profile file
+ * unreadable) or DFU_E_DATA, reported.
+ */
+#define SIM_SPEC_MAX	512
+int sim_profile_load(const char *spec, struct sim_profile *p);
+
+/* Read a whole small text file (a profile, simulator state), NUL-terminated; NULL with errno set. */
+#define SIM_FILE_MAX	(64 * 1024)
+char *sim_read_text(const char *path);
 /* NULL-terminated list of built-in names, for "--sim help". */
 const char *const *sim_profile_names(void);
 /* The key table, for its self-check in tests/test_sim.c. */

@@ -7,10 +7,12 @@
  * and the raw descriptors a device with a given profile sends.
  */
 
+#include <errno.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "errors.h"
@@ -1174,4 +1176,86 @@ int sim_string(const struct sim_descriptors *ds, unsigned int index, unsigned ch
 	out = n < len ? n : len;
 	memcpy(buf, d, out);
 	return (int)out;
+}
+
+/* ------------------------------------------------------------ loading */
+
+char *sim_read_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n;
+
+	if (!f)
+		return NULL;
+	buf = malloc(SIM_FILE_MAX + 1);
+	if (!buf) {
+		fclose(f);
+		errno = ENOMEM;
+		return NULL;
+	}
+	n = fread(buf, 1, SIM_FILE_MAX + 1, f);
+	if (ferror(f) || n > SIM_FILE_MAX) {
+		fclose(f);
+		free(buf);
+		errno = n > SIM_FILE_MAX ? EFBIG : EIO;
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+int sim_profile_load(const char *spec, struct sim_profile *p)
+{
+	char base[SIM_SPEC_MAX], over[SIM_SPEC_MAX + 1];
+	const char *colon = strchr(spec, ':'), *text;
+	char *file_text = NULL, *s;
+	size_t blen = colon ? (size_t)(colon - spec) : strlen(spec);
+	char origin[SIM_SPEC_MAX + 32];
+	int rc;
+
+	if (blen == 0 || blen >= sizeof(base)) {
+		log_error("invalid simulated device '%s'", spec);
+		log_hint("give a built-in profile name or a profile file; '--sim help' lists the names");
+		return DFU_E_DATA;
+	}
+	memcpy(base, spec, blen);
+	base[blen] = '\0';
+
+	sim_profile_defaults(p);
+	text = sim_profile_builtin(base);
+	if (text) {
+		snprintf(origin, sizeof(origin), "built-in profile %s", base);
+	} else {
+		file_text = sim_read_text(base);
+		if (!file_text) {
+			if (!strchr(base, '/') && !strchr(base, '.')) {
+				log_error("unknown simulated device profile '%s'", base);
+				log_hint("'--sim help' lists the built-in profiles");
+				return DFU_E_DATA;
+			}
+			log_error("cannot read profile '%s': %s", base, strerror(errno));
+			return DFU_E_NOINPUT;
+		}
+		text = file_text;
+		snprintf(origin, sizeof(origin), "%s", base);
+	}
+	rc = sim_profile_parse(p, text, origin, 1);
+	free(file_text);
+	if (rc < 0)
+		return rc;
+
+	if (colon) {
+		/* the overrides, one per line, parsed as one more profile text */
+		snprintf(over, sizeof(over), "%s", colon + 1);
+		for (s = over; *s; s++)
+			if (*s == ':')
+				*s = '\n';
+		snprintf(origin, sizeof(origin), "--sim %s", spec);
+		rc = sim_profile_parse(p, over, origin, 0);
+		if (rc < 0)
+			return rc;
+	}
+	return sim_profile_finish(p, spec);
 }

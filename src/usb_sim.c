@@ -35,8 +35,6 @@
 #define SIM_BUS		1
 #define SIM_FIRST_DEVNUM 2
 #define SIM_MAX_DEVICES	16
-#define SIM_SPEC_MAX	512
-#define SIM_FILE_MAX	(64 * 1024)	/* profile and state text files */
 #define SIM_RESET_US	10000u		/* virtual cost of a bus reset: 10 ms of signalling */
 
 struct sim_slot {
@@ -106,32 +104,6 @@ static void usb_sim_sleep_ms(struct usb_backend *be, unsigned int ms)
 
 /* ------------------------------------------------------------ files */
 
-/* Read a whole small text file, NUL-terminated; NULL with errno set. */
-static char *usb_sim_read_text(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	size_t n;
-
-	if (!f)
-		return NULL;
-	buf = malloc(SIM_FILE_MAX + 1);
-	if (!buf) {
-		fclose(f);
-		errno = ENOMEM;
-		return NULL;
-	}
-	n = fread(buf, 1, SIM_FILE_MAX + 1, f);
-	if (ferror(f) || n > SIM_FILE_MAX) {
-		fclose(f);
-		free(buf);
-		errno = n > SIM_FILE_MAX ? EFBIG : EIO;
-		return NULL;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
-}
 
 static void usb_sim_path(char *out, size_t len, const char *dir, const char *name, int n)
 {
@@ -167,63 +139,6 @@ static int usb_sim_write_file(const char *path, const void *data, size_t len)
 
 /* ------------------------------------------------------------ profiles */
 
-/*
- * Build a profile from SPEC = NAME|PATH[:key=value...].  Returns 0,
- * DFU_E_NOINPUT (profile file unreadable) or DFU_E_DATA, reported.
- */
-static int usb_sim_load_spec(const char *spec, struct sim_profile *p)
-{
-	char base[SIM_SPEC_MAX], over[SIM_SPEC_MAX + 1];
-	const char *colon = strchr(spec, ':'), *text;
-	char *file_text = NULL, *s;
-	size_t blen = colon ? (size_t)(colon - spec) : strlen(spec);
-	char origin[SIM_SPEC_MAX + 32];
-	int rc;
-
-	if (blen == 0 || blen >= sizeof(base)) {
-		log_error("invalid simulated device '%s'", spec);
-		log_hint("give a built-in profile name or a profile file; '--sim help' lists the names");
-		return DFU_E_DATA;
-	}
-	memcpy(base, spec, blen);
-	base[blen] = '\0';
-
-	sim_profile_defaults(p);
-	text = sim_profile_builtin(base);
-	if (text) {
-		snprintf(origin, sizeof(origin), "built-in profile %s", base);
-	} else {
-		file_text = usb_sim_read_text(base);
-		if (!file_text) {
-			if (!strchr(base, '/') && !strchr(base, '.')) {
-				log_error("unknown simulated device profile '%s'", base);
-				log_hint("'--sim help' lists the built-in profiles");
-				return DFU_E_DATA;
-			}
-			log_error("cannot read profile '%s': %s", base, strerror(errno));
-			return DFU_E_NOINPUT;
-		}
-		text = file_text;
-		snprintf(origin, sizeof(origin), "%s", base);
-	}
-	rc = sim_profile_parse(p, text, origin, 1);
-	free(file_text);
-	if (rc < 0)
-		return rc;
-
-	if (colon) {
-		/* the overrides, one per line, parsed as one more profile text */
-		snprintf(over, sizeof(over), "%s", colon + 1);
-		for (s = over; *s; s++)
-			if (*s == ':')
-				*s = '\n';
-		snprintf(origin, sizeof(origin), "--sim %s", spec);
-		rc = sim_profile_parse(p, over, origin, 0);
-		if (rc < 0)
-			return rc;
-	}
-	return sim_profile_finish(p, spec);
-}
 
 /* ------------------------------------------------------------ state */
 
@@ -1095,7 +1010,7 @@ static int usb_sim_create(struct sim_bus *b, char specs[][SIM_SPEC_MAX], int n)
 	for (i = 0; i < n; i++) {
 		struct sim_slot *s = &b->slot[i];
 
-		rc = usb_sim_load_spec(specs[i], &p);
+		rc = sim_profile_load(specs[i], &p);
 		if (rc < 0)
 			return rc;
 		rc = sim_init(&s->dev, &p);
@@ -1157,7 +1072,7 @@ static int usb_sim_restore(struct sim_bus *b, const char *devices)
 	int n = 0, i, rc = 0, same;
 
 	usb_sim_path(path, sizeof(path), b->dir, "bus.state", 0);
-	bus_text = usb_sim_read_text(path);
+	bus_text = sim_read_text(path);
 	if (bus_text && usb_sim_field_num(bus_text, "devices", SIM_MAX_DEVICES, &n_stored) < 0) {
 		free(bus_text);
 		return usb_sim_bad_state(path, "devices");
@@ -1178,7 +1093,7 @@ static int usb_sim_restore(struct sim_bus *b, const char *devices)
 	/* the stored devices, with their specs */
 	for (i = 0; bus_text && i < (int)n_stored; i++) {
 		usb_sim_path(path, sizeof(path), b->dir, "state", i + 1);
-		dev_text[i] = usb_sim_read_text(path);
+		dev_text[i] = sim_read_text(path);
 		if (!dev_text[i]) {
 			log_error("cannot read simulator state '%s': %s", path, strerror(errno));
 			log_hint("remove the state directory to start over");

@@ -10,7 +10,8 @@
  *
  *   dfu-gadget [-v] [-c CONFIGFS] [-u UDC] [-n NAME] [-m MOUNTDIR] PROFILE[:KEY=VALUE...]
  *
- * PROFILE is a built-in simulator profile (dfu-util --sim help lists them);
+ * PROFILE is a built-in simulator profile (dfu-util --sim help lists them)
+ * or a profile file, loaded by the simulator's own loader as --sim does;
  * the KEY=VALUE overrides use the profile text format of doc/sim-profile.txt.
  *
  * What the kernel's composite layer does and this program cannot change
@@ -60,7 +61,6 @@
 #include <linux/usb/functionfs.h>
 
 #define GADGET_PATH_MAX		512
-#define GADGET_SPEC_MAX		1024
 #define GADGET_BLOB_MAX		(16 + 2 * SIM_CONFIG_MAX)
 #define GADGET_STRINGS_MAX	(16 + 2 + SIM_MAX_STRINGS * SIM_STR_MAX)
 #define GADGET_POLL_MS		200
@@ -607,45 +607,6 @@ static int gadget_run(struct gadget *g)
 
 /* ------------------------------------------------------------ setup */
 
-/* "NAME[:KEY=VALUE...]" as in --sim, built-in profiles only. */
-static int gadget_load_profile(const char *spec, struct sim_profile *p)
-{
-	char base[SIM_NAME_MAX], over[GADGET_SPEC_MAX], origin[GADGET_SPEC_MAX + 16];
-	const char *colon = strchr(spec, ':'), *text;
-	size_t blen = colon ? (size_t)(colon - spec) : strlen(spec);
-	char *s;
-	int rc;
-
-	if (blen >= sizeof(base) || strlen(spec) >= sizeof(over)) {
-		log_error("profile specification too long: %s", spec);
-		return DFU_E_USAGE;
-	}
-	memcpy(base, spec, blen);
-	base[blen] = '\0';
-	text = sim_profile_builtin(base);
-	if (!text) {
-		log_error("unknown built-in profile '%s'", base);
-		log_hint("dfu-util --sim help lists them");
-		return DFU_E_USAGE;
-	}
-	sim_profile_defaults(p);
-	snprintf(origin, sizeof(origin), "built-in profile %s", base);
-	rc = sim_profile_parse(p, text, origin, 1);
-	if (rc < 0)
-		return rc;
-	if (colon) {
-		snprintf(over, sizeof(over), "%s", colon + 1);
-		for (s = over; *s; s++)
-			if (*s == ':')
-				*s = '\n';
-		snprintf(origin, sizeof(origin), "%s", spec);
-		rc = sim_profile_parse(p, over, origin, 0);
-		if (rc < 0)
-			return rc;
-	}
-	return sim_profile_finish(p, spec);
-}
-
 /* The first UDC in /sys/class/udc when none is given. */
 static int gadget_find_udc(char *out, size_t len)
 {
@@ -729,9 +690,9 @@ int main(int argc, char **argv)
 	else
 		snprintf(g.mnt, sizeof(g.mnt), "/dev/ffs-%s", g.name);
 
-	rc = gadget_load_profile(argv[optind], &prof);
+	rc = sim_profile_load(argv[optind], &prof);
 	if (rc < 0)
-		return rc == DFU_E_USAGE ? 64 : 65;
+		return dfu_exit_status(rc);
 	if (!g.udc) {
 		if (gadget_find_udc(udc, sizeof(udc)) < 0)
 			return 74;
