@@ -18,7 +18,7 @@
 #include "fwimage.h"
 #include "dfuse_request.h"
 #include "ops.h"
-#include "sim.h"
+#include "sim/sim.h"
 #include "usb.h"
 
 static void main_version(void)

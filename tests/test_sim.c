@@ -25,7 +25,7 @@
 
 #include "dfu_proto.h"
 #include "errors.h"
-#include "sim.h"
+#include "sim/sim.h"
 #include "usb.h"
 
 #define MS(x) ((uint64_t)(x) * 1000u)

@@ -42,7 +42,7 @@
 
 #include "errors.h"
 #include "log.h"
-#include "sim.h"
+#include "sim/sim.h"
 
 #if defined(__linux__)
 
