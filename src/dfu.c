@@ -92,9 +92,13 @@ static int dfu_is_busy_state(int state)
 	       state == DFU_STATE_DFU_DNLOAD_SYNC || state == DFU_STATE_DFU_MANIFEST_SYNC;
 }
 
-/* One counted control transfer on the session's interface. */
-static int dfu_xfer(struct dfu_session *s, uint8_t rt, int req, uint16_t value,
-		    unsigned char *data, uint16_t len)
+/*
+ * The one request function: every DFU and DfuSe class request is one
+ * counted control transfer on the session's interface, and forgets the
+ * cached state (only a decoded GETSTATUS sets it again).
+ */
+int dfu_request(struct dfu_session *s, uint8_t rt, int req, uint16_t value,
+		unsigned char *data, uint16_t len)
 {
 	s->n_requests++;
 	s->state_known = 0;
@@ -126,20 +130,19 @@ static int dfu_report(int req, int rc, const char *ctx, const char *extra)
 	return DFU_E_IO;
 }
 
-/* GETSTATUS without reporting: returns 0, a negative usb_err, or DFU_E_PROTOCOL (short reply). */
-static int dfu_getstatus_raw(struct dfu_session *s, struct dfu_status_reply *st, int *got)
+int dfu_getstatus_quiet(struct dfu_session *s, struct dfu_status_reply *st, int *got)
 {
 	unsigned char buf[DFU_STATUS_LEN];
 	int rc;
 
 	memset(buf, 0, sizeof(buf));
-	rc = dfu_xfer(s, DFU_RT_IN, DFU_GETSTATUS, 0, buf, sizeof(buf));
+	rc = dfu_request(s, DFU_RT_IN, DFU_GETSTATUS, 0, buf, sizeof(buf));
 	*got = rc;
 	if (rc < 0)
 		return rc;
 	/* Never decode bytes that did not arrive. */
 	if (rc != DFU_STATUS_LEN)
-		return DFU_E_PROTOCOL;
+		return USB_ERR_IO;
 	dfu_status_decode(buf, st);
 	s->state_known = 1;
 	s->last_state = st->bState;
@@ -147,6 +150,11 @@ static int dfu_getstatus_raw(struct dfu_session *s, struct dfu_status_reply *st,
 		  dfu_status_name(st->bStatus), dfu_state_name(st->bState),
 		  (unsigned int)st->bwPollTimeout);
 	return 0;
+}
+
+const char *dfu_getstatus_why(int rc, int got)
+{
+	return rc < 0 && got >= 0 ? "short status reply" : usb_errname(rc);
 }
 
 /*
@@ -183,7 +191,7 @@ static int dfu_getstatus_ctx(struct dfu_session *s, struct dfu_status_reply *st,
 	 * Only a device that stalls it every time is given up on.
 	 */
 	for (tries = 1;; tries++) {
-		rc = dfu_getstatus_raw(s, st, &got);
+		rc = dfu_getstatus_quiet(s, st, &got);
 		if (rc != USB_ERR_STALL || tries == DFU_GETSTATUS_TRIES)
 			break;
 		log_debug(1, "GETSTATUS stalled%s%s; asking again", ctx && *ctx ? " " : "",
@@ -196,7 +204,7 @@ static int dfu_getstatus_ctx(struct dfu_session *s, struct dfu_status_reply *st,
 		return DFU_E_IO;
 	}
 
-	if (rc == DFU_E_PROTOCOL) {
+	if (rc < 0 && got >= 0) {
 		log_error("short GETSTATUS reply%s%s: %d of %d bytes", ctx && *ctx ? " " : "",
 			  ctx ? ctx : "", got, DFU_STATUS_LEN);
 		return DFU_E_PROTOCOL;
@@ -213,7 +221,7 @@ int dfu_getstatus(struct dfu_session *s, struct dfu_status_reply *st)
 
 int dfu_detach(struct dfu_session *s, uint16_t timeout_ms)
 {
-	int rc = dfu_xfer(s, DFU_RT_OUT, DFU_DETACH, timeout_ms, NULL, 0);
+	int rc = dfu_request(s, DFU_RT_OUT, DFU_DETACH, timeout_ms, NULL, 0);
 
 	/*
 	 * Devices with bitWillDetach may drop off the bus before the status
@@ -235,7 +243,7 @@ static void dfu_stall_reason(struct dfu_session *s, char *buf, size_t len)
 	int got;
 
 	buf[0] = '\0';
-	if (dfu_getstatus_raw(s, &st, &got) == 0 && st.bStatus != DFU_STATUS_OK)
+	if (dfu_getstatus_quiet(s, &st, &got) == 0 && st.bStatus != DFU_STATUS_OK)
 		snprintf(buf, len, " (device status %s: %s)", dfu_status_name(st.bStatus),
 			 dfu_status_text(st.bStatus));
 }
@@ -248,7 +256,7 @@ int dfu_dnload_ctx(struct dfu_session *s, uint16_t block, const unsigned char *d
 
 	log_debug(3, "DNLOAD block %u, %u bytes", (unsigned int)block, (unsigned int)len);
 	/* The seam takes a non-const buffer for both directions; OUT never writes it. */
-	rc = dfu_xfer(s, DFU_RT_OUT, DFU_DNLOAD, block, (unsigned char *)(uintptr_t)data, len);
+	rc = dfu_request(s, DFU_RT_OUT, DFU_DNLOAD, block, (unsigned char *)(uintptr_t)data, len);
 	if (rc == USB_ERR_STALL) {
 		dfu_stall_reason(s, reason, sizeof(reason));
 		return dfu_report(DFU_DNLOAD, rc, ctx, reason);
@@ -280,7 +288,7 @@ int dfu_upload_ctx(struct dfu_session *s, uint16_t block, unsigned char *data, u
 	char reason[160];
 	int rc;
 
-	rc = dfu_xfer(s, DFU_RT_IN, DFU_UPLOAD, block, data, len);
+	rc = dfu_request(s, DFU_RT_IN, DFU_UPLOAD, block, data, len);
 	if (rc == USB_ERR_STALL) {
 		dfu_stall_reason(s, reason, sizeof(reason));
 		return dfu_report(DFU_UPLOAD, rc, ctx, reason);
@@ -297,7 +305,7 @@ int dfu_upload_ctx(struct dfu_session *s, uint16_t block, unsigned char *data, u
 
 int dfu_clrstatus(struct dfu_session *s)
 {
-	int rc = dfu_xfer(s, DFU_RT_OUT, DFU_CLRSTATUS, 0, NULL, 0);
+	int rc = dfu_request(s, DFU_RT_OUT, DFU_CLRSTATUS, 0, NULL, 0);
 
 	return rc < 0 ? dfu_report(DFU_CLRSTATUS, rc, NULL, NULL) : 0;
 }
@@ -305,7 +313,7 @@ int dfu_clrstatus(struct dfu_session *s)
 int dfu_getstate(struct dfu_session *s, uint8_t *state)
 {
 	unsigned char b = 0;
-	int rc = dfu_xfer(s, DFU_RT_IN, DFU_GETSTATE, 0, &b, 1);
+	int rc = dfu_request(s, DFU_RT_IN, DFU_GETSTATE, 0, &b, 1);
 
 	if (rc < 0)
 		return dfu_report(DFU_GETSTATE, rc, NULL, NULL);
@@ -319,7 +327,7 @@ int dfu_getstate(struct dfu_session *s, uint8_t *state)
 
 int dfu_abort(struct dfu_session *s)
 {
-	int rc = dfu_xfer(s, DFU_RT_OUT, DFU_ABORT, 0, NULL, 0);
+	int rc = dfu_request(s, DFU_RT_OUT, DFU_ABORT, 0, NULL, 0);
 
 	return rc < 0 ? dfu_report(DFU_ABORT, rc, NULL, NULL) : 0;
 }
@@ -402,10 +410,10 @@ int dfu_recover(struct dfu_session *s)
 	st.bState = s->last_state;
 	for (i = 0; i < DFU_RECOVER_MAX_STEPS; i++) {
 		if (!known) {
-			rc = dfu_getstatus_raw(s, &st, &got);
+			rc = dfu_getstatus_quiet(s, &st, &got);
 			if (rc < 0) {
 				log_debug(1, "cannot bring the device back to dfuIDLE: %s",
-					  rc == DFU_E_PROTOCOL ? "short status reply" : usb_errname(rc));
+					  dfu_getstatus_why(rc, got));
 				return rc;
 			}
 		}
@@ -415,11 +423,11 @@ int dfu_recover(struct dfu_session *s)
 			log_debug(1, "device is back in dfuIDLE");
 			return 0;
 		case DFU_STATE_DFU_ERROR:
-			rc = dfu_xfer(s, DFU_RT_OUT, DFU_CLRSTATUS, 0, NULL, 0);
+			rc = dfu_request(s, DFU_RT_OUT, DFU_CLRSTATUS, 0, NULL, 0);
 			break;
 		case DFU_STATE_DFU_DNLOAD_IDLE:
 		case DFU_STATE_DFU_UPLOAD_IDLE:
-			rc = dfu_xfer(s, DFU_RT_OUT, DFU_ABORT, 0, NULL, 0);
+			rc = dfu_request(s, DFU_RT_OUT, DFU_ABORT, 0, NULL, 0);
 			break;
 		case DFU_STATE_DFU_DNBUSY:
 		case DFU_STATE_DFU_MANIFEST:
@@ -486,7 +494,7 @@ static int dfu_manifest(struct dfu_session *s, uint16_t block)
 	int tolerant = !!(s->func.bmAttributes & DFU_ATTR_MANIFEST_TOLERANT);
 	int rc, got;
 
-	rc = dfu_xfer(s, DFU_RT_OUT, DFU_DNLOAD, block, NULL, 0);
+	rc = dfu_request(s, DFU_RT_OUT, DFU_DNLOAD, block, NULL, 0);
 	/* gone-after-leave: it may restart before it completes the request. */
 	if (rc == USB_ERR_NO_DEVICE || (rc < 0 && s->gone_after_leave)) {
 		log_note("device left the bus to manifest the new firmware");
@@ -503,7 +511,7 @@ static int dfu_manifest(struct dfu_session *s, uint16_t block)
 
 	dfu_busy_init(s, &guard);
 	for (;;) {
-		rc = dfu_getstatus_raw(s, &st, &got);
+		rc = dfu_getstatus_quiet(s, &st, &got);
 		if (rc < 0) {
 			/*
 			 * The whole image was accepted; a device that resets
@@ -512,7 +520,7 @@ static int dfu_manifest(struct dfu_session *s, uint16_t block)
 			 */
 			log_note("device stopped answering during manifestation; assuming it is done");
 			log_debug(1, "GETSTATUS after the last block: %s",
-				  rc == DFU_E_PROTOCOL ? "short reply" : usb_errname(rc));
+				  dfu_getstatus_why(rc, got));
 			return 1;
 		}
 		if (st.bStatus != DFU_STATUS_OK)

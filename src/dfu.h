@@ -40,6 +40,26 @@ struct dfu_session {
 #define DFU_GETSTATUS_TRIES	3
 
 /*
+ * The one request function: one DFU or DfuSe class request (bmRequestType
+ * rt, bRequest req, wValue value) on the session's interface, counted in
+ * s->n_requests; it clears the cached device state, which only a decoded
+ * GETSTATUS sets again (dfu_recover trusts it).  Returns the byte count or
+ * a negative usb_err, and reports nothing.  Everything below is built on it.
+ */
+int dfu_request(struct dfu_session *s, uint8_t rt, int req, uint16_t value,
+		unsigned char *data, uint16_t len);
+
+/*
+ * One GETSTATUS that reports nothing, for callers that decide what a
+ * failure means (recovery, a device expected to leave).  Returns 0 with st
+ * decoded, or a negative usb_err: a reply shorter than 6 bytes is
+ * USB_ERR_IO with *got the bytes that came (*got < 0 for other failures).
+ * dfu_getstatus_why() names the failure for -v lines.
+ */
+int dfu_getstatus_quiet(struct dfu_session *s, struct dfu_status_reply *st, int *got);
+const char *dfu_getstatus_why(int rc, int got);
+
+/*
  * Requests.  Each returns >= 0 on success or a negative DFU_E_* after
  * reporting (a USB failure is DFU_E_IO, a malformed reply DFU_E_PROTOCOL).
  * dfu_upload returns the byte count; dfu_detach treats a device that drops

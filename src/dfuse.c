@@ -42,31 +42,6 @@ static int dfuse_check_range(uint32_t addr, uint64_t len, const char *verb)
 }
 
 /*
- * GETSTATUS that reports nothing: for the moments when the device is
- * expected to vanish (leave, read unprotect, will-reset), where a failed
- * transfer is the good outcome.  Returns 0, a negative usb_err, or
- * DFU_E_PROTOCOL for a short reply.
- */
-static int dfuse_getstatus_quiet(struct dfu_session *s, struct dfu_status_reply *st)
-{
-	unsigned char buf[DFU_STATUS_LEN];
-	int rc;
-
-	memset(buf, 0, sizeof(buf));
-	s->n_requests++;
-	rc = usb_control(s->h, DFU_RT_IN, DFU_GETSTATUS, 0, s->intf, buf, DFU_STATUS_LEN,
-			 s->timeout_ms);
-	if (rc < 0)
-		return rc;
-	if (rc != DFU_STATUS_LEN)
-		return DFU_E_PROTOCOL;
-	dfu_status_decode(buf, st);
-	log_debug(3, "GETSTATUS: status %s, state %s, poll %u ms", dfu_status_name(st->bStatus),
-		  dfu_state_name(st->bState), (unsigned int)st->bwPollTimeout);
-	return 0;
-}
-
-/*
  * The status wait after a command or a data block.  dfu_wait_idle sleeps
  * exactly what the device asks while it is busy and never after the status
  * that ends the wait, so a device that answers dfuDNLOAD-IDLE at once
@@ -145,7 +120,7 @@ int dfuse_read_unprotect(struct dfu_session *s)
 {
 	static const unsigned char cmd[1] = { DFUSE_CMD_READ_UNPROTECT };
 	struct dfu_status_reply st;
-	int rc;
+	int rc, got;
 
 	rc = dfu_dnload_ctx(s, 0, cmd, sizeof(cmd), "read unprotect command");
 	if (rc < 0)
@@ -154,11 +129,11 @@ int dfuse_read_unprotect(struct dfu_session *s)
 	 * The device answers dfuDNBUSY, then erases all of its flash and
 	 * resets without another word (AN3156): wait for nothing more.
 	 */
-	rc = dfuse_getstatus_quiet(s, &st);
+	rc = dfu_getstatus_quiet(s, &st, &got);
 	if (rc < 0) {
 		log_note("device reset to apply the read unprotect");
 		log_debug(1, "GETSTATUS after read unprotect: %s",
-			  rc == DFU_E_PROTOCOL ? "short reply" : usb_errname(rc));
+			  dfu_getstatus_why(rc, got));
 		return 0;
 	}
 	if (st.bStatus != DFU_STATUS_OK)
@@ -188,16 +163,14 @@ int dfuse_get_commands(struct dfu_session *s, unsigned char *buf, size_t len)
 int dfuse_leave(struct dfu_session *s, int set_address, uint32_t addr)
 {
 	struct dfu_status_reply st;
-	int rc;
+	int rc, got;
 
 	if (set_address) {
 		rc = dfuse_set_address(s, addr);
 		if (rc < 0)
 			return rc;
 	}
-	s->n_requests++;
-	rc = usb_control(s->h, DFU_RT_OUT, DFU_DNLOAD, DFUSE_LEAVE_BLOCK, s->intf, NULL, 0,
-			 s->timeout_ms);
+	rc = dfu_request(s, DFU_RT_OUT, DFU_DNLOAD, DFUSE_LEAVE_BLOCK, NULL, 0);
 	/* gone-after-leave: it may jump away before it completes the request. */
 	if (rc == USB_ERR_NO_DEVICE || (rc < 0 && s->gone_after_leave)) {
 		log_note("device left DFU mode");
@@ -213,11 +186,11 @@ int dfuse_leave(struct dfu_session *s, int set_address, uint32_t addr)
 	 * The leave runs on this GETSTATUS: the device answers dfuMANIFEST
 	 * and disconnects, or is already gone.  Both mean it left.
 	 */
-	rc = dfuse_getstatus_quiet(s, &st);
+	rc = dfu_getstatus_quiet(s, &st, &got);
 	if (rc < 0) {
 		log_note("device left DFU mode");
 		log_debug(1, "GETSTATUS after leave: %s",
-			  rc == DFU_E_PROTOCOL ? "short reply" : usb_errname(rc));
+			  dfu_getstatus_why(rc, got));
 		return 0;
 	}
 	if (st.bStatus != DFU_STATUS_OK)
@@ -242,7 +215,8 @@ int dfuse_leave(struct dfu_session *s, int set_address, uint32_t addr)
 static int dfuse_await_reset(struct dfu_session *s, const char *what)
 {
 	struct dfu_status_reply st;
-	int rc = dfuse_getstatus_quiet(s, &st);
+	int got;
+	int rc = dfu_getstatus_quiet(s, &st, &got);
 
 	if (rc < 0) {
 		log_note("device reset after %s, as expected", what);

@@ -463,7 +463,7 @@ static int ops_final_detach(struct dfu_session *s, const struct dfu_if *d)
 	int rc;
 
 	log_note("sending DFU_DETACH instead of a USB reset (-Q)");
-	rc = usb_control(s->h, DFU_RT_OUT, DFU_DETACH, 1000, d->intf, NULL, 0, s->timeout_ms);
+	rc = dfu_request(s, DFU_RT_OUT, DFU_DETACH, 1000, NULL, 0);
 	if (rc < 0 && rc != USB_ERR_NO_DEVICE) {
 		log_warn("%04x:%04x did not accept DFU_DETACH (%s); it stays in DFU mode",
 			 d->vid, d->pid, usb_strerror(rc));
