@@ -10,6 +10,8 @@
  * (these functions are fed straight from devices and from the fuzzers).
  */
 
+#include <config.h>
+
 #include <string.h>
 
 #include "descriptor.h"

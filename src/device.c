@@ -7,6 +7,8 @@
  * and open the chosen interface.
  */
 
+#include <config.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

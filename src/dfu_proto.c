@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright 2026 The dfu-util authors */
+#include <config.h>
+
 #include "dfu_proto.h"
 
 static const char *const state_names[] = {

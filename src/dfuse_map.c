@@ -7,6 +7,8 @@
  * number is range checked, and a map that overlaps itself or passes 4 GiB
  * is refused whole.
  */
+#include <config.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

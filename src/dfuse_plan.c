@@ -6,6 +6,8 @@
  * its first request, so a bad address late in a file can never leave a
  * device half erased.
  */
+#include <config.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>

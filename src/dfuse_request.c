@@ -4,6 +4,7 @@
  * The -s grammar: "ADDRESS[:MODIFIER...]" into a struct dfuse_request,
  * modifiers matched by exact token from one table.  Pure: no USB, no plan.
  */
+
 #include <config.h>
 
 #include <stddef.h>

@@ -5,6 +5,8 @@
  * dfu-util and its companion tools agree with each other and with the
  * EXIT STATUS sections of their man pages.
  */
+#include <config.h>
+
 #include "errors.h"
 
 /* sysexits.h values (written out: not every libc ships the header). */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright 2026 The dfu-util authors */
-#define _POSIX_C_SOURCE 200809L
+
+#include <config.h>
 
 #include <signal.h>
 #include <string.h>

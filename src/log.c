@@ -5,6 +5,8 @@
  * here (see log.h); it remembers whether a progress line is half drawn so
  * that the next message, on either stream, starts on a fresh line.
  */
+#include <config.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,11 +5,12 @@
  * run one operation, clean up, and map the result to the exit status.
  * This is the only place the program exits.
  */
+#include <config.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
 #include "errors.h"
 #include "interrupt.h"
 #include "log.h"

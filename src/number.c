@@ -5,6 +5,7 @@
  * dfu-util's options, the -s grammar, the simulator's profiles and the
  * companion programs.  See number.h.
  */
+
 #include <config.h>
 
 #include <stdint.h>

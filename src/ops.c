@@ -6,6 +6,8 @@
  * list, download, upload or reset.  DfuSe devices take their own path
  * (ops_dfuse.c) once found.
  */
+#include <config.h>
+
 #include <string.h>
 
 #include "ops.h"

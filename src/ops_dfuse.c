@@ -7,6 +7,8 @@
  * settings it touches before the first request that changes the device,
  * so a bad element late in a file cannot leave a half-written device.
  */
+#include <config.h>
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

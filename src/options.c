@@ -11,6 +11,8 @@
  * unambiguous abbreviations of long options the same way.
  */
 
+#include <config.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>

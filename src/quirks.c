@@ -9,6 +9,8 @@
  * where tests/quirks.sh checks each flag.
  */
 
+#include <config.h>
+
 #include <stdio.h>
 #include <string.h>
 

@@ -5,7 +5,8 @@
  * tool.h.  Messages and exit statuses are part of their interface (the
  * man pages and tests/companions.sh), so they live here once.
  */
-#include "config.h"
+
+#include <config.h>
 
 #include <string.h>
 

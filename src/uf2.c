@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright 2026 The dfu-util authors */
-#ifdef HAVE_CONFIG_H
-#include "config.h"
-#endif
+
+#include <config.h>
 
 #include <string.h>
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright 2026 The dfu-util authors */
 /* Backend-independent parts of the USB seam: naming its error codes. */
+#include <config.h>
+
 #include "usb.h"
 
 struct usb_err_text {

@@ -8,9 +8,7 @@
  * reports it.
  */
 
-#ifdef HAVE_CONFIG_H
-#include "config.h"
-#endif
+#include <config.h>
 
 #include <errno.h>
 #include <stdio.h>

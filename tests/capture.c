@@ -2,6 +2,8 @@
 /* Copyright 2026 The dfu-util authors */
 /* The one stderr/stdout capture of the unit tests: a sink on the message layer. */
 
+#include <config.h>
+
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright 2026 The dfu-util authors */
 /* The scripted USB backend shared by the DFU and DfuSe unit tests; see fake_usb.h. */
+#include <config.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

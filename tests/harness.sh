@@ -4,6 +4,7 @@
 # The test harness itself: the closing line (tests/summary.sh) counts what
 # ran, missing unit tests are skipped and never passed (tests/deps.sh),
 # and a suite that is empty, entirely skipped or failing cannot pass.
+# Also that every C source takes its feature macros from config.h.
 #
 # With DFU_TEST_HARNESS_BUILD=1 (CI) also end to end: a clean copy of the
 # tree (make distdir) configured --without-cmocka, then make check on it.
@@ -112,6 +113,20 @@ else
 fi
 [ "$HAVE_CMOCKA" = "$configured" ]
 tap_result $? "make check's HAVE_CMOCKA ($HAVE_CMOCKA) is what configure found ($configured)"
+
+# ---- the sources: configure's config.h (AC_USE_SYSTEM_EXTENSIONS) first
+# in every C file, and no file picks its own feature macros, so that the
+# tree builds the same with CFLAGS='-std=c11 -pedantic' as with the defaults.
+late=
+for f in $(find "$TOP_SRCDIR/src" "$TOP_SRCDIR/tests" -name '*.c' | sort); do
+	[ "$(grep -m 1 '^[[:space:]]*#' "$f")" = "#include <config.h>" ] || late="$late ${f#"$TOP_SRCDIR"/}"
+done
+[ -z "$late" ]
+tap_result $? "#include <config.h> is the first directive of every .c${late:+ (not in:$late)}"
+own=$(grep -lE '^[[:space:]]*#[[:space:]]*define[[:space:]]+_(GNU|POSIX_C|DEFAULT|XOPEN|BSD)_SOURCE' \
+	$(find "$TOP_SRCDIR/src" "$TOP_SRCDIR/tests" -name '*.[ch]') | sed "s|^$TOP_SRCDIR/||")
+[ -z "$own" ]
+tap_result $? "no source defines its own feature macros${own:+ (in: $(echo $own))}"
 
 # ---- end to end: make check on a copy configured without cmocka
 # mcheck ARGS...: make check in the copy; status in $rc, last line of its

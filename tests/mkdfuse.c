@@ -7,6 +7,8 @@
  * (optionally named), each "ADDR:FILE" adds an element with FILE's bytes
  * at ADDR (0x hex, octal or decimal).
  */
+#include <config.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -8,6 +8,8 @@
  * 16-byte footer and counts them in bLength, as fwupd does; the CRC then
  * covers them too.
  */
+#include <config.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -6,6 +6,8 @@
  * Expected prefix bytes come from the formats' documentation and were
  * cross-checked against the classic dfu-prefix (see tests/kat/README).
  */
+#include <config.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -7,6 +7,8 @@
  * against a tiny fake backend.
  */
 
+#include <config.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

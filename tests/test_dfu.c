@@ -6,6 +6,8 @@
  * assert the exact wire sequence and that we never wait longer (or more
  * often) than the device asked.
  */
+#include <config.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

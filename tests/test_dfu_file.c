@@ -5,6 +5,8 @@
  * python3's zlib: stored = zlib.crc32(data) ^ 0xffffffff), the suffix
  * parser on good and broken inputs, and the no-overwrite output file.
  */
+#include <config.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

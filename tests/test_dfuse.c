@@ -8,6 +8,8 @@
  * sequence, the transfer count per block and that we never sleep when the
  * device did not ask us to.
  */
+#include <config.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

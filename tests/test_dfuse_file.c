@@ -8,6 +8,8 @@
  * (with the CRC repaired so the structure check is what refuses),
  * overlapping elements, the suffix.
  */
+#include <config.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -6,6 +6,8 @@
  * the right segments, nonsense refused with a message naming the string,
  * and the lookup and printing helpers.
  */
+#include <config.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -6,6 +6,8 @@
  * the bytes around partial pages preserved, blocks numbered without a
  * wrap, and every refusal made before anything is planned.
  */
+#include <config.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -6,6 +6,8 @@
  * (fwimage.c).  The inputs are laid out here field by field from the ELF
  * and UF2 specifications; tests/formats.sh adds files made by binutils.
  */
+#include <config.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

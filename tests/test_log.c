@@ -5,6 +5,8 @@
  * layout byte for byte (wrappers parse both; see man/dfu-util.1, OUTPUT
  * FOR SCRIPTS).
  */
+#include <config.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

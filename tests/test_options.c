@@ -7,6 +7,8 @@
  * by catching what the parser writes to stderr.
  */
 
+#include <config.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

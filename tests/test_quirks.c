@@ -6,6 +6,8 @@
  * parser, and desc_has_other_interfaces() that runtime-protocol-0 uses.
  */
 
+#include <config.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -8,7 +8,7 @@
  * the state directory and the virtual clock.
  */
 
-#define _POSIX_C_SOURCE 200809L
+#include <config.h>
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -8,6 +8,8 @@
  * to dfuERROR with errSTALLEDPKT, which only DFU_CLRSTATUS leaves.
  */
 
+#include <config.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,6 +7,8 @@
  * and the raw descriptors a device with a given profile sends.
  */
 
+#include <config.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stddef.h>

@@ -11,7 +11,7 @@
  * files are described in doc/sim-profile.txt.
  */
 
-#define _POSIX_C_SOURCE 200809L
+#include <config.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -104,7 +104,6 @@ static void usb_sim_sleep_ms(struct usb_backend *be, unsigned int ms)
 
 /* ------------------------------------------------------------ files */
 
-
 static void usb_sim_path(char *out, size_t len, const char *dir, const char *name, int n)
 {
 	if (n > 0)
@@ -138,7 +137,6 @@ static int usb_sim_write_file(const char *path, const void *data, size_t len)
 }
 
 /* ------------------------------------------------------------ profiles */
-
 
 /* ------------------------------------------------------------ state */
 

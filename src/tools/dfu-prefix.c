@@ -5,6 +5,8 @@
  * a firmware file (formats in dfu_prefix.h).  A DFU suffix stays at the
  * end of the file, with its CRC recomputed.
  */
+#include <config.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

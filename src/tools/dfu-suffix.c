@@ -4,6 +4,8 @@
  * dfu-suffix: check, add or delete the DFU suffix (DFU 1.1 Annex B) of a
  * firmware file.  main() parses, then calls one function per verb.
  */
+#include <config.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -8,6 +8,8 @@
  *   dfuse-pack FILE.dfu                            check and describe
  *   dfuse-pack -d FILE.dfu                         unpack the elements
  */
+#include <config.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -7,6 +7,8 @@
  * range past 4 GiB, a length > 0); refused ones must come back zeroed.
  */
 
+#include <config.h>
+
 #include "fuzz.h"
 #include "dfuse_request.h"
 #include "errors.h"

@@ -10,6 +10,8 @@
  * must be valid, terminated UTF-8 that fits.
  */
 
+#include <config.h>
+
 #include "fuzz.h"
 #include "descriptor.h"
 #include "errors.h"

@@ -9,6 +9,8 @@
  * means one of them is wrong about the format.
  */
 
+#include <config.h>
+
 #include "fuzz.h"
 #include "dfuse_file.h"
 #include "errors.h"

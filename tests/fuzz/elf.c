@@ -10,6 +10,8 @@
  * segments, or for a .dfu file what dfuse_file_parse gives.
  */
 
+#include <config.h>
+
 #include "fuzz.h"
 #include "elf.h"
 #include "errors.h"

@@ -14,9 +14,6 @@
  * unit plus the library.
  */
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* fopencookie */
-#endif
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -32,6 +32,8 @@
  *            transfer that succeeds, its length and data.
  */
 
+#include <config.h>
+
 #include "fuzz.h"
 
 #include "descriptor.h"

@@ -9,6 +9,8 @@
  * exact size without a terminating NUL, as dfuse-pack reads files.
  */
 
+#include <config.h>
+
 #include "fuzz.h"
 #include "errors.h"
 #include "ihex.h"

@@ -9,6 +9,8 @@
  * a terminated message.  The lookups are cross-checked against each other.
  */
 
+#include <config.h>
+
 #include "fuzz.h"
 #include "dfuse_map.h"
 #include "errors.h"

@@ -10,6 +10,8 @@
  * argument also goes through the strict number and vid:pid parsers.
  */
 
+#include <config.h>
+
 #include "fuzz.h"
 #include "dfuse_plan.h"
 #include "dfuse_request.h"

@@ -14,6 +14,8 @@
  *        { address(4) len(2) } ... upload-address(4) upload-length(4) fill...
  */
 
+#include <config.h>
+
 #include "fuzz.h"
 #include "dfuse_plan.h"
 #include "errors.h"

@@ -9,6 +9,8 @@
  * bytes, since the suffix is rebuilt).
  */
 
+#include <config.h>
+
 #include "fuzz.h"
 #include "dfu_file.h"
 #include "dfu_prefix.h"

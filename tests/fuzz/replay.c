@@ -13,6 +13,8 @@
  *   replay_map tests/fuzz/corpus/map
  */
 
+#include <config.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <stddef.h>

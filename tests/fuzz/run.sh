@@ -57,11 +57,12 @@ for f in "$top"/src/*.c; do
 done
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
-cflags="-g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -DFUZZ_LIBFUZZER -DHAVE_CONFIG_H -I$build -I$top/src -I$here ${FUZZ_CFLAGS:-}"
+cflags="-g -O1 -fno-omit-frame-pointer -DFUZZ_LIBFUZZER -I$build -I$top/src -I$here ${FUZZ_CFLAGS:-}"
 
 mkdir -p "$build/obj" "$build/bin" "$build/new" "$build/crashes" || exit 1
-# No configure run here: the little config.h the sources ask for.
-printf '#define PACKAGE_NAME "dfu-util"\n#define PACKAGE_VERSION "fuzz"\n' >"$build/config.h"
+# No configure run here: the little config.h every source includes first
+# (configure's would also turn on the system extensions, as here).
+printf '#define _GNU_SOURCE 1\n#define PACKAGE_NAME "dfu-util"\n#define PACKAGE_VERSION "fuzz"\n' >"$build/config.h"
 echo "building the fuzzers in $build"
 objs=
 for f in $lib_sources; do

@@ -7,6 +7,8 @@
  * as OK with the same fields, and the CRC must be the one the parser saw.
  */
 
+#include <config.h>
+
 #include "fuzz.h"
 #include "dfu_file.h"
 

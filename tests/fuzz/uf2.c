@@ -10,6 +10,8 @@
  * is read again without its last block.
  */
 
+#include <config.h>
+
 #include "fuzz.h"
 #include "errors.h"
 #include "uf2.h"

@@ -34,7 +34,7 @@
  * Built only for the tests; Linux only.
  */
 
-#define _GNU_SOURCE
+#include <config.h>
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -18,6 +18,8 @@
  * Built only for the tests; Linux only.  Runs until killed.
  */
 
+#include <config.h>
+
 #include <stdio.h>
 
 #if defined(__linux__)
