@@ -5,7 +5,7 @@
 
 /*
  * Device discovery, matching, listing and opening, all through the USB
- * seam (usb.h).  Detaching is the caller's business (ops.c).
+ * seam (usb.h).  Detaching is the caller's business (session.c).
  */
 
 #include <stddef.h>

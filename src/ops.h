@@ -17,6 +17,7 @@
 #include "dfuse_plan.h"
 #include "dfuse_request.h"
 #include "dfuse_file.h"
+#include "session.h"
 
 int ops_list(struct usb_backend *be, const struct dfu_options *o);
 
@@ -51,54 +52,9 @@ void ops_dfuse_decide(struct dfu_if *d, const struct dfuse_request *req, int dfu
 int ops_dfuse_has_command(const struct dfuse_request *req);
 
 /* ------------------------------------------------------------------
- * Shared between ops.c and ops_dfuse.c; not for other modules.
+ * ops.c hands DfuSe devices to ops_dfuse.c; not for other modules.  What
+ * both use (finding, detaching, opening, finishing) is in session.h.
  */
-
-/* What a search found: a copy of the chosen interface. */
-struct ops_target {
-	struct dfu_if d;
-};
-
-/* Find the one interface the options select (waits with -w). */
-int ops_find(struct usb_backend *be, const struct dfu_options *o, struct ops_target *t);
-/*
- * The same, detaching a run-time interface and waiting for the device that
- * re-enumerates (never one already in DFU mode).
- */
-int ops_find_dfu_mode(struct usb_backend *be, const struct dfu_options *o, struct ops_target *t);
-/* DFU_DETACH to a run-time interface, then a USB reset unless it detaches itself. */
-int ops_detach(struct usb_backend *be, const struct dfu_options *o, const struct dfu_if *rt);
-/*
- * After a detach: poll for the DFU-mode device until it appears or -E runs
- * out.  Devices in DFU mode in before (the scan that found rt) are never
- * taken; a new one on rt's path is, else the only new one that matches
- * once -E is over.  None or several: refused with nothing sent.
- */
-int ops_wait_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
-		      const struct dfu_if *rt, const struct dfu_if_list *before,
-		      struct ops_target *t);
-void ops_session_init(struct dfu_session *s, struct usb_backend *be, struct usb_handle *h,
-		      const struct dfu_if *d);
-/* -t, else the functional descriptor's wTransferSize. */
-int ops_transfer_size(const struct dfu_options *o, const struct dfu_if *d, uint16_t *out);
-/* Open the DFU-mode interface and bring it to dfuIDLE. */
-int ops_open_session(struct usb_backend *be, const struct dfu_options *o,
-		     const struct dfu_if *d, struct dfu_session *s);
-/*
- * After a failure or an interrupt in an open session: bring the device
- * back to dfuIDLE with ABORT/CLRSTATUS only (quietly; dfu_recover), then
- * release and close it.
- */
-void ops_abandon(struct dfu_session *s, const struct dfu_if *d);
-/* USB reset, where a re-enumerating device counts as success. */
-int ops_usb_reset(struct usb_handle *h);
-/* After success: -R, or the reset a manifestation-intolerant device needs; closes. */
-int ops_finish(struct dfu_session *s, const struct dfu_options *o, int needs_reset,
-	       const struct dfu_if *d);
-
-/* After a download: DFU_DETACH with -Q, otherwise as ops_finish. */
-int ops_finish_download(struct dfu_session *s, const struct dfu_options *o, int needs_reset,
-			const struct dfu_if *d);
 
 /* DfuSe halves of ops_download / ops_upload, for an already found DFU-mode d. */
 int ops_dfuse_download(struct usb_backend *be, const struct dfu_options *o,
