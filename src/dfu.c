@@ -159,6 +159,21 @@ const char *dfu_getstatus_why(int rc, int got)
 	return rc < 0 && got >= 0 ? "short status reply" : usb_errname(rc);
 }
 
+int dfu_getstatus_or_gone(struct dfu_session *s, struct dfu_status_reply *st, const char *gone,
+			  const char *when)
+{
+	int got, rc = dfu_getstatus_quiet(s, st, &got);
+
+	if (rc < 0) {
+		log_note("%s", gone);
+		log_debug(1, "GETSTATUS %s: %s", when, dfu_getstatus_why(rc, got));
+		return 1;
+	}
+	if (st->bStatus != DFU_STATUS_OK)
+		return dfu_report_status(st, when);
+	return 0;
+}
+
 /*
  * The pause a device asked for in bwPollTimeout, but never more than
  * DFU_POLL_MAX_MS at once: a device that asks for hours is polled again
@@ -494,7 +509,7 @@ static int dfu_manifest(struct dfu_session *s, uint16_t block)
 	struct dfu_status_reply st;
 	struct dfu_busy_guard guard;
 	int tolerant = !!(s->func.bmAttributes & DFU_ATTR_MANIFEST_TOLERANT);
-	int rc, got;
+	int rc;
 
 	rc = dfu_request(s, DFU_RT_OUT, DFU_DNLOAD, block, NULL, 0);
 	/* gone-after-leave: it may restart before it completes the request. */
@@ -513,20 +528,14 @@ static int dfu_manifest(struct dfu_session *s, uint16_t block)
 
 	dfu_busy_init(s, &guard);
 	for (;;) {
-		rc = dfu_getstatus_quiet(s, &st, &got);
-		if (rc < 0) {
-			/*
-			 * The whole image was accepted; a device that resets
-			 * itself or stops answering while manifesting has done
-			 * what we wanted.
-			 */
-			log_note("device stopped answering during manifestation; assuming it is done");
-			log_debug(1, "GETSTATUS after the last block: %s",
-				  dfu_getstatus_why(rc, got));
-			return 1;
-		}
-		if (st.bStatus != DFU_STATUS_OK)
-			return dfu_report_status(&st, "during manifestation");
+		/*
+		 * The whole image was accepted; a device that resets itself
+		 * or stops answering while manifesting has done what we wanted.
+		 */
+		rc = dfu_getstatus_or_gone(s, &st, "device stopped answering during manifestation; "
+					   "assuming it is done", "during manifestation");
+		if (rc != 0)
+			return rc;
 		switch (st.bState) {
 		case DFU_STATE_DFU_IDLE:
 			return 0;

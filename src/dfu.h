@@ -60,6 +60,15 @@ int dfu_getstatus_quiet(struct dfu_session *s, struct dfu_status_reply *st, int 
 const char *dfu_getstatus_why(int rc, int got);
 
 /*
+ * GETSTATUS where the device may well be gone (it resets, leaves DFU mode
+ * or manifests): 1 when it did not answer (note gone is shown, the reason
+ * at -v), 0 with st decoded when it answered status OK, or the reported
+ * error of any other status (when says "after the leave request").
+ */
+int dfu_getstatus_or_gone(struct dfu_session *s, struct dfu_status_reply *st, const char *gone,
+			  const char *when);
+
+/*
  * Requests.  Each returns >= 0 on success or a negative DFU_E_* after
  * reporting (a USB failure is DFU_E_IO, a malformed reply DFU_E_PROTOCOL).
  * dfu_upload returns the byte count; dfu_detach treats a device that drops

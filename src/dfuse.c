@@ -122,7 +122,7 @@ int dfuse_read_unprotect(struct dfu_session *s)
 {
 	static const unsigned char cmd[1] = { DFUSE_CMD_READ_UNPROTECT };
 	struct dfu_status_reply st;
-	int rc, got;
+	int rc;
 
 	rc = dfu_dnload_ctx(s, 0, cmd, sizeof(cmd), "read unprotect command");
 	if (rc < 0)
@@ -131,15 +131,10 @@ int dfuse_read_unprotect(struct dfu_session *s)
 	 * The device answers dfuDNBUSY, then erases all of its flash and
 	 * resets without another word (AN3156): wait for nothing more.
 	 */
-	rc = dfu_getstatus_quiet(s, &st, &got);
-	if (rc < 0) {
-		log_note("device reset to apply the read unprotect");
-		log_debug(1, "GETSTATUS after read unprotect: %s",
-			  dfu_getstatus_why(rc, got));
-		return 0;
-	}
-	if (st.bStatus != DFU_STATUS_OK)
-		return dfu_report_status(&st, "after the read unprotect command");
+	rc = dfu_getstatus_or_gone(s, &st, "device reset to apply the read unprotect",
+				   "after the read unprotect command");
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
 	log_note("read unprotect accepted: the device erases its flash and resets");
 	return 0;
 }
@@ -165,7 +160,7 @@ int dfuse_get_commands(struct dfu_session *s, unsigned char *buf, size_t len)
 int dfuse_leave(struct dfu_session *s, int set_address, uint32_t addr)
 {
 	struct dfu_status_reply st;
-	int rc, got;
+	int rc;
 
 	if (set_address) {
 		rc = dfuse_set_address(s, addr);
@@ -188,15 +183,9 @@ int dfuse_leave(struct dfu_session *s, int set_address, uint32_t addr)
 	 * The leave runs on this GETSTATUS: the device answers dfuMANIFEST
 	 * and disconnects, or is already gone.  Both mean it left.
 	 */
-	rc = dfu_getstatus_quiet(s, &st, &got);
-	if (rc < 0) {
-		log_note("device left DFU mode");
-		log_debug(1, "GETSTATUS after leave: %s",
-			  dfu_getstatus_why(rc, got));
-		return 0;
-	}
-	if (st.bStatus != DFU_STATUS_OK)
-		return dfu_report_status(&st, "after the leave request");
+	rc = dfu_getstatus_or_gone(s, &st, "device left DFU mode", "after the leave request");
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
 	switch (st.bState) {
 	case DFU_STATE_DFU_MANIFEST_SYNC:
 	case DFU_STATE_DFU_MANIFEST:
@@ -217,19 +206,14 @@ int dfuse_leave(struct dfu_session *s, int set_address, uint32_t addr)
 static int dfuse_await_reset(struct dfu_session *s, const char *what)
 {
 	struct dfu_status_reply st;
-	int got;
-	int rc = dfu_getstatus_quiet(s, &st, &got);
+	char gone[160], when[128];
+	int rc;
 
-	if (rc < 0) {
-		log_note("device reset after %s, as expected", what);
-		return 1;
-	}
-	if (st.bStatus != DFU_STATUS_OK) {
-		char when[128];
-
-		snprintf(when, sizeof(when), "after %s", what);
-		return dfu_report_status(&st, when);
-	}
+	snprintf(gone, sizeof(gone), "device reset after %s, as expected", what);
+	snprintf(when, sizeof(when), "after %s", what);
+	rc = dfu_getstatus_or_gone(s, &st, gone, when);
+	if (rc != 0)
+		return rc;
 	switch (st.bState) {
 	case DFU_STATE_DFU_DNBUSY:
 		/* It programs and resets now: another GETSTATUS would never be answered. */
