@@ -102,9 +102,16 @@ static int dfu_is_busy_state(int state)
 int dfu_request(struct dfu_session *s, uint8_t rt, int req, uint16_t value,
 		unsigned char *data, uint16_t len)
 {
+	const char *native;
+	int rc;
+
 	s->n_requests++;
 	s->state_known = 0;
-	return usb_control(s->h, rt, (uint8_t)req, value, s->intf, data, len, s->timeout_ms);
+	rc = usb_control(s->h, rt, (uint8_t)req, value, s->intf, data, len, s->timeout_ms);
+	/* What the USB stack itself said, for -v -v. */
+	if (rc < 0 && (native = usb_native_error(s->be)) != NULL)
+		log_debug(2, "%s: %s (%s)", dfu_request_name(req), usb_errname(rc), native);
+	return rc;
 }
 
 /*

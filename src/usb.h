@@ -103,6 +103,13 @@ struct usb_ops {
 
 	/* Tear down; also frees be. */
 	void (*exit)(struct usb_backend *be);
+
+	/*
+	 * Optional: the backend's own name for the failure behind the last
+	 * negative return ("LIBUSB_ERROR_PIPE"), or NULL.  For -v -v only;
+	 * callers show usb_strerror() to the user.
+	 */
+	const char *(*native_error)(struct usb_backend *be);
 };
 
 struct usb_backend {
@@ -133,6 +140,10 @@ static inline void usb_sleep_ms(struct usb_backend *be, unsigned int ms)
 static inline uint64_t usb_now_ms(struct usb_backend *be)
 {
 	return be->ops->now_ms(be);
+}
+static inline const char *usb_native_error(struct usb_backend *be)
+{
+	return be->ops->native_error ? be->ops->native_error(be) : NULL;
 }
 
 #endif

@@ -31,8 +31,12 @@ struct libusb_h {
 	int auto_detach;	/* libusb detaches/re-attaches kernel drivers itself */
 };
 
+/* libusb's name for the last failure that lu_err translated. */
+static const char *lu_last_native;
+
 static int lu_err(int e)
 {
+	lu_last_native = libusb_error_name(e);
 	switch (e) {
 	case LIBUSB_ERROR_IO:		return USB_ERR_IO;
 	case LIBUSB_ERROR_INVALID_PARAM: return USB_ERR_INVALID;
@@ -431,6 +435,12 @@ static void lu_exit(struct usb_backend *be)
 	free(b);
 }
 
+static const char *lu_native_error(struct usb_backend *be)
+{
+	(void)be;
+	return lu_last_native;
+}
+
 static const struct usb_ops lu_ops = {
 	.name = "libusb",
 	.enumerate = lu_enumerate,
@@ -447,6 +457,7 @@ static const struct usb_ops lu_ops = {
 	.sleep_ms = lu_sleep_ms,
 	.now_ms = lu_now_ms,
 	.exit = lu_exit,
+	.native_error = lu_native_error,
 };
 
 int usb_libusb_init(struct usb_backend **bep)

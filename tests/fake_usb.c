@@ -60,11 +60,19 @@ static uint64_t fake_usb_now(struct usb_backend *be)
 	return u->now;
 }
 
+static const char *fake_usb_native_error(struct usb_backend *be)
+{
+	struct fake_usb *u = be->priv;
+
+	return u->native_error;
+}
+
 static const struct usb_ops fake_usb_ops = {
 	.name = "fake",
 	.control = fake_usb_control,
 	.sleep_ms = fake_usb_sleep,
 	.now_ms = fake_usb_now,
+	.native_error = fake_usb_native_error,
 };
 
 void fake_usb_init(struct fake_usb *u, fake_usb_respond_fn respond, void *dev)

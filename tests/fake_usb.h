@@ -43,6 +43,7 @@ struct fake_usb {
 	unsigned int sleeps[FAKE_USB_MAX_SLEEPS];
 	size_t n_sleeps;
 	uint64_t slept_ms;
+	const char *native_error;	/* what native_error() answers; NULL = none */
 };
 
 void fake_usb_init(struct fake_usb *u, fake_usb_respond_fn respond, void *dev);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "dfu.h"
 #include "errors.h"
 #include "fake_usb.h"
@@ -602,6 +603,31 @@ static void test_request_errors(void **state)
 	fake_free(f);
 }
 
+/* The USB stack's own name for a failure is shown at -v -v, not before. */
+static void test_native_error_name(void **state)
+{
+	struct fake *f = fake_new();
+	struct dfu_session s;
+
+	(void)state;
+	session_init(&s, f, 1024, 1);
+	f->usb.respond = fixed_reply;
+	f->state = USB_ERR_STALL;
+	f->usb.native_error = "LIBUSB_ERROR_PIPE";
+	log_set_verbosity(1);
+	capture_begin();
+	assert_int_equal(dfu_clrstatus(&s), DFU_E_IO);
+	capture_end();
+	assert_null(strstr(capture_all(), "LIBUSB_ERROR_PIPE"));
+	log_set_verbosity(2);
+	capture_begin();
+	assert_int_equal(dfu_clrstatus(&s), DFU_E_IO);
+	capture_end();
+	log_set_verbosity(0);
+	assert_non_null(strstr(capture_err(), "CLRSTATUS: USB_ERR_STALL (LIBUSB_ERROR_PIPE)"));
+	fake_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -620,6 +646,7 @@ int main(void)
 		cmocka_unit_test(test_upload_sink_error),
 		cmocka_unit_test(test_upload_endless),
 		cmocka_unit_test(test_request_errors),
+		cmocka_unit_test(test_native_error_name),
 	};
 	size_t i;
 
