@@ -23,7 +23,7 @@
 #define DEVICE_LANGID_EN_US	0x0409
 #define DEVICE_UNKNOWN		"UNKNOWN"
 #define DEVICE_UDEV_HINT \
-	"install doc/40-dfu-util.rules into /etc/udev/rules.d and replug the device, or run as root"
+	"install the udev rule doc/60-dfu-util.rules into /etc/udev/rules.d and replug the device, or run as root"
 
 /* ------------------------------------------------------------------ scan */
 
