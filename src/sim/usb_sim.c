@@ -2,13 +2,14 @@
 /* Copyright 2026 The dfu-util authors */
 
 /*
- * The USB seam backed by simulated devices (sim.c).  This file plays the
- * part of the host controller and of the device's USB stack: it answers
- * the standard requests from the descriptors the profile gives, routes
- * class requests to the model, assigns addresses on re-enumeration, keeps
- * the (optionally virtual) clock, and persists everything in a state
- * directory so that consecutive dfu-util runs see the same device.  The
- * files are described in doc/sim-profile.txt.
+ * The USB seam backed by simulated devices (sim.c, with profiles loaded by
+ * sim_profile.c).  This file plays the part of the host controller and of
+ * the device's USB stack: it answers the standard requests from the
+ * descriptors the profile gives, routes class requests to the model,
+ * assigns addresses on re-enumeration, keeps the (optionally virtual)
+ * clock, and persists everything in a state directory so that consecutive
+ * dfu-util runs see the same device.  The files are described in
+ * doc/sim-profile.txt.
  */
 
 #include <config.h>
@@ -135,8 +136,6 @@ static int usb_sim_write_file(const char *path, const void *data, size_t len)
 	}
 	return 0;
 }
-
-/* ------------------------------------------------------------ profiles */
 
 /* ------------------------------------------------------------ state */
 
