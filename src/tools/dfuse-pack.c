@@ -149,14 +149,16 @@ static int pack_option(void *opts, int c, const char *arg)
 		return pack_add_input(o, INPUT_UF2, arg, 0, -1);
 	case 'D':
 		err = parse_id_pair(arg, &ids);
-		if (err == 0 && (ids.vid_match != ID_VALUE || ids.pid_match != ID_VALUE)) {
+		if (err)
+			return err;
+		if (ids.vid_match != ID_VALUE || ids.pid_match != ID_VALUE) {
 			log_error("invalid device '%s': expected VID:PID in hex", arg);
-			err = DFU_E_USAGE;
+			return DFU_E_USAGE;
 		}
 		o->vid = ids.vid;
 		o->pid = ids.pid;
 		o->have_device = 1;
-		return err;
+		return 0;
 	case 'a':
 		err = parse_number(arg, 255, "alt setting", &v);
 		o->alt = (uint8_t)v;

@@ -580,6 +580,7 @@ static int fuzz_transfers(struct dfu_session *s, const struct dfu_if *d)
 
 		if (!map)
 			abort();
+		memset(&eo, 0, sizeof(eo));	/* fields the case does not set stay off */
 		rc = -1;
 		if ((c->dfuse_flags & FUZZ_DFUSE_DEVICE_MAP) && d && d->name[0] == '@')
 			rc = dfuse_map_parse(d->name, map, NULL, 0);

@@ -70,8 +70,11 @@ static int replay_file(const char *path, unsigned long *count)
 		return -1;
 	}
 	fclose(f);
-	/* malloc(0) may return NULL; libFuzzer passes a valid pointer even then. */
-	exact = malloc(len ? len : 1);
+	/*
+	 * malloc(0) may return NULL; libFuzzer passes a valid pointer even then.
+	 * Zeroed, so that an empty input is not "uninitialized" to gcc -flto.
+	 */
+	exact = calloc(len ? len : 1, 1);
 	if (!exact) {
 		free(buf);
 		return -1;
