@@ -627,6 +627,12 @@ int dfu_download(struct dfu_session *s, const unsigned char *data, size_t len)
 
 int64_t dfu_upload_all(struct dfu_session *s, uint64_t limit, dfu_sink_fn sink, void *ctx)
 {
+	return dfu_upload_bar(s, limit, "Upload", sink, ctx);
+}
+
+int64_t dfu_upload_bar(struct dfu_session *s, uint64_t limit, const char *label,
+		       dfu_sink_fn sink, void *ctx)
+{
 	unsigned char *buf;
 	uint64_t done = 0;
 	uint16_t block = 0;
@@ -643,7 +649,7 @@ int64_t dfu_upload_all(struct dfu_session *s, uint64_t limit, dfu_sink_fn sink, 
 		return DFU_E_NOMEM;
 	}
 
-	progress_start("Upload", limit, usb_now_ms(s->be));
+	progress_start(label, limit, usb_now_ms(s->be));
 	for (;;) {
 		uint16_t want = s->transfer_size;
 

@@ -141,5 +141,8 @@ typedef int (*dfu_sink_fn)(void *ctx, const unsigned char *data, size_t len);
 /* An upload without a limit gives up after this many bytes (4 GiB). */
 #define DFU_UPLOAD_MAX (UINT64_C(1) << 32)
 int64_t dfu_upload_all(struct dfu_session *s, uint64_t limit, dfu_sink_fn sink, void *ctx);
+/* The same with another progress bar label (e.g. "Verify"). */
+int64_t dfu_upload_bar(struct dfu_session *s, uint64_t limit, const char *label,
+		       dfu_sink_fn sink, void *ctx);
 
 #endif

@@ -453,33 +453,41 @@ int64_t dfuse_upload(struct dfu_session *s, const struct dfuse_upload_plan *p,
 	return (int64_t)done;
 }
 
-/* Read one preserved range back, within readable memory when the map is known. */
-static int dfuse_read_back(struct dfu_session *s, const struct dfuse_map *map,
-			   int every_block, struct dfuse_read *r)
+/*
+ * Read len bytes at addr into data, within readable memory when the map is
+ * known; done, when not NULL, drives the progress bar.
+ */
+static int dfuse_read_range(struct dfu_session *s, const struct dfuse_map *map,
+			    int every_block, uint32_t addr, unsigned char *data, uint32_t len,
+			    uint64_t *done)
 {
 	struct dfuse_upload_plan up;
 	size_t i;
-	int rc;
+	int rc = 0;
 
-	if (!map && !every_block)
-		return dfuse_read(s, r->address, r->data, r->len);
+	if (!map && !every_block) {
+		struct dfuse_mem_sink m = { data, len, 0 };
+
+		return dfuse_read_blocks(s, addr, len, s->transfer_size, dfuse_mem_sink_fn, &m,
+					 done);
+	}
 	if (!map) {
 		/* One SET_ADDRESS per block: block 2 is at the pointer whatever the formula. */
 		uint32_t off;
 
-		for (off = 0; off < r->len; off += s->transfer_size) {
-			uint32_t n = r->len - off < s->transfer_size ? r->len - off
-								     : s->transfer_size;
+		for (off = 0; off < len; off += s->transfer_size) {
+			uint32_t n = len - off < s->transfer_size ? len - off : s->transfer_size;
+			struct dfuse_mem_sink m = { data + off, n, 0 };
 
-			rc = dfuse_read(s, r->address + off, r->data + off, n);
+			rc = dfuse_read_blocks(s, addr + off, n, s->transfer_size,
+					       dfuse_mem_sink_fn, &m, done);
 			if (rc < 0)
 				return rc;
 		}
 		return 0;
 	}
 	memset(&up, 0, sizeof(up));
-	rc = dfuse_upload_plan_build(map, r->address, 1, r->len, s->transfer_size, every_block,
-				     &up);
+	rc = dfuse_upload_plan_build(map, addr, 1, len, s->transfer_size, every_block, &up);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < up.n_runs; i++) {
@@ -491,16 +499,213 @@ static int dfuse_read_back(struct dfu_session *s, const struct dfuse_map *map,
 			rc = DFU_E_USAGE;
 			break;
 		}
-		m.buf = r->data + (u->address - r->address);
+		m.buf = data + (u->address - addr);
 		m.len = u->len;
 		m.pos = 0;
 		rc = dfuse_read_blocks(s, u->address, u->len, (uint16_t)u->request,
-				       dfuse_mem_sink_fn, &m, NULL);
+				       dfuse_mem_sink_fn, &m, done);
 		if (rc < 0)
 			break;
 	}
 	dfuse_upload_plan_free(&up);
 	return rc;
+}
+
+/* Read one preserved range back. */
+static int dfuse_read_back(struct dfu_session *s, const struct dfuse_map *map,
+			   int every_block, struct dfuse_read *r)
+{
+	return dfuse_read_range(s, map, every_block, r->address, r->data, r->len, NULL);
+}
+
+/* 1 when every byte of [addr, addr + len) lies in readable segments of map. */
+static int dfuse_readable(const struct dfuse_map *map, uint64_t addr, uint64_t len)
+{
+	uint64_t end = addr + len;
+
+	if (!map)
+		return 1;
+	while (addr < end) {
+		const struct dfuse_segment *g = dfuse_map_find(map, (uint32_t)addr);
+
+		if (!g || !dfuse_segment_can(g, DFUSE_READABLE))
+			return 0;
+		addr = (uint64_t)g->last + 1;
+	}
+	return 1;
+}
+
+int dfuse_skip_scan(struct dfu_session *s, struct dfuse_plan *plan, const struct dfuse_map *map)
+{
+	unsigned char *action, *now = NULL;
+	uint64_t total = 0, done = 0;
+	uint32_t max = 0;
+	size_t i, j;
+	int rc = 0;
+
+	if (plan->n_erases == 0) {
+		plan->skip_checked = 1;
+		return 0;
+	}
+	action = calloc(plan->n_erases, 1);
+	for (i = 0; i < plan->n_erases; i++) {
+		if (plan->erases[i].size > max)
+			max = plan->erases[i].size;
+		if (dfuse_readable(map, plan->erases[i].address, plan->erases[i].size))
+			total += plan->erases[i].size;
+	}
+	now = action ? malloc(max) : NULL;
+	if (!action || !now) {
+		free(action);
+		free(now);
+		log_error("out of memory");
+		return DFU_E_NOMEM;
+	}
+	progress_start("Upload", total, usb_now_ms(s->be));
+	for (i = 0; i < plan->n_erases; i++) {
+		const struct dfuse_page *pg = &plan->erases[i];
+
+		/* Memory that cannot be read back is erased and written as always. */
+		if (!dfuse_readable(map, pg->address, pg->size)) {
+			action[i] = DFUSE_PAGE_ERASE;
+			continue;
+		}
+		rc = dfuse_read_range(s, map, plan->every_block, pg->address, now, pg->size, &done);
+		if (rc < 0)
+			break;
+		action[i] = (unsigned char)dfuse_plan_page_action(plan, i, now);
+		/* The preserved bytes were read with the page: no second read. */
+		for (j = 0; j < plan->n_reads; j++) {
+			struct dfuse_read *r = &plan->reads[j];
+			uint64_t a = r->address > pg->address ? r->address : pg->address;
+			uint64_t b = (uint64_t)r->address + r->len;
+
+			if (b > (uint64_t)pg->address + pg->size)
+				b = (uint64_t)pg->address + pg->size;
+			if (a < b)
+				memcpy(r->data + (a - r->address), now + (a - pg->address),
+				       (size_t)(b - a));
+		}
+	}
+	if (rc == 0) {
+		progress_end(done, usb_now_ms(s->be));
+		rc = dfuse_plan_skip(plan, action);
+	}
+	free(now);
+	free(action);
+	return rc;
+}
+
+/* One piece of memory to verify: len bytes at address should hold data. */
+struct dfuse_vpiece {
+	uint32_t address;
+	uint32_t len;
+	const unsigned char *data;
+};
+
+static int dfuse_vpiece_cmp(const void *a, const void *b)
+{
+	const struct dfuse_vpiece *x = a, *y = b;
+
+	return x->address < y->address ? -1 : x->address > y->address;
+}
+
+int dfuse_verify(struct dfu_session *s, const struct dfuse_plan *plan,
+		 const struct dfuse_map *map)
+{
+	struct dfuse_vpiece *pc;
+	size_t n = 0, i, j;
+	uint64_t total = 0, done = 0, differ = 0, unread = 0;
+	uint32_t first = 0;
+	unsigned char want_b = 0, got_b = 0;
+	int rc = 0;
+
+	rc = dfuse_check_transfer_size(s);
+	if (rc < 0)
+		return rc;
+	pc = calloc(plan->n_runs + plan->n_reads + 1, sizeof(*pc));
+	if (!pc) {
+		log_error("out of memory");
+		return DFU_E_NOMEM;
+	}
+	/* What was written, and the preserved bytes of the erased pages (0xFF or not). */
+	for (i = 0; i < plan->n_runs; i++) {
+		pc[n].address = plan->runs[i].address;
+		pc[n].len = plan->runs[i].len;
+		pc[n].data = plan->runs[i].data;
+		n++;
+	}
+	for (i = 0; i < plan->n_reads; i++) {
+		pc[n].address = plan->reads[i].address;
+		pc[n].len = plan->reads[i].len;
+		pc[n].data = plan->reads[i].data;
+		n++;
+	}
+	qsort(pc, n, sizeof(*pc), dfuse_vpiece_cmp);
+	for (i = 0, j = 0; i < n; i++) {
+		if (pc[i].len == 0)
+			continue;
+		if (!dfuse_readable(map, pc[i].address, pc[i].len)) {
+			unread += pc[i].len;
+			continue;
+		}
+		pc[j++] = pc[i];
+	}
+	n = j;
+	for (i = 0; i < n; i++)
+		total += pc[i].len;
+	if (unread)
+		log_warn("%" PRIu64 " bytes written to memory that cannot be read back are not "
+			 "verified", unread);
+	if (total)
+		progress_start("Verify", total, usb_now_ms(s->be));
+	/* Overlapping or touching pieces form one span: one read each. */
+	for (i = 0; i < n && rc == 0; i = j) {
+		uint64_t start = pc[i].address, end = start + pc[i].len, k;
+		unsigned char *want, *got;
+
+		for (j = i + 1; j < n && pc[j].address <= end; j++)
+			if ((uint64_t)pc[j].address + pc[j].len > end)
+				end = (uint64_t)pc[j].address + pc[j].len;
+		want = malloc((size_t)(end - start));
+		got = want ? malloc((size_t)(end - start)) : NULL;
+		if (!got) {
+			free(want);
+			log_error("out of memory");
+			rc = DFU_E_NOMEM;
+			break;
+		}
+		for (k = i; k < j; k++)
+			memcpy(want + (pc[k].address - start), pc[k].data, pc[k].len);
+		rc = dfuse_read_range(s, map, plan->every_block, (uint32_t)start, got,
+				      (uint32_t)(end - start), &done);
+		for (k = 0; rc == 0 && k < end - start; k++) {
+			if (want[k] == got[k])
+				continue;
+			if (differ++ == 0) {
+				first = (uint32_t)(start + k);
+				want_b = want[k];
+				got_b = got[k];
+			}
+		}
+		free(want);
+		free(got);
+	}
+	free(pc);
+	if (rc < 0)
+		return rc;
+	if (total)
+		progress_end(done, usb_now_ms(s->be));
+	if (differ) {
+		log_error("verify failed: %" PRIu64 " byte%s of %" PRIu64 " differ, the first at "
+			  "0x%08" PRIX32 " (written 0x%02X, read back 0x%02X)", differ,
+			  differ == 1 ? "" : "s", total, first, want_b, got_b);
+		log_hint("the device reported every write as done: flash again, and check the "
+			 "cable and the memory");
+		return DFU_E_VERIFY;
+	}
+	log_note("verify: %" PRIu64 " bytes read back, all as written", total);
+	return 0;
 }
 
 static int dfuse_exec_reads(struct dfu_session *s, struct dfuse_plan *plan,
@@ -801,7 +1006,7 @@ int dfuse_execute(struct dfu_session *s, struct dfuse_plan *plan,
 	}
 
 	/* Every read-back before the first erase: a stop here changes nothing. */
-	if (plan->n_reads) {
+	if (plan->n_reads && !plan->skip_checked) {
 		rc = dfuse_exec_reads(s, plan, opt->map);
 		if (rc < 0)
 			return rc;
@@ -831,7 +1036,8 @@ int dfuse_execute(struct dfu_session *s, struct dfuse_plan *plan,
 			rc = dfuse_mass_erase(s);
 		x.mass_erased = rc == 0;
 	}
-	if (rc == 0)
+	/* --skip-unchanged may leave nothing to do: no bars then. */
+	if (rc == 0 && plan->n_steps)
 		rc = dfuse_exec_steps(&x, opt);
 	free(x.state);
 	free(x.runs_done);

@@ -104,6 +104,25 @@ int dfuse_read(struct dfu_session *s, uint32_t addr, unsigned char *buf, size_t 
 int64_t dfuse_upload(struct dfu_session *s, const struct dfuse_upload_plan *p,
 		     dfu_sink_fn sink, void *ctx);
 
+/*
+ * --skip-unchanged, before dfuse_execute: read every page the plan erases
+ * (those that are readable) with an Upload bar, fill the plan's read-backs
+ * from them, and drop the pages that already hold their bytes or are
+ * blank (dfuse_plan_skip).  The executor then reads nothing again.
+ * Returns 0 or a negative DFU_E_*.
+ */
+int dfuse_skip_scan(struct dfu_session *s, struct dfuse_plan *plan, const struct dfuse_map *map);
+
+/*
+ * --verify, after dfuse_execute: read back every byte the plan wrote, and
+ * the preserved bytes of its erased pages, with a Verify bar, and compare.
+ * Memory the map says is not readable is skipped with a warning.  A
+ * difference is reported (first address, how many bytes) and returns
+ * DFU_E_VERIFY.
+ */
+int dfuse_verify(struct dfu_session *s, const struct dfuse_plan *plan,
+		 const struct dfuse_map *map);
+
 struct dfuse_exec_options {
 	/*
 	 * The map the plan was built from.  When set, read-backs ask only

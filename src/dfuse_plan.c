@@ -345,6 +345,7 @@ int dfuse_plan_build(const struct dfuse_map *map, const struct dfuse_chunk *chun
 	plan->transfer_size = opt->transfer_size;
 	plan->mass_erase = opt->mass_erase;
 	plan->every_block = opt->set_address_every_block != 0;
+	plan->preserve = opt->preserve != 0;
 	plan->max_blocks = opt->set_address_every_block ? 1 : DFUSE_MAX_BLOCKS_PER_RUN;
 	/* A page not adjacent to the one before starts an image of its own. */
 	for (i = 0; i < plan->n_erases; i++)
@@ -424,9 +425,18 @@ static int dfuse_layout_reads(struct dfuse_plan *plan, struct dfuse_piece **piec
 			while (pi < plan->n_erases &&
 			       (uint64_t)plan->erases[pi].address + plan->erases[pi].size <= a)
 				pi++;
-			/* Reads lie inside erased pages by construction; be safe anyway. */
-			page_end = pi < plan->n_erases ?
-				   (uint64_t)plan->erases[pi].address + plan->erases[pi].size : end;
+			/*
+			 * Reads lie inside erased pages when planned; after
+			 * dfuse_plan_skip a page may no longer be erased, and its
+			 * bytes stay where they are: nothing to write.
+			 */
+			if (pi == plan->n_erases || plan->erases[pi].address > a) {
+				uint64_t next = pi < plan->n_erases ? plan->erases[pi].address : end;
+
+				a = next < end ? next : end;
+				continue;
+			}
+			page_end = (uint64_t)plan->erases[pi].address + plan->erases[pi].size;
 			piece_end = page_end < end ? page_end : end;
 			if (!dfuse_all_ff(r->data + (a - r->address), (size_t)(piece_end - a)) &&
 			    dfuse_add_piece(pieces, n, cap, (uint32_t)a, (uint32_t)(piece_end - a),
@@ -648,6 +658,185 @@ int dfuse_plan_layout(struct dfuse_plan *plan)
 out:
 	free(pieces);
 	return rc;
+}
+
+enum dfuse_page_action dfuse_plan_page_action(const struct dfuse_plan *plan, size_t p,
+					      const unsigned char *now)
+{
+	uint64_t ps = plan->erases[p].address, pe = ps + plan->erases[p].size;
+	uint64_t covered = 0;
+	int same = 1;
+	size_t i;
+
+	for (i = 0; i < plan->n_chunks && same; i++) {
+		uint64_t cs = plan->chunks[i].address, ce = cs + plan->chunks[i].len;
+		uint64_t a = cs > ps ? cs : ps, b = ce < pe ? ce : pe;
+
+		if (a >= b)
+			continue;
+		covered += b - a;
+		if (memcmp(now + (a - ps), plan->chunks[i].data + (a - cs), (size_t)(b - a)) != 0)
+			same = 0;
+	}
+	/* Without preserve the bytes outside the data are meant to end up erased. */
+	if (same && !plan->preserve && covered < pe - ps) {
+		uint64_t cursor = ps;
+
+		for (i = 0; i < plan->n_chunks && same; i++) {
+			uint64_t cs = plan->chunks[i].address, ce = cs + plan->chunks[i].len;
+
+			if (ce <= ps || cs >= pe)
+				continue;
+			if (cs > cursor && !dfuse_all_ff(now + (cursor - ps), (size_t)(cs - cursor)))
+				same = 0;
+			if (ce > cursor)
+				cursor = ce;
+		}
+		if (same && cursor < pe && !dfuse_all_ff(now + (cursor - ps), (size_t)(pe - cursor)))
+			same = 0;
+	}
+	if (same)
+		return DFUSE_PAGE_SKIP;
+	if (dfuse_all_ff(now, plan->erases[p].size))
+		return DFUSE_PAGE_BLANK;
+	return DFUSE_PAGE_ERASE;
+}
+
+/* Cut the chunks' bytes inside [start, end) out of plan->chunks. */
+static int dfuse_plan_cut_chunks(struct dfuse_plan *plan, uint64_t start, uint64_t end)
+{
+	size_t i;
+
+	for (i = 0; i < plan->n_chunks; i++) {
+		struct dfuse_chunk *c = &plan->chunks[i];
+		uint64_t cs = c->address, ce = cs + c->len;
+
+		if (ce <= start || cs >= end)
+			continue;
+		if (cs < start && ce > end) {
+			/* The page lies inside the chunk: split it in two. */
+			struct dfuse_chunk *n = realloc(plan->chunks,
+							(plan->n_chunks + 1) * sizeof(*n));
+
+			if (!n) {
+				log_error("out of memory");
+				return DFU_E_NOMEM;
+			}
+			plan->chunks = n;
+			c = &plan->chunks[i];
+			memmove(c + 2, c + 1, (plan->n_chunks - i - 1) * sizeof(*c));
+			c[1] = c[0];
+			c[0].len = (size_t)(start - cs);
+			c[1].address = (uint32_t)end;
+			c[1].data = c[0].data + (end - cs);
+			c[1].len = (size_t)(ce - end);
+			plan->n_chunks++;
+			i++;
+			continue;
+		}
+		if (cs < start) {
+			c->len = (size_t)(start - cs);
+		} else if (ce > end) {
+			c->data += end - cs;
+			c->address = (uint32_t)end;
+			c->len = (size_t)(ce - end);
+		} else {
+			c->len = 0;
+		}
+	}
+	/* Drop the emptied ones. */
+	{
+		size_t k = 0;
+
+		for (i = 0; i < plan->n_chunks; i++)
+			if (plan->chunks[i].len)
+				plan->chunks[k++] = plan->chunks[i];
+		plan->n_chunks = k;
+	}
+	return 0;
+}
+
+int dfuse_plan_skip(struct dfuse_plan *plan, const unsigned char *action)
+{
+	struct dfuse_read *reads = NULL;
+	size_t n_reads = 0, cap = 0, i, k, ri;
+	int rc;
+
+	for (i = 0; i < plan->n_erases; i++) {
+		if (action[i] != DFUSE_PAGE_SKIP)
+			continue;
+		rc = dfuse_plan_cut_chunks(plan, plan->erases[i].address,
+					   (uint64_t)plan->erases[i].address + plan->erases[i].size);
+		if (rc)
+			return rc;
+	}
+	/* Read-backs: keep the parts inside pages that stay erased, with their bytes. */
+	for (ri = 0; ri < plan->n_reads; ri++) {
+		const struct dfuse_read *r = &plan->reads[ri];
+		uint64_t rs = r->address, re = rs + r->len;
+
+		for (i = 0; i < plan->n_erases; i++) {
+			uint64_t ps = plan->erases[i].address, pe = ps + plan->erases[i].size;
+			uint64_t a = rs > ps ? rs : ps, b = re < pe ? re : pe;
+			struct dfuse_read *prev;
+
+			if (a >= b || action[i] != DFUSE_PAGE_ERASE)
+				continue;
+			prev = n_reads ? &reads[n_reads - 1] : NULL;
+			if (prev && (uint64_t)prev->address + prev->len == a) {
+				unsigned char *d = realloc(prev->data, prev->len + (size_t)(b - a));
+
+				if (!d)
+					goto nomem;
+				prev->data = d;
+				memcpy(d + prev->len, r->data + (a - rs), (size_t)(b - a));
+				prev->len += (uint32_t)(b - a);
+				continue;
+			}
+			if (dfuse_grow((void **)&reads, &cap, n_reads, sizeof(*reads)))
+				goto nomem;
+			reads[n_reads].address = (uint32_t)a;
+			reads[n_reads].len = (uint32_t)(b - a);
+			reads[n_reads].data = malloc((size_t)(b - a));
+			if (!reads[n_reads].data)
+				goto nomem;
+			memcpy(reads[n_reads].data, r->data + (a - rs), (size_t)(b - a));
+			n_reads++;
+		}
+	}
+	for (ri = 0; ri < plan->n_reads; ri++)
+		free(plan->reads[ri].data);
+	free(plan->reads);
+	plan->reads = reads;
+	plan->n_reads = n_reads;
+	/* Only the pages still erased stay in erases[]. */
+	plan->erase_bytes = 0;
+	for (i = 0, k = 0; i < plan->n_erases; i++) {
+		if (action[i] == DFUSE_PAGE_SKIP) {
+			plan->pages_skipped++;
+			continue;
+		}
+		if (action[i] == DFUSE_PAGE_BLANK) {
+			plan->pages_blank++;
+			continue;
+		}
+		plan->erases[k] = plan->erases[i];
+		plan->erase_bytes += plan->erases[k].size;
+		k++;
+	}
+	plan->n_erases = k;
+	for (i = 0; i < plan->n_erases; i++)
+		plan->erases[i].first = i == 0 ||
+			(uint64_t)plan->erases[i - 1].address + plan->erases[i - 1].size !=
+			plan->erases[i].address;
+	plan->skip_checked = 1;
+	return dfuse_plan_layout(plan);
+nomem:
+	for (i = 0; i < n_reads; i++)
+		free(reads[i].data);
+	free(reads);
+	log_error("out of memory");
+	return DFU_E_NOMEM;
 }
 
 void dfuse_run_block(const struct dfuse_run *r, uint32_t transfer_size, uint32_t index,

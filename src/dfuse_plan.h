@@ -154,6 +154,12 @@ struct dfuse_plan {
 	size_t n_warnings;
 	char (*warnings)[DFUSE_WARNING_MAX];	/* also reported through log_warn */
 
+	/* --skip-unchanged (dfuse_plan_skip): pages dropped from erases[] */
+	int skip_checked;		/* the pages were read and compared */
+	size_t pages_skipped;		/* already holding their bytes: neither erased nor written */
+	size_t pages_blank;		/* all 0xFF: written without an erase */
+	int preserve;			/* bytes outside the data keep their value (no no-preserve) */
+
 	/* private: what dfuse_plan_layout() needs */
 	size_t n_chunks;
 	struct dfuse_chunk *chunks;	/* sorted copy, empty ones dropped */
@@ -196,6 +202,33 @@ int dfuse_plan_build(const struct dfuse_map *map, const struct dfuse_chunk *chun
  * erase, the runs in address order.  Returns 0 or DFU_E_NOMEM (reported).
  */
 int dfuse_plan_layout(struct dfuse_plan *plan);
+
+/*
+ * --skip-unchanged.  What page p of erases[] needs, given its current
+ * bytes now[] (erases[p].size bytes): DFUSE_PAGE_SKIP when every data byte
+ * in it already holds its value (and, without preserve, every other byte
+ * is 0xFF), DFUSE_PAGE_BLANK when it is all 0xFF (write without erase),
+ * else DFUSE_PAGE_ERASE.
+ */
+enum dfuse_page_action {
+	DFUSE_PAGE_ERASE = 0,
+	DFUSE_PAGE_SKIP,
+	DFUSE_PAGE_BLANK,
+};
+
+enum dfuse_page_action dfuse_plan_page_action(const struct dfuse_plan *plan, size_t p,
+					      const unsigned char *now);
+
+/*
+ * Apply one action per page (action[i] for erases[i]): skipped pages lose
+ * their data and read-backs, blank pages their erase (their data becomes
+ * runs outside erased memory), erases[] keeps only the pages still erased
+ * (an image start among them is still written last), and the counts are
+ * kept in pages_skipped / pages_blank.  Read-backs of kept pages are kept
+ * with their bytes.  Then lays the runs out again.  Returns 0 or
+ * DFU_E_NOMEM (reported).
+ */
+int dfuse_plan_skip(struct dfuse_plan *plan, const unsigned char *action);
 
 /* Block index (from 0) of run r. */
 void dfuse_run_block(const struct dfuse_run *r, uint32_t transfer_size, uint32_t index,

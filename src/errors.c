@@ -25,6 +25,8 @@ int dfu_exit_status(int err)
 	case DFU_E_TERMINATED:	return 143;	/* 128 + SIGTERM */
 	case DFU_E_HANGUP:	return 129;	/* 128 + SIGHUP */
 	case DFU_E_PIPE:	return 141;	/* 128 + SIGPIPE */
+	/* No sysexits value means "the device kept other bytes": a status of its own. */
+	case DFU_E_VERIFY:	return 3;
 	/* An unknown code is a bug; I/O error is the least misleading answer. */
 	default:		return 74;
 	}

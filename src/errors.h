@@ -23,6 +23,7 @@ enum dfu_err {
 	DFU_E_TERMINATED = -9,	/* SIGTERM: exit 143 */
 	DFU_E_HANGUP    = -10,	/* SIGHUP (the terminal went away): exit 129 */
 	DFU_E_PIPE      = -11,	/* SIGPIPE (the reader of our output went away): exit 141 */
+	DFU_E_VERIFY    = -12,	/* --verify: the device holds other bytes than were written: exit 3 */
 };
 
 /* The exit status (sysexits.h values) for 0 or a negative enum dfu_err. */

@@ -76,6 +76,111 @@ static int ops_refuse_dfuse_input(const struct dfu_if *d, const struct dfu_file 
 	return DFU_E_USAGE;
 }
 
+/* --verify and --skip-unchanged on plain DFU: refused before anything is sent. */
+static int ops_plain_check_extras(const struct dfu_options *o, const struct dfu_if *d)
+{
+	if (o->skip_unchanged) {
+		log_error("--skip-unchanged is for DfuSe devices; %04x:%04x is plain DFU and "
+			  "always takes the whole image", d->vid, d->pid);
+		return DFU_E_USAGE;
+	}
+	if (!o->verify)
+		return 0;
+	if (d->has_func && !(d->func.bmAttributes & DFU_ATTR_CAN_UPLOAD)) {
+		log_error("--verify needs to read the device back, but %04x:%04x cannot upload "
+			  "(no bitCanUpload); nothing was sent", d->vid, d->pid);
+		log_hint("leave out --verify for this device");
+		return DFU_E_USAGE;
+	}
+	if (!d->has_func || !(d->func.bmAttributes & DFU_ATTR_MANIFEST_TOLERANT)) {
+		log_error("--verify needs to read the device back after the download, but "
+			  "%04x:%04x is not manifestation tolerant (it must be reset first); "
+			  "nothing was sent", d->vid, d->pid);
+		log_hint("read it back with -U after the reset and compare it yourself");
+		return DFU_E_USAGE;
+	}
+	return 0;
+}
+
+struct ops_verify_ctx {
+	const unsigned char *want;
+	size_t len, pos;
+	uint64_t differ;
+	size_t first;
+	unsigned char want_b, got_b;
+};
+
+static int ops_verify_sink(void *ctx, const unsigned char *data, size_t len)
+{
+	struct ops_verify_ctx *v = ctx;
+	size_t i;
+
+	for (i = 0; i < len && v->pos < v->len; i++, v->pos++) {
+		if (data[i] == v->want[v->pos])
+			continue;
+		if (v->differ++ == 0) {
+			v->first = v->pos;
+			v->want_b = v->want[v->pos];
+			v->got_b = data[i];
+		}
+	}
+	return 0;
+}
+
+/* Plain DFU --verify: upload as many bytes as were written and compare. */
+static int ops_plain_verify(struct dfu_session *s, const struct dfu_file *f)
+{
+	struct ops_verify_ctx v;
+	int64_t got;
+
+	memset(&v, 0, sizeof(v));
+	v.want = f->data;
+	v.len = f->payload_size;
+	got = dfu_upload_bar(s, f->payload_size, "Verify", ops_verify_sink, &v);
+	if (got < 0)
+		return (int)got;
+	if ((uint64_t)got < f->payload_size) {
+		log_error("verify failed: the device sent back %lld bytes, %zu were written",
+			  (long long)got, f->payload_size);
+		return DFU_E_VERIFY;
+	}
+	if (v.differ) {
+		log_error("verify failed: %llu byte%s of %zu differ, the first at offset %zu "
+			  "(0x%zx; written 0x%02X, read back 0x%02X)",
+			  (unsigned long long)v.differ, v.differ == 1 ? "" : "s", f->payload_size,
+			  v.first, v.first, v.want_b, v.got_b);
+		log_hint("the device reported every write as done: flash again, and check the "
+			 "cable and the memory");
+		return DFU_E_VERIFY;
+	}
+	log_note("verify: %zu bytes read back, all as written", f->payload_size);
+	return 0;
+}
+
+/* --dry-run on plain DFU: the device takes the whole image, in order. */
+static int ops_plain_dry_run(struct usb_backend *be, const struct dfu_options *o,
+			     const struct dfu_if *d, const struct dfu_file *f)
+{
+	uint16_t ts;
+	uint64_t blocks;
+	int ret = ops_transfer_size(o, d, &ts);
+
+	(void)be;
+	if (ret < 0)
+		return ret;
+	if (ts == 0) {
+		log_error("invalid transfer size 0");
+		return DFU_E_PROTOCOL;
+	}
+	blocks = (f->payload_size + ts - 1) / ts;
+	log_note("dry run: %04x:%04x alt setting %u (plain DFU): would write %zu bytes from "
+		 "offset 0 in %llu DNLOAD blocks of %u bytes, then manifest%s",
+		 d->vid, d->pid, d->alt, f->payload_size, (unsigned long long)blocks,
+		 (unsigned int)ts, o->verify ? ", then read them back to verify" : "");
+	log_note("dry run: nothing was sent to the device");
+	return 0;
+}
+
 int ops_download(struct usb_backend *be, const struct dfu_options *o, const struct dfu_file *f,
 		 const struct dfuse_request *req, const struct dfuse_image *img)
 {
@@ -96,6 +201,11 @@ int ops_download(struct usb_backend *be, const struct dfu_options *o, const stru
 		return ret;
 	if (t.d.dfuse)
 		return ops_dfuse_download(be, o, &t.d, f, req, img);
+	ret = ops_plain_check_extras(o, &t.d);
+	if (ret < 0)
+		return ret;
+	if (o->dry_run)
+		return ops_plain_dry_run(be, o, &t.d, f);
 	ret = ops_open_session(be, o, &t.d, &s);
 	if (ret < 0)
 		return ret;
@@ -105,6 +215,19 @@ int ops_download(struct usb_backend *be, const struct dfu_options *o, const stru
 		return ret;
 	}
 	log_note("download done: %zu bytes", f->payload_size);
+	if (o->verify) {
+		if (ret == 1) {
+			log_error("cannot verify: the device did not come back to dfuIDLE after "
+				  "manifestation");
+			ops_abandon(&s, &t.d);
+			return DFU_E_PROTOCOL;
+		}
+		ret = ops_plain_verify(&s, f);
+		if (ret < 0) {
+			ops_abandon(&s, &t.d);
+			return ret;
+		}
+	}
 	return ops_finish_download(&s, o, ret == 1, &t.d);
 }
 

@@ -207,6 +207,114 @@ static int ops_dfuse_set_alt(struct dfu_session *s, const struct dfu_if *d, uint
 	return dfu_ensure_idle(s);
 }
 
+/* --skip-unchanged: the closing count of pages. */
+static void ops_dfuse_skip_line(const struct dfuse_plan *p)
+{
+	log_note("pages: %lu skipped (unchanged), %lu written without erase (blank), "
+		 "%lu erased", (unsigned long)p->pages_skipped, (unsigned long)p->pages_blank,
+		 (unsigned long)p->n_erases);
+}
+
+/*
+ * A rough page erase time from its size, after typical datasheet figures
+ * of STM32 flash (1 KiB pages about 22 ms, 16 KiB sectors 250 ms, 64 KiB
+ * 550 ms, 128 KiB 1 s), straight lines between them and beyond.
+ */
+static double ops_dfuse_erase_ms(uint32_t size)
+{
+	static const struct { double kib, ms; } pt[] = {
+		{ 0, 20 }, { 1, 22 }, { 4, 40 }, { 16, 250 }, { 64, 550 }, { 128, 1000 },
+	};
+	double kib = size / 1024.0;
+	size_t i;
+
+	for (i = 1; i < sizeof(pt) / sizeof(pt[0]); i++)
+		if (kib <= pt[i].kib)
+			return pt[i - 1].ms + (kib - pt[i - 1].kib) * (pt[i].ms - pt[i - 1].ms) /
+			       (pt[i].kib - pt[i - 1].kib);
+	return kib / 128.0 * 1000.0;
+}
+
+/* --dry-run: what the plan of one alt setting would send, and how long it takes. */
+static void ops_dfuse_dry_plan(const struct ops_dfuse_job *j, int read_done)
+{
+	const struct dfuse_plan *p = &j->plan;
+	uint64_t blocks = 0, read_bytes = 0, dnloads;
+	double ms = 0;
+	size_t i;
+
+	for (i = 0; i < p->n_runs; i++)
+		blocks += p->runs[i].n_blocks;
+	for (i = 0; i < p->n_reads; i++)
+		read_bytes += p->reads[i].len;
+	for (i = 0; i < p->n_erases; i++)
+		ms += ops_dfuse_erase_ms(p->erases[i].size);
+	/* A command or block: DNLOAD, GETSTATUS (busy), GETSTATUS (done). */
+	dnloads = p->n_erases + p->n_runs + blocks +
+		  (p->mass_erase ? 1 : 0);
+	/* Programming runs at about 4 us a byte; each request costs a 1 ms frame. */
+	ms += p->write_bytes * 0.004 + dnloads * 3.0;
+	if (!read_done)
+		ms += read_bytes * 0.001 + p->n_reads * 3.0;
+	dfuse_plan_describe(p);
+	log_note("dry run, alt setting %u (\"%s\"): %lu page%s to erase (%" PRIu64 " bytes), "
+		 "%" PRIu64 " bytes to write in %lu range%s, %s%" PRIu64 " bytes preserved "
+		 "outside the data, %lu page%s skipped, %lu blank page%s written without erase",
+		 j->d.alt, j->map.name, (unsigned long)p->n_erases, p->n_erases == 1 ? "" : "s",
+		 p->erase_bytes, p->write_bytes, (unsigned long)p->n_runs,
+		 p->n_runs == 1 ? "" : "s", read_done ? "" : "up to ",
+		 read_done ? p->preserved_bytes : read_bytes, (unsigned long)p->pages_skipped,
+		 p->pages_skipped == 1 ? "" : "s", (unsigned long)p->pages_blank,
+		 p->pages_blank == 1 ? "" : "s");
+	log_note("dry run: %" PRIu64 " DNLOAD requests (%lu erase, %lu SET_ADDRESS, %" PRIu64
+		 " data blocks), each with its GETSTATUS; about %.1f s of device time",
+		 dnloads, (unsigned long)p->n_erases, (unsigned long)p->n_runs, blocks, ms / 1000.0);
+}
+
+/*
+ * --dry-run: nothing that changes the device.  With --skip-unchanged the
+ * session is opened to read the pages (SET_ADDRESS, UPLOAD, ABORT only);
+ * otherwise no request is sent at all.
+ */
+static int ops_dfuse_dry_run(struct usb_backend *be, const struct dfu_options *o,
+			     struct ops_dfuse_job *jobs, size_t n_jobs)
+{
+	struct dfu_session s;
+	uint8_t cur_alt;
+	size_t i;
+	int rc;
+
+	if (!o->skip_unchanged) {
+		for (i = 0; i < n_jobs; i++)
+			ops_dfuse_dry_plan(&jobs[i], 0);
+		log_note("dry run: nothing was sent to the device");
+		return 0;
+	}
+	rc = ops_open_session(be, o, &jobs[0].d, &s);
+	if (rc < 0)
+		return rc;
+	cur_alt = jobs[0].d.alt;
+	for (i = 0; i < n_jobs; i++) {
+		if (jobs[i].d.alt != cur_alt) {
+			rc = ops_dfuse_set_alt(&s, &jobs[i].d, jobs[i].d.alt);
+			if (rc < 0)
+				break;
+			cur_alt = jobs[i].d.alt;
+		}
+		rc = dfuse_skip_scan(&s, &jobs[i].plan, &jobs[i].map);
+		if (rc < 0)
+			break;
+		ops_dfuse_dry_plan(&jobs[i], 1);
+	}
+	if (rc < 0) {
+		ops_abandon(&s, &jobs[0].d);
+		return rc;
+	}
+	ops_dfuse_close(&s, &jobs[0].d);
+	log_note("dry run: the device was only read; nothing was erased or written");
+	return 0;
+}
+
 /*
  * Execute checked plans, one alt setting after the other on one open
  * interface, then leave or finish.
@@ -221,6 +329,8 @@ static int ops_dfuse_run(struct usb_backend *be, const struct dfu_options *o,
 	size_t i;
 	int rc;
 
+	if (o->dry_run)
+		return ops_dfuse_dry_run(be, o, jobs, n_jobs);
 	rc = ops_open_session(be, o, &jobs[0].d, &s);
 	if (rc < 0)
 		return rc;
@@ -244,10 +354,26 @@ static int ops_dfuse_run(struct usb_backend *be, const struct dfu_options *o,
 		eo.map = &j->map;
 		eo.will_reset = req && req->will_reset && i + 1 == n_jobs;
 		eo.describe = log_verbosity() >= 1;
+		if (o->skip_unchanged) {
+			rc = dfuse_skip_scan(&s, &j->plan, &j->map);
+			if (rc < 0) {
+				ops_abandon(&s, &jobs[0].d);
+				return rc;
+			}
+		}
 		rc = dfuse_execute(&s, &j->plan, &eo);
 		if (rc < 0) {
 			ops_abandon(&s, &jobs[0].d);
 			return rc;
+		}
+		if (o->skip_unchanged)
+			ops_dfuse_skip_line(&j->plan);
+		if (o->verify && rc == 0) {
+			rc = dfuse_verify(&s, &j->plan, &j->map);
+			if (rc < 0) {
+				ops_abandon(&s, &jobs[0].d);
+				return rc;
+			}
 		}
 		total += j->plan.data_bytes;
 		if (rc == 1) {
@@ -289,6 +415,33 @@ static int ops_dfuse_run(struct usb_backend *be, const struct dfu_options *o,
 	return ops_dfuse_leave(&s, &jobs[0].d, 1, leave_addr);
 }
 
+/* --verify and --skip-unchanged read the device: refused where it cannot. */
+static int ops_dfuse_check_extras(const struct dfu_options *o, const struct dfu_if *d,
+				  const struct dfuse_request *req, int no_upload)
+{
+	const char *opt = o->verify ? "--verify" : "--skip-unchanged";
+
+	if (!o->verify && !o->skip_unchanged)
+		return 0;
+	if (no_upload) {
+		log_error("%s needs to read the device back, but %04x:%04x cannot upload "
+			  "(no bitCanUpload); nothing was sent", opt, d->vid, d->pid);
+		log_hint("leave out --verify and --skip-unchanged for this device");
+		return DFU_E_USAGE;
+	}
+	if (o->verify && req && req->will_reset) {
+		log_error("--verify cannot read back after will-reset: the device resets on "
+			  "the last block; nothing was sent");
+		return DFU_E_USAGE;
+	}
+	if (o->skip_unchanged && req && req->mass_erase) {
+		log_error("--skip-unchanged keeps pages, mass-erase erases them all; "
+			  "nothing was sent");
+		return DFU_E_USAGE;
+	}
+	return 0;
+}
+
 /* Check every plan, then show the memory maps with -v. */
 static int ops_dfuse_plan_all(const struct dfu_options *o, struct ops_dfuse_job *jobs,
 			      size_t n_jobs, const struct dfuse_request *req,
@@ -299,6 +452,10 @@ static int ops_dfuse_plan_all(const struct dfu_options *o, struct ops_dfuse_job 
 	int no_upload = jobs[0].d.has_func && !(jobs[0].d.func.bmAttributes & DFU_ATTR_CAN_UPLOAD);
 	size_t i;
 	int rc;
+
+	rc = ops_dfuse_check_extras(o, &jobs[0].d, req, no_upload);
+	if (rc < 0)
+		return rc;
 
 	for (i = 0; i < n_jobs; i++) {
 		struct dfuse_plan_options po;

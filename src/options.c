@@ -284,6 +284,9 @@ enum opt_id {
 	OPT_SIM_CLOCK,
 	OPT_TIMEOUT,
 	OPT_QUIRK,
+	OPT_VERIFY,
+	OPT_SKIP_UNCHANGED,
+	OPT_DRY_RUN,
 };
 
 struct opt_def {
@@ -323,6 +326,9 @@ static const struct opt_def options_table[] = {
 	{ OPT_SIM_CLOCK, "sim-clock", 1 },
 	{ OPT_TIMEOUT, "timeout", 1 },
 	{ OPT_QUIRK, "quirk", 1 },
+	{ OPT_VERIFY, "verify", 0 },
+	{ OPT_SKIP_UNCHANGED, "skip-unchanged", 0 },
+	{ OPT_DRY_RUN, "dry-run", 0 },
 };
 
 #define N_OPTIONS (sizeof(options_table) / sizeof(options_table[0]))
@@ -492,6 +498,15 @@ static int options_apply(struct dfu_options *o, int id, const char *val)
 		return DFU_OK;
 	case OPT_QUIRK:
 		return quirks_parse(val, &o->quirks);
+	case OPT_VERIFY:
+		o->verify = 1;
+		return DFU_OK;
+	case OPT_SKIP_UNCHANGED:
+		o->skip_unchanged = 1;
+		return DFU_OK;
+	case OPT_DRY_RUN:
+		o->dry_run = 1;
+		return DFU_OK;
 	case OPT_SIM:
 		if (!*val) {
 			log_error("invalid simulated device list '': empty (try --sim help)");
@@ -620,6 +635,11 @@ static int options_check(const struct dfu_options *o)
 		log_error("option -Z (upload size) needs -U FILE");
 		return DFU_E_USAGE;
 	}
+	if ((o->verify || o->skip_unchanged || o->dry_run) && !o->download_file) {
+		log_error("option --%s needs -D FILE",
+			  o->verify ? "verify" : o->skip_unchanged ? "skip-unchanged" : "dry-run");
+		return DFU_E_USAGE;
+	}
 	if (o->action == ACTION_LIST && (o->upload_file || o->download_file)) {
 		log_error("option -l (list) cannot be combined with %s '%s'",
 			  o->upload_file ? "-U" : "-D",
@@ -713,6 +733,13 @@ static const char options_usage_text[] =
 "  -t, --transfer-size BYTES    bytes per request (default: from the device)\n"
 "      --timeout MS             USB control-transfer timeout (default 5000)\n"
 "      --quirk NAME[,NAME...]   treat the device as having these quirks\n"
+"\n"
+"Checking and saving work (with -D):\n"
+"      --verify                 read back everything written and compare\n"
+"      --skip-unchanged         DfuSe: leave pages that already hold the data,\n"
+"                               write blank pages without erasing them\n"
+"      --dry-run                show what would be erased and written, and\n"
+"                               stop before changing the device\n"
 "\n"
 "Simulated devices (no hardware needed):\n"
 "      --sim PROFILE[,PROFILE]  use simulated devices instead of USB\n"

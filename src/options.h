@@ -68,6 +68,9 @@ struct dfu_options {
 	unsigned int timeout_ms;	/* --timeout MS: USB control-transfer timeout, default 5000 */
 	const char *dfuse_address;	/* -s / --dfuse-address raw text, parsed in issue 3 */
 	struct dfu_quirks quirks;	/* --quirk NAME[,NAME...], added to the table's */
+	int verify;			/* --verify: read back what -D wrote and compare */
+	int skip_unchanged;		/* --skip-unchanged: DfuSe pages already right are left */
+	int dry_run;			/* --dry-run: plan -D, print the plan, change nothing */
 
 	/* simulated device (overrides the environment) */
 	const char *sim_devices;	/* --sim PROFILE[,PROFILE] */

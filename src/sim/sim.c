@@ -478,6 +478,11 @@ static int sim_dnload(struct sim_device *d, uint16_t wValue, const unsigned char
 		return wLength;
 	}
 	memcpy(r->data + d->dl_offset, data, wLength);
+	if (d->flip_pending) {
+		/* a weak cell: the block reads back with its first bit inverted */
+		r->data[d->dl_offset] ^= 0x01;
+		d->flip_pending = 0;
+	}
 	d->dl_offset += wLength;
 	r->image_size = d->dl_offset;
 	d->dl_block = (uint16_t)(d->dl_block + 1);	/* 65535 wraps to 0 */
@@ -672,6 +677,11 @@ static void sim_dfuse_program(struct sim_device *d, uint32_t addr, unsigned char
 		if ((mem[i] & data[i]) != data[i] && bad++ == 0)
 			first = addr + i;
 		mem[i] &= data[i];
+	}
+	if (d->flip_pending) {
+		/* a weak cell: the block reads back with its first bit inverted */
+		mem[0] ^= 0x01;
+		d->flip_pending = 0;
 	}
 	for (r = 0; r < d->n_regions; r++)
 		if (d->region[r].alt == d->alt && addr >= d->region[r].start &&
@@ -1062,6 +1072,13 @@ static int sim_faults(struct sim_device *d, uint8_t bRequest, uint16_t wValue,
 		case SIM_FAULT_SIGNAL:
 			sim_note(d, "fault=signal");
 			d->raise_signal = (int)f->value;
+			break;
+		case SIM_FAULT_FLIP:
+			/* only a data block can be stored wrong */
+			if (bRequest == DFU_DNLOAD && wLength > 0 && (!d->maps || wValue >= 2)) {
+				sim_note(d, "fault=flip");
+				d->flip_pending = 1;
+			}
 			break;
 		default:
 			break;

@@ -81,6 +81,7 @@ enum sim_fault_action {
 	SIM_FAULT_BUSY,		/* after that request the device never leaves dfuDNBUSY */
 	SIM_FAULT_POLL,		/* the next busy status reply says bwPollTimeout = value */
 	SIM_FAULT_SIGNAL,	/* after answering, the simulator raises signal value */
+	SIM_FAULT_FLIP,		/* a data block is stored with one bit wrong, status OK */
 };
 enum sim_fault_when {
 	SIM_WHEN_REQUEST = 0,	/* the n-th class request of kind request in this run */
@@ -329,6 +330,7 @@ struct sim_device {
 	int busy_forever;		/* SIM_FAULT_BUSY happened */
 	uint32_t fault_poll;		/* SIM_FAULT_POLL: bwPollTimeout + 1, 0 = none */
 	int raise_signal;		/* for the front end: raise this after the request */
+	int flip_pending;		/* SIM_FAULT_FLIP: the data block now taken is stored wrong */
 	int unanswered;			/* for the front end: the device left during this
 					   request, which never completes (times out) */
 

@@ -573,6 +573,8 @@ static int sim_parse_fault(struct sim_profile *p, const char *value)
 		f.action = SIM_FAULT_GONE;
 	} else if (!eq && alen == 4 && strncmp(value, "busy", 4) == 0) {
 		f.action = SIM_FAULT_BUSY;
+	} else if (!eq && alen == 4 && strncmp(value, "flip", 4) == 0) {
+		f.action = SIM_FAULT_FLIP;
 	} else if (eq && (size_t)(eq - value) == 6 && strncmp(value, "status", 6) == 0) {
 		char name[32];
 		size_t n = (size_t)(at - eq - 1);
@@ -741,7 +743,7 @@ int sim_profile_set(struct sim_profile *p, const char *key, const char *value,
 	case K_FAULT:
 		if (sim_parse_fault(p, value) < 0) {
 			sim_bad(origin, line, key, value,
-				"expected ACTION@TRIGGER: stall, stall-always, gone, busy, status=errNAME, "
+				"expected ACTION@TRIGGER: stall, stall-always, gone, busy, flip, status=errNAME, "
 				"poll=MS or signal=INT|TERM|HUP|PIPE, at REQUEST#N, blockN, eraseN or 0xADDRESS (at most 8)");
 			return DFU_E_DATA;
 		}
