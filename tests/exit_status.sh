@@ -19,6 +19,7 @@ table="
 0	--sim dfu-plain -l
 0	--sim dfu-plain -D $fw
 0	--help
+3	--sim dfu-plain:fault=flip@block1 --verify -D $fw
 64	--frob
 64	-w 5 --sim dfu-plain -l
 64	--sim dfu-plain
@@ -75,7 +76,7 @@ documented=$(sed -n '/^\.SH EXIT STATUS/,/^\.SH /p' "$TOP_SRCDIR/man/dfu-util.1"
 tested=$(printf '%s\n' $seen | sort -n | tr '\n' ' ')
 [ "$documented" = "$tested" ]
 tap_result $? "every documented status is tested, and only those (man: $documented; tested: $tested)"
-[ "$documented" = "0 64 65 66 71 73 74 76 129 130 141 143 " ]
+[ "$documented" = "0 3 64 65 66 71 73 74 76 129 130 141 143 " ]
 tap_result $? "the documented statuses are the contract's"
 
 done_testing
