@@ -1063,6 +1063,63 @@ static void test_no_upload_lost(void **state)
 	free(data);
 }
 
+/* --skip-unchanged: each page's action from its bytes, then the plan without them. */
+static void test_skip_unchanged(void **state)
+{
+	struct dfuse_plan_options o = opts(1024);
+	struct dfuse_map m;
+	struct dfuse_plan p;
+	unsigned char *data = pattern(0xC00, 20);
+	struct dfuse_chunk c = { 0x08010100, data, 0xC00, NULL };
+	unsigned char now[4][1024], action[4];
+	size_t i;
+
+	(void)state;
+	load_map(NANO_MAP, &m);
+	assert_int_equal(dfuse_plan_build(&m, &c, 1, &o, &p), 0);
+	assert_int_equal(p.n_erases, 4);
+	/* page 0: old bytes; 1: already the data; 2: blank; 3: the data but one byte */
+	memset(now[0], 0x55, sizeof(now[0]));
+	memcpy(now[1], data + 0x300, 1024);
+	memset(now[2], 0xFF, sizeof(now[2]));
+	memset(now[3], 0xFF, sizeof(now[3]));
+	memcpy(now[3], data + 0xB00, 0x100);
+	now[3][0x80] ^= 1;
+	for (i = 0; i < 4; i++)
+		action[i] = (unsigned char)dfuse_plan_page_action(&p, i, now[i]);
+	assert_int_equal(action[0], DFUSE_PAGE_ERASE);
+	assert_int_equal(action[1], DFUSE_PAGE_SKIP);
+	assert_int_equal(action[2], DFUSE_PAGE_BLANK);
+	assert_int_equal(action[3], DFUSE_PAGE_ERASE);
+	/* the old bytes before the data in page 0 are kept */
+	memset(p.reads[0].data, 0x55, p.reads[0].len);
+	assert_int_equal(dfuse_plan_skip(&p, action), 0);
+	assert_plan_sane(&p);
+	assert_int_equal(p.pages_skipped, 1);
+	assert_int_equal(p.pages_blank, 1);
+	assert_int_equal(p.n_erases, 2);
+	assert_erase(&p, 0, 0x08010000, 1024);
+	assert_erase(&p, 1, 0x08010C00, 1024);
+	/* no longer adjacent: each its own image start */
+	assert_true(p.erases[0].first);
+	assert_true(p.erases[1].first);
+	/* nothing is written to the skipped page; the blank one outside erased pages */
+	for (i = 0; i < p.n_runs; i++) {
+		const struct dfuse_run *r = &p.runs[i];
+
+		assert_false(r->address < 0x08010800 && r->address + r->len > 0x08010400);
+		if (r->address >= 0x08010800 && r->address < 0x08010C00)
+			assert_true(r->page == DFUSE_NO_PAGE);
+	}
+	/* page 0 is written whole again: 0x100 preserved bytes and the data */
+	assert_int_equal(p.erases[0].n_runs, 1);
+	assert_int_equal(p.runs[p.erases[0].first_run].len, 1024);
+	assert_int_equal(p.preserved_bytes, 0x100);
+	assert_int_equal(p.write_bytes, 0x100 + 0x300 + 0x400 + 0x100);
+	dfuse_plan_free(&p);
+	free(data);
+}
+
 static void test_describe(void **state)
 {
 	struct dfuse_plan_options o = opts(1024);
@@ -1233,6 +1290,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_address_accepted),
+		cmocka_unit_test(test_skip_unchanged),
 		cmocka_unit_test(test_address_refused),
 		cmocka_unit_test(test_address_null),
 		cmocka_unit_test(test_nano_lib_and_app),
