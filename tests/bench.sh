@@ -151,6 +151,7 @@ run --sim stm32f4 --sim-state "$d" -a 0 -s 0x08000000 -D "$work/1m.bin"
 report "DfuSe F4 download 1 MiB" "$d" "$(dfuse_download_limit "$d" 1048576 2048 24)"
 run --sim-state "$d" -a 0 -s 0x08000000:1048576 -U "$work/f4-back.bin"
 report "DfuSe F4 upload 1 MiB" "$d" "$(dfuse_upload_limit "$d" 1048576 2048)"
+d_f4=$d
 
 # DSO Nano APP: 64 KiB at 0x0800C000, 64 pages of 1 KiB: an erase and a
 # SET_ADDRESS each.
@@ -164,3 +165,51 @@ report "DfuSe DSO Nano APP 64 KiB" "$d" "$(dfuse_download_limit "$d" 65536 1024 
 d="$work/idle"
 run --sim dfuse-idle-poll --sim-state "$d" -a 0 -s 0x08000000 -D "$work/256k.bin"
 report "DfuSe idle-poll download 256K" "$d" "$(dfuse_download_limit "$d" 262144 2048 12)"
+
+# ---------------------------------------------------------------- issue 12
+# --verify: what reading back costs, against the upload limit for the
+# bytes written (the same 1 MiB as the F4 upload above; the download's own
+# time is taken away: both runs erase and write the same).
+lim_up=$(dfuse_upload_limit "$d_f4" 1048576 2048)
+d="$work/f4-verify"
+run --sim stm32f4 --sim-state "$d" -a 0 -s 0x08000000 -D "$work/1m.bin"
+t_plain=$(stat_of elapsed_us "$d")
+run --sim-state "$d" -a 0 -s 0x08000000 -D "$work/1m.bin" --verify
+t_ver=$(stat_of elapsed_us "$d")
+awk -v n="$(stat_of control_transfers "$d")" -v t="$((t_ver - t_plain))" -v lim="$lim_up" 'BEGIN {
+	printf "%-30s %8s %9s %11.1f %11.1f %7.3f\n", "DfuSe F4 verify 1 MiB", "-", "-",
+	       t / 1000, lim / 1000, t / lim
+}'
+
+# --skip-unchanged on the F4, flash holding random data first.  The
+# "limit" column is the full flash of the same image over the same random
+# flash, the ratio the share of it that the run took; the "per block"
+# column says instead how many page erases the run sent (e=N).
+head -c 1048576 /dev/urandom > "$work/rnd.bin"
+cp "$work/1m.bin" "$work/1m-one.bin"
+printf 'x' | dd of="$work/1m-one.bin" bs=1 seek=$((0x4000 + 100)) conv=notrunc 2>/dev/null
+erases() { tail -n +"$((log_mark + 1))" "$1/requests.log" | grep -c 'cmd=ERASE' || true; }
+skip_row()
+{
+	awk -v name="$1" -v n="$(stat_of control_transfers "$2")" -v t="$(stat_of elapsed_us "$2")" \
+	    -v full="$3" -v e="$(erases "$2")" 'BEGIN {
+		printf "%-30s %8d %9s %11.1f %11.1f %7.3f\n", name, n, "e=" e,
+		       t / 1000, full / 1000, t / full
+	}'
+}
+d="$work/f4-full"
+run --sim stm32f4 --sim-state "$d" -a 0 -s 0x08000000 -D "$work/rnd.bin"
+run --sim-state "$d" -a 0 -s 0x08000000 -D "$work/1m.bin"
+t_full=$(stat_of elapsed_us "$d")
+skip_row "DfuSe F4 1 MiB over random" "$d" "$t_full"
+d="$work/f4-skip"
+run --sim stm32f4 --sim-state "$d" -a 0 -s 0x08000000 -D "$work/rnd.bin"
+run --sim-state "$d" -a 0 -s 0x08000000 -D "$work/1m.bin" --skip-unchanged
+skip_row "  skip-unchanged: all differ" "$d" "$t_full"
+run --sim-state "$d" -a 0 -s 0x08000000 -D "$work/1m.bin" --skip-unchanged
+skip_row "  skip-unchanged: identical" "$d" "$t_full"
+run --sim-state "$d" -a 0 -s 0x08000000 -D "$work/1m-one.bin" --skip-unchanged
+skip_row "  skip-unchanged: 1 sector" "$d" "$t_full"
+d="$work/f4-blank"
+run --sim stm32f4 --sim-state "$d" -a 0 -s 0x08000000 -D "$work/1m.bin" --skip-unchanged
+skip_row "  skip-unchanged: blank flash" "$d" "$t_full"
