@@ -8,6 +8,7 @@
 
 #include "dfu.h"
 #include "errors.h"
+#include "events.h"
 #include "interrupt.h"
 #include "log.h"
 
@@ -518,6 +519,7 @@ static int dfu_manifest(struct dfu_session *s, uint16_t block)
 	int tolerant = !!(s->func.bmAttributes & DFU_ATTR_MANIFEST_TOLERANT);
 	int rc;
 
+	events_phase("manifest");
 	rc = dfu_request(s, DFU_RT_OUT, DFU_DNLOAD, block, NULL, 0);
 	/* gone-after-leave: it may restart before it completes the request. */
 	if (rc == USB_ERR_NO_DEVICE || (rc < 0 && s->gone_after_leave)) {

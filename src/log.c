@@ -19,6 +19,8 @@ static const char *log_progname = "dfu-util";
 static int log_level;
 static int log_data_on_stdout;
 static FILE *log_last;		/* stream of the last message, for its hints */
+static void (*log_observer)(enum log_kind, const char *);
+static void (*progress_observer)(enum progress_stage, const char *, uint64_t, uint64_t, uint64_t);
 
 /* Progress state: one bar at a time. */
 static struct {
@@ -105,6 +107,30 @@ int log_verbosity(void)
 	return log_level;
 }
 
+void log_set_observer(void (*fn)(enum log_kind kind, const char *text))
+{
+	log_observer = fn;
+}
+
+void progress_set_observer(void (*fn)(enum progress_stage stage, const char *label, uint64_t done,
+				      uint64_t total, uint64_t now_ms))
+{
+	progress_observer = fn;
+}
+
+static void log_observe(enum log_kind kind, const char *fmt, va_list ap)
+{
+	char text[2048];
+	va_list aq;
+
+	if (!log_observer || kind == LOG_KIND_INFO)
+		return;
+	va_copy(aq, ap);
+	vsnprintf(text, sizeof(text), fmt, aq);
+	va_end(aq);
+	log_observer(kind, text);
+}
+
 void log_set_stdout_is_data(int on)
 {
 	log_data_on_stdout = on;
@@ -138,8 +164,9 @@ static void log_fresh_line(void)
  * wrappers that follow it live through a pipe.  A prefix is only used on
  * stderr, where other programs' messages mix with ours.
  */
-static void log_emit(FILE *f, const char *prefix, const char *fmt, va_list ap)
+static void log_emit(enum log_kind kind, FILE *f, const char *prefix, const char *fmt, va_list ap)
 {
+	log_observe(kind, fmt, ap);
 	log_fresh_line();
 	log_flush(f == stdout ? stderr : stdout);
 	if (f == stderr) {
@@ -159,7 +186,7 @@ void log_error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(stderr, "error: ", fmt, ap);
+	log_emit(LOG_KIND_ERROR, stderr, "error: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -168,7 +195,7 @@ void log_classic(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(stderr, NULL, fmt, ap);
+	log_emit(LOG_KIND_CLASSIC, stderr, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -178,6 +205,7 @@ void log_hint(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	log_observe(LOG_KIND_HINT, fmt, ap);
 	log_fresh_line();
 	log_puts(f, "  ");
 	log_vprintf(f, fmt, ap);
@@ -191,7 +219,7 @@ void log_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(log_report_stream(), "warning: ", fmt, ap);
+	log_emit(LOG_KIND_WARNING, log_report_stream(), "warning: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -200,7 +228,7 @@ void log_note(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(log_report_stream(), NULL, fmt, ap);
+	log_emit(LOG_KIND_NOTE, log_report_stream(), NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -209,7 +237,7 @@ void log_info(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(log_report_stream(), NULL, fmt, ap);
+	log_emit(LOG_KIND_INFO, log_report_stream(), NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -329,6 +357,8 @@ void progress_start(const char *label, uint64_t total, uint64_t now_ms)
 	bar.last_done = 0;
 	bar.cur_done = 0;
 	bar.cur_ms = now_ms;
+	if (progress_observer)
+		progress_observer(PROGRESS_STAGE_START, label, 0, total, now_ms);
 	progress_draw(0, now_ms, 0);
 }
 
@@ -340,6 +370,8 @@ void progress_update(uint64_t done, uint64_t now_ms)
 		return;
 	bar.cur_done = done;
 	bar.cur_ms = now_ms;
+	if (progress_observer)
+		progress_observer(PROGRESS_STAGE_UPDATE, bar.label, done, bar.total, now_ms);
 	/*
 	 * Redraw when the percentage moves, and at least once a second (the
 	 * byte count), but no more than five times a second on a terminal.
@@ -358,6 +390,8 @@ void progress_end(uint64_t done, uint64_t now_ms)
 {
 	if (!bar.active)
 		return;
+	if (progress_observer)
+		progress_observer(PROGRESS_STAGE_END, bar.label, done, bar.total, now_ms);
 	progress_draw(done, now_ms, 1);
 	bar.active = 0;
 }

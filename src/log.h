@@ -55,6 +55,17 @@ enum log_stream { LOG_STDOUT = 1, LOG_STDERR = 2 };
 typedef void (*log_sink_fn)(void *ctx, enum log_stream stream, const char *text, size_t len);
 void log_set_sink(log_sink_fn fn, void *ctx);
 
+/*
+ * An observer sees every message (not -v debugging, not log_info's plain
+ * lines) as formatted text, besides it being written as usual; the --json
+ * event layer (events.c) is one.  NULL removes it.
+ */
+enum log_kind {
+	LOG_KIND_ERROR, LOG_KIND_CLASSIC, LOG_KIND_WARNING, LOG_KIND_NOTE, LOG_KIND_HINT,
+	LOG_KIND_INFO,		/* not observed */
+};
+void log_set_observer(void (*fn)(enum log_kind kind, const char *text));
+
 void log_error(const char *fmt, ...) DFU_PRINTF(1, 2);	/* stderr "dfu-util: error: ..." */
 void log_hint(const char *fmt, ...) DFU_PRINTF(1, 2);	/* "  ..." under the last message, same stream */
 void log_warn(const char *fmt, ...) DFU_PRINTF(1, 2);	/* stdout "warning: ..." */
@@ -85,6 +96,11 @@ void log_classic(const char *fmt, ...) DFU_PRINTF(1, 2);
  * progress_end() means the transfer completed; after a failure just report
  * the error, which ends the bar's line first.
  */
+/* The same for progress: every start, update and end, before any rate limit. */
+enum progress_stage { PROGRESS_STAGE_START, PROGRESS_STAGE_UPDATE, PROGRESS_STAGE_END };
+void progress_set_observer(void (*fn)(enum progress_stage stage, const char *label, uint64_t done,
+				      uint64_t total, uint64_t now_ms));
+
 void progress_start(const char *label, uint64_t total, uint64_t now_ms);
 void progress_update(uint64_t done, uint64_t now_ms);
 void progress_end(uint64_t done, uint64_t now_ms);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "errors.h"
+#include "events.h"
 #include "interrupt.h"
 #include "log.h"
 #include "options.h"
@@ -229,6 +230,15 @@ out:
 	return ret;
 }
 
+/* The exit status, announced first as the --json result event. */
+static int main_exit(int ret)
+{
+	int status = dfu_exit_status(ret);
+
+	events_end(ret, status);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct dfu_options o;
@@ -237,10 +247,19 @@ int main(int argc, char **argv)
 	log_set_progname("dfu-util");
 	/* From here on Ctrl-C stops between requests, and cleanup runs. */
 	interrupt_install();
+	/* A usage error after --json is reported as events too. */
+	events_install();
 	options_init(&o);
 	ret = options_parse(&o, argc, argv);
+	/* --help and --version answer in text, whatever else was given. */
+	if (o.json && ret == 0 && (o.action == ACTION_HELP || o.action == ACTION_VERSION ||
+				   (o.sim_devices && strcmp(o.sim_devices, "help") == 0)))
+		o.json = 0;
+	if (o.json)
+		log_set_stdout_is_data(1);
+	events_begin(o.json, PACKAGE_NAME, PACKAGE_VERSION);
 	if (ret < 0)
-		return dfu_exit_status(ret);
+		return main_exit(ret);
 	log_set_verbosity(o.verbose);
 
 	switch (o.action) {
@@ -260,8 +279,8 @@ int main(int argc, char **argv)
 	if (o.action == ACTION_NONE && !o.detach && !o.reset && !o.dfuse_address) {
 		log_error("nothing to do");
 		log_hint("give -l, -D FILE, -U FILE, -e, -R or a DfuSe command (-s); see 'dfu-util --help'");
-		return dfu_exit_status(DFU_E_USAGE);
+		return main_exit(DFU_E_USAGE);
 	}
 	ret = main_run(&o);
-	return dfu_exit_status(ret);
+	return main_exit(ret);
 }

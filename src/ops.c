@@ -13,6 +13,7 @@
 #include "device.h"
 #include "dfu.h"
 #include "errors.h"
+#include "events.h"
 #include "interrupt.h"
 #include "log.h"
 
@@ -25,6 +26,8 @@ int ops_list(struct usb_backend *be, const struct dfu_options *o)
 		return ret;
 	device_list_narrow(&l, o);
 	device_print_list(&l, o->verbose);
+	for (int i = 0; i < l.count; i++)
+		events_device(&l.items[i], o->verbose);
 	device_list_free(&l);
 	return 0;
 }

@@ -287,6 +287,7 @@ enum opt_id {
 	OPT_VERIFY,
 	OPT_SKIP_UNCHANGED,
 	OPT_DRY_RUN,
+	OPT_JSON,
 };
 
 struct opt_def {
@@ -329,6 +330,7 @@ static const struct opt_def options_table[] = {
 	{ OPT_VERIFY, "verify", 0 },
 	{ OPT_SKIP_UNCHANGED, "skip-unchanged", 0 },
 	{ OPT_DRY_RUN, "dry-run", 0 },
+	{ OPT_JSON, "json", 0 },
 };
 
 #define N_OPTIONS (sizeof(options_table) / sizeof(options_table[0]))
@@ -507,6 +509,9 @@ static int options_apply(struct dfu_options *o, int id, const char *val)
 	case OPT_DRY_RUN:
 		o->dry_run = 1;
 		return DFU_OK;
+	case OPT_JSON:
+		o->json = 1;
+		return DFU_OK;
 	case OPT_SIM:
 		if (!*val) {
 			log_error("invalid simulated device list '': empty (try --sim help)");
@@ -631,6 +636,10 @@ static int options_check(const struct dfu_options *o)
 			  o->upload_file, o->download_file);
 		return DFU_E_USAGE;
 	}
+	if (o->json && o->upload_file && strcmp(o->upload_file, "-") == 0) {
+		log_error("-U - and --json both want standard output");
+		return DFU_E_USAGE;
+	}
 	if (o->have_upload_size && !o->upload_file) {
 		log_error("option -Z (upload size) needs -U FILE");
 		return DFU_E_USAGE;
@@ -749,6 +758,8 @@ static const char options_usage_text[] =
 "\n"
 "Other:\n"
 "  -v, --verbose                more detail; repeat for even more\n"
+"      --json                   events for programs on stdout, one JSON object\n"
+"                               a line (doc/json-events.txt); text to stderr\n"
 "  -h, --help                   show this help and exit\n"
 "  -V, --version                show the version and exit\n"
 "\n"

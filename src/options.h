@@ -71,6 +71,7 @@ struct dfu_options {
 	int verify;			/* --verify: read back what -D wrote and compare */
 	int skip_unchanged;		/* --skip-unchanged: DfuSe pages already right are left */
 	int dry_run;			/* --dry-run: plan -D, print the plan, change nothing */
+	int json;			/* --json: NDJSON events on stdout (events.h) */
 
 	/* simulated device (overrides the environment) */
 	const char *sim_devices;	/* --sim PROFILE[,PROFILE] */

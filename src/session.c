@@ -14,6 +14,7 @@
 #include "device.h"
 #include "dfu.h"
 #include "errors.h"
+#include "events.h"
 #include "interrupt.h"
 #include "log.h"
 #include "session.h"
@@ -157,7 +158,9 @@ int ops_detach(struct usb_backend *be, const struct dfu_options *o, const struct
 	s.timeout_ms = o->timeout_ms;
 	/* wValue is how long the device should wait for our reset. */
 	timeout = rt->has_func && rt->func.wDetachTimeOut ? rt->func.wDetachTimeOut : 1000;
+	events_device(rt, 0);
 	log_note("detaching %04x:%04x (path %s) into DFU mode", rt->vid, rt->pid, rt->path);
+	events_phase("detach");
 	ret = dfu_detach(&s, timeout);
 	/* no-detach-reset: it re-enumerates by itself, and a reset would stop it. */
 	if (ret >= 0 && !(rt->has_func && (rt->func.bmAttributes & DFU_ATTR_WILL_DETACH)) &&
@@ -389,6 +392,7 @@ int ops_open_session(struct usb_backend *be, const struct dfu_options *o,
 	if (ret < 0)
 		return ret;
 	ops_session_init(s, be, h, d);
+	events_device(d, 0);
 	s->timeout_ms = o->timeout_ms;
 	if ((d->quirks.flags & QUIRK_LONG_TIMEOUT) && s->timeout_ms < QUIRK_LONG_TIMEOUT_MS)
 		s->timeout_ms = QUIRK_LONG_TIMEOUT_MS;
