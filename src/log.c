@@ -246,7 +246,7 @@ void log_always(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(stderr, NULL, fmt, ap);
+	log_emit(LOG_KIND_NOTE, stderr, NULL, fmt, ap);
 	va_end(ap);
 }
 

@@ -44,7 +44,7 @@ json_ok "-l" start device device result
 json_has 'sum(e["event"] == "device" for e in ev) == 5' "one device event per alt setting"
 json_has '[e for e in ev if e["event"] == "device"][1]["map"]["segments"][0]["start"] == 0x08000000' \
 	"-v: the parsed memory map"
-json_has 'ev[1]["vid"] == "1209" and ev[2]["pid"] == "df11" and ev[2]["dfuse"] is True' \
+json_has '[e for e in ev if e["event"] == "device"][0]["vid"] == "1209" and [e for e in ev if e["event"] == "device"][1]["pid"] == "df11" and [e for e in ev if e["event"] == "device"][1]["dfuse"] is True' \
 	"vid and pid as hex strings, dfuse"
 expect_err 'Found DFU: \[1209:2002\]' "the human list goes to stderr"
 
@@ -117,7 +117,7 @@ sim_new escape
 dfu --json --sim 'dfu-plain:serial=a"b\c\\d\tÄ' -l
 expect_rc 0 "-l with an odd serial"
 json_ok "escaping"
-json_has 'ev[1]["serial"] == "a\"b\\c\\\\d\\tÄ"' "the serial comes back unchanged"
+json_has '[e for e in ev if e["event"] == "device"][0]["serial"] == "a\"b\\c\\\\d\\tÄ"' "the serial comes back unchanged"
 
 # Every exit status of the contract: with --json each one is a result.
 cp "$fw" "$scratch/other.bin"
