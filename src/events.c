@@ -5,12 +5,13 @@
  * built whole in memory by a small JSON writer of our own and written to
  * stdout with one call under a lock, so lines never interleave.
  */
+#include <config.h>
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
 #include "device.h"
 #include "dfuse_map.h"
 #include "events.h"
