@@ -286,6 +286,7 @@ struct sim_counters {
 	unsigned long stalls;
 	unsigned long resets;
 	uint64_t busy_us;		/* sum of busy periods imposed */
+	uint64_t away_us;		/* time off the bus while re-enumerating */
 	unsigned long violations;	/* DfuSe: writes that needed a 0 -> 1 bit change */
 	unsigned long erases;		/* DfuSe page erase commands in this run */
 };

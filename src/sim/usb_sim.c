@@ -522,6 +522,7 @@ static void usb_sim_reenumerated(struct sim_bus *b, struct sim_slot *s, unsigned
 	if (d->generation == gen_before || d->gone)
 		return;
 	d->away_until_us = from + (uint64_t)d->prof.reenum_ms * 1000u;
+	d->count.away_us += (uint64_t)d->prof.reenum_ms * 1000u;
 }
 
 /* "1-N", or "1-N.P" for a DFU mode behind a hub port inside the device (dfu_hub_port). */
@@ -924,12 +925,13 @@ static int usb_sim_reset(struct usb_handle *h)
 static void usb_sim_write_stats(struct sim_bus *b)
 {
 	char path[4096], text[512];
-	uint64_t busy_us = 0;
+	uint64_t busy_us = 0, away_us = 0;
 	unsigned long violations = 0;
 	int i, n;
 
 	for (i = 0; i < b->n; i++) {
 		busy_us += b->slot[i].dev.count.busy_us;
+		away_us += b->slot[i].dev.count.away_us;
 		violations += b->slot[i].dev.count.violations;
 	}
 	/* The _us figures and the cost model let the benchmark compute limits. */
@@ -937,13 +939,14 @@ static void usb_sim_write_stats(struct sim_bus *b)
 		     "control_transfers=%lu\nelapsed_ms=%" PRIu64 "\nsleep_ms=%" PRIu64 "\n"
 		     "device_busy_ms=%" PRIu64 "\nvirtual=%d\n"
 		     "elapsed_us=%" PRIu64 "\ndevice_busy_us=%" PRIu64 "\n"
-		     "usb_overhead_us=%u\nusb_byte_ns=%u\nreset_us=%u\nviolations=%lu\n",
+		     "usb_overhead_us=%u\nusb_byte_ns=%u\nreset_us=%u\nviolations=%lu\n"
+		     "away_us=%" PRIu64 "\n",
 		     b->transfers, usb_sim_now_us(b) / 1000u - b->start_ms, b->sleep_ms_total,
 		     busy_us / 1000u, b->virtual_clock,
 		     usb_sim_now_us(b) - b->start_us, busy_us,
 		     b->n ? b->slot[0].dev.prof.usb_overhead_us : 0,
 		     b->n ? b->slot[0].dev.prof.usb_byte_ns : 0, (unsigned)SIM_RESET_US,
-		     violations);
+		     violations, away_us);
 	usb_sim_path(path, sizeof(path), b->dir, "stats", 0);
 	usb_sim_write_file(path, text, (size_t)n);
 }
