@@ -609,7 +609,9 @@ int dfuse_plan_layout(struct dfuse_plan *plan)
 		rc = dfuse_layout_reads(plan, &pieces, &n, &cap);
 	if (rc)
 		goto out;
-	qsort(pieces, n, sizeof(*pieces), dfuse_piece_cmp);
+	/* Every page skipped (--skip-unchanged): no pieces, and qsort needs an array. */
+	if (n > 0)
+		qsort(pieces, n, sizeof(*pieces), dfuse_piece_cmp);
 	for (i = 0; i < n; i++) {
 		total += pieces[i].len;
 		if (pieces[i].preserved)
