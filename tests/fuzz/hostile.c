@@ -16,8 +16,9 @@
  * times and never longer than FUZZ_MAX_SLEEP_MS at once, on a virtual
  * clock, so "hang" is a count, not a wall-clock guess; every handle opened is closed and nothing leaks; and
  * no read of reply bytes that never arrived: under AddressSanitizer the
- * part of the host's buffer past the reply is poisoned until the next
- * transfer, so using it is reported like an overflow.
+ * part of the host's heap buffer past the reply is poisoned until the next
+ * transfer, so using it is reported like an overflow (stack buffers are not:
+ * their frames are reused once the reader returns).
  *
  * Input layout (missing bytes read as 0; once the input is used up the
  * device is unplugged):
@@ -149,6 +150,7 @@ struct fuzz_dev {
 	size_t sticky_len;		/* data bytes for IN; FUZZ_STICKY_MAX+1 means "full" */
 	unsigned char sticky_data[FUZZ_STICKY_MAX];
 	volatile unsigned int sink;	/* keeps reads of OUT data from being optimised away */
+	uintptr_t stack_top;		/* the harness's own frame: host stack lies below */
 };
 
 static struct fuzz_dev fz;
@@ -333,6 +335,14 @@ static int fuzz_error_of(unsigned int op)
 	}
 }
 
+/* Is p inside the host's stack, between this frame and the harness's? */
+static int fuzz_on_stack(const void *p)
+{
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+
+	return (uintptr_t)p >= here && (uintptr_t)p < fz.stack_top;
+}
+
 /*
  * One reply.  For IN transfers the reply bytes are written to data and
  * the rest of the caller's wLength bytes poisoned, so that the host may
@@ -429,7 +439,12 @@ static int fuzz_control(struct usb_handle *h, uint8_t rt, uint8_t req, uint16_t 
 					  src, got);
 			}
 		}
-		if (n < len)
+		/*
+		 * Poison only heap buffers: a stack buffer's frame is gone when
+		 * its function returns, and the next function to use that stack
+		 * would be reported for bytes it legitimately owns.
+		 */
+		if (n < len && !fuzz_on_stack(data))
 			FUZZ_POISON(data + n, len - n);
 		return (int)n;
 	}
@@ -696,6 +711,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc, i;
 
 	memset(&fz, 0, sizeof(fz));
+	fz.stack_top = (uintptr_t)__builtin_frame_address(0);
 	fz.in.p = data;
 	fz.in.left = size;
 	fz.clock = 1000;
