@@ -146,6 +146,19 @@ cat >"$src/debian/dfu-util.lintian-overrides" <<'EOF'
 initial-upload-closes-no-bugs
 EOF
 
+# The ELF reader's fuzzing corpus and known-answer files are test data,
+# malformed on purpose (truncated headers, impossible counts): lintian's
+# ELF checks must not read them as the package's binaries.
+cat >"$src/debian/source/lintian-overrides" <<'EOF'
+# test data for the ELF reader, malformed on purpose
+elf-error * [tests/fuzz/corpus/elf/*]
+source-contains-prebuilt-binary [tests/fuzz/corpus/elf/*]
+source-contains-prebuilt-binary [tests/kat/*]
+# made by tests/kat/mkformats.sh (the known answers) and by the fuzzer
+source-is-missing [tests/fuzz/corpus/elf/*]
+source-is-missing [tests/kat/*]
+EOF
+
 # What Debian's autopkgtest runs on machines without USB (see
 # tests/packaging.sh: exit 0, and -v says nothing was found).
 cat >"$src/debian/tests/control" <<'EOF'
