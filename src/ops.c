@@ -166,7 +166,7 @@ static int ops_plain_dry_run(struct usb_backend *be, const struct dfu_options *o
 {
 	uint16_t ts;
 	uint64_t blocks;
-	int ret = ops_transfer_size(o, d, &ts);
+	int ret = session_transfer_size(o, d, &ts);
 
 	(void)be;
 	if (ret < 0)
@@ -187,13 +187,13 @@ static int ops_plain_dry_run(struct usb_backend *be, const struct dfu_options *o
 int ops_download(struct usb_backend *be, const struct dfu_options *o, const struct dfu_file *f,
 		 const struct dfuse_request *req, const struct dfuse_image *img)
 {
-	struct ops_target t;
+	struct session_target t;
 	struct dfu_if rt;
 	struct dfu_session s;
 	int ret;
 
 	/* The suffix is checked before a detach, and again against what came back. */
-	ret = ops_find_detach(be, o, f, &t, &rt);
+	ret = session_find_detach(be, o, f, &t, &rt);
 	if (ret == 0)
 		ret = ops_check_suffix(f, &t.d, rt.vid ? &rt : NULL);
 	if (ret < 0)
@@ -209,12 +209,12 @@ int ops_download(struct usb_backend *be, const struct dfu_options *o, const stru
 		return ret;
 	if (o->dry_run)
 		return ops_plain_dry_run(be, o, &t.d, f);
-	ret = ops_open_session(be, o, &t.d, &s);
+	ret = session_open(be, o, &t.d, &s);
 	if (ret < 0)
 		return ret;
 	ret = dfu_download(&s, f->data, f->payload_size);
 	if (ret < 0) {
-		ops_abandon(&s, &t.d);
+		session_abandon(&s, &t.d);
 		return ret;
 	}
 	log_note("download done: %zu bytes", f->payload_size);
@@ -222,27 +222,27 @@ int ops_download(struct usb_backend *be, const struct dfu_options *o, const stru
 		if (ret == 1) {
 			log_error("cannot verify: the device did not come back to dfuIDLE after "
 				  "manifestation");
-			ops_abandon(&s, &t.d);
+			session_abandon(&s, &t.d);
 			return DFU_E_PROTOCOL;
 		}
 		ret = ops_plain_verify(&s, f);
 		if (ret < 0) {
-			ops_abandon(&s, &t.d);
+			session_abandon(&s, &t.d);
 			return ret;
 		}
 	}
-	return ops_finish_download(&s, o, ret == 1, &t.d);
+	return session_finish_download(&s, o, ret == 1, &t.d);
 }
 
 int ops_upload(struct usb_backend *be, const struct dfu_options *o, struct dfu_outfile *out,
 	       const struct dfuse_request *req)
 {
-	struct ops_target t;
+	struct session_target t;
 	struct dfu_session s;
 	int64_t got;
 	int ret;
 
-	ret = ops_find_dfu_mode(be, o, &t);
+	ret = session_find_dfu_mode(be, o, &t);
 	if (ret < 0)
 		return ret;
 	ops_dfuse_decide(&t.d, req, 0);
@@ -257,12 +257,12 @@ int ops_upload(struct usb_backend *be, const struct dfu_options *o, struct dfu_o
 	}
 	if (t.d.dfuse)
 		return ops_dfuse_upload(be, o, &t.d, out, req);
-	ret = ops_open_session(be, o, &t.d, &s);
+	ret = session_open(be, o, &t.d, &s);
 	if (ret < 0)
 		return ret;
 	got = dfu_upload_all(&s, o->have_upload_size ? o->upload_size : 0, dfu_outfile_write, out);
 	if (got < 0) {
-		ops_abandon(&s, &t.d);
+		session_abandon(&s, &t.d);
 		return (int)got;
 	}
 	if (o->have_upload_size && (uint64_t)got < o->upload_size) {
@@ -283,21 +283,21 @@ int ops_upload(struct usb_backend *be, const struct dfu_options *o, struct dfu_o
 		return ret;
 	}
 	log_note("upload done: %lld bytes written to '%s'", (long long)got, out->final_name);
-	return ops_finish(&s, o, 0, &t.d);
+	return session_finish(&s, o, 0, &t.d);
 }
 
 int ops_detach_reset(struct usb_backend *be, const struct dfu_options *o)
 {
-	struct ops_target t;
+	struct session_target t;
 	struct usb_handle *h;
 	int ret;
 
-	ret = ops_find(be, o, &t);
+	ret = session_find(be, o, &t);
 	if (ret < 0)
 		return ret;
 	/* -R alone is a USB reset of the selected device, in either mode, nothing more. */
 	if (t.d.runtime && o->detach)
-		return ops_detach(be, o, &t.d);
+		return session_detach(be, o, &t.d);
 	if (o->detach && !o->reset) {
 		log_note("%04x:%04x is already in DFU mode", t.d.vid, t.d.pid);
 		return 0;
@@ -310,7 +310,7 @@ int ops_detach_reset(struct usb_backend *be, const struct dfu_options *o)
 	if (ret < 0)
 		return ret;
 	log_note("Resetting USB to switch back to Run-Time mode");
-	ret = ops_usb_reset(h);
+	ret = session_usb_reset(h);
 	device_close(h, &t.d);
 	return ret;
 }

@@ -188,7 +188,7 @@ static int ops_dfuse_leave(struct dfu_session *s, const struct dfu_if *d, int se
 
 	if (rc == 1) {
 		log_note("resetting the device instead");
-		rc = ops_usb_reset(s->h);
+		rc = session_usb_reset(s->h);
 	}
 	ops_dfuse_close(s, d);
 	return rc < 0 ? rc : 0;
@@ -290,7 +290,7 @@ static int ops_dfuse_dry_run(struct usb_backend *be, const struct dfu_options *o
 		log_note("dry run: nothing was sent to the device");
 		return 0;
 	}
-	rc = ops_open_session(be, o, &jobs[0].d, &s);
+	rc = session_open(be, o, &jobs[0].d, &s);
 	if (rc < 0)
 		return rc;
 	cur_alt = jobs[0].d.alt;
@@ -307,7 +307,7 @@ static int ops_dfuse_dry_run(struct usb_backend *be, const struct dfu_options *o
 		ops_dfuse_dry_plan(&jobs[i], 1);
 	}
 	if (rc < 0) {
-		ops_abandon(&s, &jobs[0].d);
+		session_abandon(&s, &jobs[0].d);
 		return rc;
 	}
 	ops_dfuse_close(&s, &jobs[0].d);
@@ -331,7 +331,7 @@ static int ops_dfuse_run(struct usb_backend *be, const struct dfu_options *o,
 
 	if (o->dry_run)
 		return ops_dfuse_dry_run(be, o, jobs, n_jobs);
-	rc = ops_open_session(be, o, &jobs[0].d, &s);
+	rc = session_open(be, o, &jobs[0].d, &s);
 	if (rc < 0)
 		return rc;
 	cur_alt = jobs[0].d.alt;
@@ -342,7 +342,7 @@ static int ops_dfuse_run(struct usb_backend *be, const struct dfu_options *o,
 		if (j->d.alt != cur_alt) {
 			rc = ops_dfuse_set_alt(&s, &j->d, j->d.alt);
 			if (rc < 0) {
-				ops_abandon(&s, &jobs[0].d);
+				session_abandon(&s, &jobs[0].d);
 				return rc;
 			}
 			cur_alt = j->d.alt;
@@ -357,13 +357,13 @@ static int ops_dfuse_run(struct usb_backend *be, const struct dfu_options *o,
 		if (o->skip_unchanged) {
 			rc = dfuse_skip_scan(&s, &j->plan, &j->map);
 			if (rc < 0) {
-				ops_abandon(&s, &jobs[0].d);
+				session_abandon(&s, &jobs[0].d);
 				return rc;
 			}
 		}
 		rc = dfuse_execute(&s, &j->plan, &eo);
 		if (rc < 0) {
-			ops_abandon(&s, &jobs[0].d);
+			session_abandon(&s, &jobs[0].d);
 			return rc;
 		}
 		if (o->skip_unchanged)
@@ -371,7 +371,7 @@ static int ops_dfuse_run(struct usb_backend *be, const struct dfu_options *o,
 		if (o->verify && rc == 0) {
 			rc = dfuse_verify(&s, &j->plan, &j->map);
 			if (rc < 0) {
-				ops_abandon(&s, &jobs[0].d);
+				session_abandon(&s, &jobs[0].d);
 				return rc;
 			}
 		}
@@ -393,7 +393,7 @@ static int ops_dfuse_run(struct usb_backend *be, const struct dfu_options *o,
 				     : o->final_detach ? "before DFU_DETACH"
 				     : "before the USB reset");
 		if (rc < 0) {
-			ops_abandon(&s, &jobs[0].d);
+			session_abandon(&s, &jobs[0].d);
 			return rc;
 		}
 	}
@@ -402,13 +402,13 @@ static int ops_dfuse_run(struct usb_backend *be, const struct dfu_options *o,
 		if (o->reset && !o->final_detach)
 			log_note("a DfuSe boot loader usually stays in DFU mode after -R; "
 				 "to start the new firmware, add :leave (-s ADDRESS:leave, or -s :leave)");
-		return ops_finish_download(&s, o, 0, &jobs[0].d);
+		return session_finish_download(&s, o, 0, &jobs[0].d);
 	}
 	/* DfuSe devices check an address against the selected alt's memory. */
 	if (leave_alt != cur_alt) {
 		rc = ops_dfuse_set_alt(&s, &jobs[0].d, leave_alt);
 		if (rc < 0) {
-			ops_abandon(&s, &jobs[0].d);
+			session_abandon(&s, &jobs[0].d);
 			return rc;
 		}
 	}
@@ -502,7 +502,7 @@ static int ops_dfuse_raw(struct usb_backend *be, const struct dfu_options *o,
 		rc = DFU_E_USAGE;
 		goto out;
 	}
-	rc = ops_transfer_size(o, d, &ts);
+	rc = session_transfer_size(o, d, &ts);
 	if (rc < 0)
 		goto out;
 	job->chunks = calloc(1, sizeof(*job->chunks));
@@ -684,7 +684,7 @@ static int ops_dfuse_image(struct usb_backend *be, const struct dfu_options *o,
 		rc = DFU_E_DATA;
 		goto out;
 	}
-	rc = ops_transfer_size(o, d, &ts);
+	rc = session_transfer_size(o, d, &ts);
 	if (rc < 0)
 		goto out;
 	rc = ops_dfuse_plan_all(o, jobs, n_jobs, req, ts);
@@ -762,7 +762,7 @@ int ops_dfuse_upload(struct usb_backend *be, const struct dfu_options *o,
 		rc = DFU_E_PROTOCOL;
 		goto out;
 	}
-	rc = ops_transfer_size(o, d, &ts);
+	rc = session_transfer_size(o, d, &ts);
 	if (rc < 0)
 		goto out;
 	rc = dfuse_upload_plan_build(map, addr, has_len, len, ts,
@@ -774,12 +774,12 @@ int ops_dfuse_upload(struct usb_backend *be, const struct dfu_options *o,
 		log_note("plan: read %" PRIu64 " bytes from 0x%08" PRIx32 " in %lu run%s", up.length,
 			 up.address, (unsigned long)up.n_runs, up.n_runs == 1 ? "" : "s");
 	}
-	rc = ops_open_session(be, o, d, &s);
+	rc = session_open(be, o, d, &s);
 	if (rc < 0)
 		goto out;
 	got = dfuse_upload(&s, &up, dfu_outfile_write, out);
 	if (got < 0) {
-		ops_abandon(&s, d);
+		session_abandon(&s, d);
 		rc = (int)got;
 		goto out;
 	}
@@ -793,7 +793,7 @@ int ops_dfuse_upload(struct usb_backend *be, const struct dfu_options *o,
 	if (req && req->leave)
 		rc = ops_dfuse_leave(&s, d, 1, addr);
 	else
-		rc = ops_finish(&s, o, 0, d);
+		rc = session_finish(&s, o, 0, d);
 out:
 	dfuse_upload_plan_free(&up);
 	free(map);
@@ -803,11 +803,11 @@ out:
 int ops_dfuse_command(struct usb_backend *be, const struct dfu_options *o,
 		      const struct dfuse_request *req)
 {
-	struct ops_target t;
+	struct session_target t;
 	struct dfu_session s;
 	int rc;
 
-	rc = ops_find_dfu_mode(be, o, &t);
+	rc = session_find_dfu_mode(be, o, &t);
 	if (rc < 0)
 		return rc;
 	ops_dfuse_decide(&t.d, req, 0);
@@ -817,7 +817,7 @@ int ops_dfuse_command(struct usb_backend *be, const struct dfu_options *o,
 		log_hint("mass erase, unprotect and leave are DfuSe commands");
 		return DFU_E_USAGE;
 	}
-	rc = ops_open_session(be, o, &t.d, &s);
+	rc = session_open(be, o, &t.d, &s);
 	if (rc < 0)
 		return rc;
 	if (req->unprotect) {
@@ -830,12 +830,12 @@ int ops_dfuse_command(struct usb_backend *be, const struct dfu_options *o,
 		log_note("mass erase");
 		rc = dfuse_mass_erase(&s);
 		if (rc < 0) {
-			ops_abandon(&s, &t.d);
+			session_abandon(&s, &t.d);
 			return rc;
 		}
 		log_note("mass erase done");
 	}
 	if (req->leave)
 		return ops_dfuse_leave(&s, &t.d, req->has_address, req->address);
-	return ops_finish(&s, o, 0, &t.d);
+	return session_finish(&s, o, 0, &t.d);
 }

@@ -34,8 +34,8 @@
  * interface matches, 0 when none does (nothing reported), or a negative
  * error (ambiguity is reported here).
  */
-static int ops_scan_once(struct usb_backend *be, const struct dfu_options *o,
-			 struct ops_target *t, struct dfu_if_list *keep)
+static int session_scan_once(struct usb_backend *be, const struct dfu_options *o,
+			 struct session_target *t, struct dfu_if_list *keep)
 {
 	int idx[OPS_MAX_MATCH];
 	int n, ret;
@@ -56,18 +56,18 @@ static int ops_scan_once(struct usb_backend *be, const struct dfu_options *o,
 }
 
 /*
- * ops_find, keeping the scan that found the device in l (the caller frees
+ * session_find, keeping the scan that found the device in l (the caller frees
  * it): what was on the bus just before a detach.
  */
-static int ops_find_keep(struct usb_backend *be, const struct dfu_options *o,
-			 struct ops_target *t, struct dfu_if_list *l)
+static int session_find_keep(struct usb_backend *be, const struct dfu_options *o,
+			 struct session_target *t, struct dfu_if_list *l)
 {
 	uint64_t deadline = usb_now_ms(be) + (uint64_t)o->wait_seconds * 1000;
 	int said_waiting = 0;
 	int ret;
 
 	for (;;) {
-		ret = ops_scan_once(be, o, t, l);
+		ret = session_scan_once(be, o, t, l);
 		if (ret != 0)
 			break;
 		if (!o->wait) {
@@ -104,16 +104,16 @@ static int ops_find_keep(struct usb_backend *be, const struct dfu_options *o,
  * Find the one interface the options select.  With -w, keep looking until
  * one appears; otherwise report what was seen and why nothing matched.
  */
-int ops_find(struct usb_backend *be, const struct dfu_options *o, struct ops_target *t)
+int session_find(struct usb_backend *be, const struct dfu_options *o, struct session_target *t)
 {
 	struct dfu_if_list l = { 0, NULL };
-	int ret = ops_find_keep(be, o, t, &l);
+	int ret = session_find_keep(be, o, t, &l);
 
 	device_list_free(&l);
 	return ret;
 }
 
-void ops_session_init(struct dfu_session *s, struct usb_backend *be, struct usb_handle *h,
+void session_init(struct dfu_session *s, struct usb_backend *be, struct usb_handle *h,
 			     const struct dfu_if *d)
 {
 	memset(s, 0, sizeof(*s));
@@ -125,7 +125,7 @@ void ops_session_init(struct dfu_session *s, struct usb_backend *be, struct usb_
 	s->gone_after_leave = !!(d->quirks.flags & QUIRK_GONE_AFTER_LEAVE);
 }
 
-void ops_abandon(struct dfu_session *s, const struct dfu_if *d)
+void session_abandon(struct dfu_session *s, const struct dfu_if *d)
 {
 	/* ABORT/CLRSTATUS only: the device keeps no half-done request. */
 	dfu_recover(s);
@@ -133,7 +133,7 @@ void ops_abandon(struct dfu_session *s, const struct dfu_if *d)
 	s->h = NULL;
 }
 
-int ops_usb_reset(struct usb_handle *h)
+int session_usb_reset(struct usb_handle *h)
 {
 	int ret = h->backend->ops->reset(h);
 
@@ -144,7 +144,7 @@ int ops_usb_reset(struct usb_handle *h)
 	return 0;
 }
 
-int ops_detach(struct usb_backend *be, const struct dfu_options *o, const struct dfu_if *rt)
+int session_detach(struct usb_backend *be, const struct dfu_options *o, const struct dfu_if *rt)
 {
 	struct usb_handle *h;
 	struct dfu_session s;
@@ -154,7 +154,7 @@ int ops_detach(struct usb_backend *be, const struct dfu_options *o, const struct
 	ret = device_open(be, rt, &h);
 	if (ret < 0)
 		return ret;
-	ops_session_init(&s, be, h, rt);
+	session_init(&s, be, h, rt);
 	s.timeout_ms = o->timeout_ms;
 	/* wValue is how long the device should wait for our reset. */
 	timeout = rt->has_func && rt->func.wDetachTimeOut ? rt->func.wDetachTimeOut : 1000;
@@ -165,7 +165,7 @@ int ops_detach(struct usb_backend *be, const struct dfu_options *o, const struct
 	/* no-detach-reset: it re-enumerates by itself, and a reset would stop it. */
 	if (ret >= 0 && !(rt->has_func && (rt->func.bmAttributes & DFU_ATTR_WILL_DETACH)) &&
 	    !(rt->quirks.flags & QUIRK_NO_DETACH_RESET))
-		ret = ops_usb_reset(h);
+		ret = session_usb_reset(h);
 	device_close(h, rt);
 	return ret < 0 ? ret : 0;
 }
@@ -175,7 +175,7 @@ int ops_detach(struct usb_backend *be, const struct dfu_options *o, const struct
  * its address until it re-enumerates, so bus, path and address name it;
  * the device that detached comes back with a new address.
  */
-static int ops_was_there(const struct dfu_if_list *before, const struct dfu_if *d)
+static int session_was_there(const struct dfu_if_list *before, const struct dfu_if *d)
 {
 	int i;
 
@@ -189,7 +189,7 @@ static int ops_was_there(const struct dfu_if_list *before, const struct dfu_if *
 	return 0;
 }
 
-static void ops_hint_if(const struct dfu_if *d, const char *why)
+static void session_hint_if(const struct dfu_if *d, const char *why)
 {
 	log_hint("%04x:%04x devnum %u path %s intf %u alt %u \"%s\" serial \"%s\"%s%s",
 		 d->vid, d->pid, d->devnum, d->path, d->intf, d->alt, d->name, d->serial,
@@ -197,7 +197,7 @@ static void ops_hint_if(const struct dfu_if *d, const char *why)
 }
 
 /* Nothing new matched within -E: say what the bus held and why none was taken. */
-static void ops_report_not_back(const struct dfu_if_list *l, const struct dfu_options *o,
+static void session_report_not_back(const struct dfu_if_list *l, const struct dfu_options *o,
 				const struct dfu_if *rt, const struct dfu_if_list *before)
 {
 	char why[400];
@@ -211,7 +211,7 @@ static void ops_report_not_back(const struct dfu_if_list *l, const struct dfu_op
 		if (d->runtime || (i > 0 && l->items[i - 1].bus == d->bus &&
 				   l->items[i - 1].devnum == d->devnum))
 			continue;	/* one line per device */
-		if (ops_was_there(before, d))
+		if (session_was_there(before, d))
 			log_hint("%04x:%04x devnum %u path %s: in DFU mode already before the detach, so not the device that detached",
 				 d->vid, d->pid, d->devnum, d->path);
 		else if (device_mismatch_reason(l, o, 1, i, why, sizeof(why)))
@@ -221,9 +221,9 @@ static void ops_report_not_back(const struct dfu_if_list *l, const struct dfu_op
 	log_hint("nothing was sent to a DFU-mode device; give it more time with -E SECONDS, or name its DFU-mode IDs with -d RUNTIME,DFU");
 }
 
-int ops_wait_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
+int session_wait_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
 		      const struct dfu_if *rt, const struct dfu_if_list *before,
-		      struct ops_target *t)
+		      struct session_target *t)
 {
 	uint64_t deadline = usb_now_ms(be) + (uint64_t)o->detach_delay * 1000;
 	struct dfu_if_list l = { 0, NULL };
@@ -237,7 +237,7 @@ int ops_wait_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
 		n = device_match(&l, o, 1, idx, OPS_MAX_MATCH);
 		/* A device that was in DFU mode before is not the one that detached. */
 		for (i = m = 0; i < n && i < OPS_MAX_MATCH; i++)
-			if (!ops_was_there(before, &l.items[idx[i]]))
+			if (!session_was_there(before, &l.items[idx[i]]))
 				fresh[m++] = idx[i];
 		/* It comes back on the port it left: a new device there is it. */
 		for (i = k = 0; i < m; i++)
@@ -254,7 +254,7 @@ int ops_wait_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
 			log_error("%04x:%04x came back with %d matching DFU interfaces; refusing to guess",
 				  rt->vid, rt->pid, k);
 			for (i = 0; i < k; i++)
-				ops_hint_if(&l.items[idx[i]], NULL);
+				session_hint_if(&l.items[idx[i]], NULL);
 			log_hint("use -c configuration or -a alt setting to pick one");
 			ret = DFU_E_USAGE;
 			break;
@@ -264,11 +264,11 @@ int ops_wait_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
 				log_error("%d new DFU devices appeared after detaching %04x:%04x, none at its path %s; refusing to guess",
 					  m, rt->vid, rt->pid, rt->path);
 				for (i = 0; i < m; i++)
-					ops_hint_if(&l.items[fresh[i]], NULL);
+					session_hint_if(&l.items[fresh[i]], NULL);
 				log_hint("nothing was sent to them; name the device with -d RUNTIME,DFU or -S serial");
 				ret = DFU_E_USAGE;
 			} else {
-				ops_report_not_back(&l, o, rt, before);
+				session_report_not_back(&l, o, rt, before);
 				ret = DFU_E_IO;
 			}
 			break;
@@ -284,7 +284,7 @@ int ops_wait_dfu_mode(struct usb_backend *be, const struct dfu_options *o,
 }
 
 /* Does a suffix ID fit one part of a -d pair?  0xffff in the file means any device. */
-static int ops_suffix_part_fits(enum id_match m, uint16_t want, uint16_t sfx)
+static int session_suffix_part_fits(enum id_match m, uint16_t want, uint16_t sfx)
 {
 	return sfx == 0xffff || m == ID_ANY || (m == ID_VALUE && want == sfx);
 }
@@ -294,7 +294,7 @@ static int ops_suffix_part_fits(enum id_match m, uint16_t want, uint16_t sfx)
  * nor the DFU-mode pair of -d is for another device, and detaching would
  * leave this one in its boot loader for nothing.
  */
-static int ops_check_suffix_before_detach(const struct dfu_file *f, const struct dfu_options *o,
+static int session_check_suffix_before_detach(const struct dfu_file *f, const struct dfu_options *o,
 					  const struct dfu_if *rt)
 {
 	const struct dfu_suffix *sfx;
@@ -302,12 +302,12 @@ static int ops_check_suffix_before_detach(const struct dfu_file *f, const struct
 	if (!f || f->suffix_result != SUFFIX_OK)
 		return 0;
 	sfx = &f->suffix;
-	if (ops_suffix_part_fits(ID_VALUE, rt->vid, sfx->idVendor) &&
-	    ops_suffix_part_fits(ID_VALUE, rt->pid, sfx->idProduct))
+	if (session_suffix_part_fits(ID_VALUE, rt->vid, sfx->idVendor) &&
+	    session_suffix_part_fits(ID_VALUE, rt->pid, sfx->idProduct))
 		return 0;
 	if (o->n_ids >= 2 &&
-	    ops_suffix_part_fits(o->ids[1].vid_match, o->ids[1].vid, sfx->idVendor) &&
-	    ops_suffix_part_fits(o->ids[1].pid_match, o->ids[1].pid, sfx->idProduct))
+	    session_suffix_part_fits(o->ids[1].vid_match, o->ids[1].vid, sfx->idVendor) &&
+	    session_suffix_part_fits(o->ids[1].pid_match, o->ids[1].pid, sfx->idProduct))
 		return 0;
 	log_error("'%s' is for device %04x:%04x, not %04x:%04x (run-time mode)%s", f->name,
 		  sfx->idVendor, sfx->idProduct, rt->vid, rt->pid,
@@ -327,35 +327,35 @@ static int ops_check_suffix_before_detach(const struct dfu_file *f, const struct
  * detached, and waited for in DFU mode.  rt receives the run-time
  * interface (zeroed when no detach happened).
  */
-int ops_find_detach(struct usb_backend *be, const struct dfu_options *o,
-			   const struct dfu_file *f, struct ops_target *t, struct dfu_if *rt)
+int session_find_detach(struct usb_backend *be, const struct dfu_options *o,
+			   const struct dfu_file *f, struct session_target *t, struct dfu_if *rt)
 {
 	struct dfu_if_list before = { 0, NULL };
 	int ret;
 
 	memset(rt, 0, sizeof(*rt));
-	ret = ops_find_keep(be, o, t, &before);
+	ret = session_find_keep(be, o, t, &before);
 	if (ret == 0 && t->d.runtime) {
 		/* A copy: the search below overwrites t. */
 		*rt = t->d;
-		ret = ops_check_suffix_before_detach(f, o, rt);
+		ret = session_check_suffix_before_detach(f, o, rt);
 		if (ret == 0)
-			ret = ops_detach(be, o, rt);
+			ret = session_detach(be, o, rt);
 		if (ret == 0)
-			ret = ops_wait_dfu_mode(be, o, rt, &before, t);
+			ret = session_wait_dfu_mode(be, o, rt, &before, t);
 	}
 	device_list_free(&before);
 	return ret;
 }
 
-int ops_find_dfu_mode(struct usb_backend *be, const struct dfu_options *o, struct ops_target *t)
+int session_find_dfu_mode(struct usb_backend *be, const struct dfu_options *o, struct session_target *t)
 {
 	struct dfu_if rt;
 
-	return ops_find_detach(be, o, NULL, t, &rt);
+	return session_find_detach(be, o, NULL, t, &rt);
 }
 
-int ops_transfer_size(const struct dfu_options *o, const struct dfu_if *d, uint16_t *out)
+int session_transfer_size(const struct dfu_options *o, const struct dfu_if *d, uint16_t *out)
 {
 	if (o->transfer_size) {
 		*out = (uint16_t)o->transfer_size;
@@ -382,7 +382,7 @@ int ops_transfer_size(const struct dfu_options *o, const struct dfu_if *d, uint1
 	return 0;
 }
 
-int ops_open_session(struct usb_backend *be, const struct dfu_options *o,
+int session_open(struct usb_backend *be, const struct dfu_options *o,
 			    const struct dfu_if *d, struct dfu_session *s)
 {
 	struct usb_handle *h;
@@ -391,14 +391,14 @@ int ops_open_session(struct usb_backend *be, const struct dfu_options *o,
 	ret = device_open(be, d, &h);
 	if (ret < 0)
 		return ret;
-	ops_session_init(s, be, h, d);
+	session_init(s, be, h, d);
 	events_device(d, 0);
 	s->timeout_ms = o->timeout_ms;
 	if ((d->quirks.flags & QUIRK_LONG_TIMEOUT) && s->timeout_ms < QUIRK_LONG_TIMEOUT_MS)
 		s->timeout_ms = QUIRK_LONG_TIMEOUT_MS;
 	ret = interrupt_check("before the transfer started");
 	if (ret == 0)
-		ret = ops_transfer_size(o, d, &s->transfer_size);
+		ret = session_transfer_size(o, d, &s->transfer_size);
 	if (ret == 0)
 		ret = dfu_ensure_idle(s);
 	if (ret < 0) {
@@ -410,7 +410,7 @@ int ops_open_session(struct usb_backend *be, const struct dfu_options *o,
 	return 0;
 }
 
-int ops_finish(struct dfu_session *s, const struct dfu_options *o, int needs_reset,
+int session_finish(struct dfu_session *s, const struct dfu_options *o, int needs_reset,
 		      const struct dfu_if *d)
 {
 	int ret = 0;
@@ -418,7 +418,7 @@ int ops_finish(struct dfu_session *s, const struct dfu_options *o, int needs_res
 	if (needs_reset || o->reset) {
 		/* The classic's words: a wrapper takes this line as its success signal. */
 		log_note("Resetting USB to switch back to Run-Time mode");
-		ret = ops_usb_reset(s->h);
+		ret = session_usb_reset(s->h);
 	}
 	device_close(s->h, d);
 	return ret;
@@ -429,7 +429,7 @@ int ops_finish(struct dfu_session *s, const struct dfu_options *o, int needs_res
  * DFU_DETACH in DFU mode.  DFU 1.1 lets a device stall it there, so a
  * refusal is a warning (the download itself is done), not an error.
  */
-static int ops_final_detach(struct dfu_session *s, const struct dfu_if *d)
+static int session_final_detach(struct dfu_session *s, const struct dfu_if *d)
 {
 	int rc;
 
@@ -445,12 +445,12 @@ static int ops_final_detach(struct dfu_session *s, const struct dfu_if *d)
 	return 0;
 }
 
-int ops_finish_download(struct dfu_session *s, const struct dfu_options *o, int needs_reset,
+int session_finish_download(struct dfu_session *s, const struct dfu_options *o, int needs_reset,
 			const struct dfu_if *d)
 {
 	if (o->final_detach)
-		return ops_final_detach(s, d);
-	return ops_finish(s, o, needs_reset, d);
+		return session_final_detach(s, d);
+	return session_finish(s, o, needs_reset, d);
 }
 
 /* -s, .dfu and other address-bearing files are DfuSe's; a plain DFU device would take them as data. */
