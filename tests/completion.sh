@@ -6,9 +6,7 @@
 # drives it: COMP_WORDS, COMP_CWORD, COMP_LINE and COMP_POINT set, the
 # function "complete -p" names called, COMPREPLY checked.  Needs
 # bash-completion's helpers; skipped (and counted as such) without them.
-set -u
-: "${DFU_UTIL:?DFU_UTIL must point at the built dfu-util}"
-: "${TOP_SRCDIR:?TOP_SRCDIR must point at the source tree}"
+. "$TOP_SRCDIR/tests/lib.sh"
 : "${DFU_SUFFIX:?}" "${DFU_PREFIX:?}" "${DFUSE_PACK:?}"
 
 bc=${BASH_COMPLETION_SCRIPT:-}
@@ -18,28 +16,15 @@ if [ -z "$bc" ]; then
 		[ -f "$f" ] && { bc=$f; break; }
 	done
 fi
-if [ -z "$bc" ] || [ ! -f "$bc" ]; then
-	echo "1..0 # SKIP bash-completion is not installed (apt-get install bash-completion)"
-	exit 0
-fi
+[ -n "$bc" ] && [ -f "$bc" ] ||
+	skip_all "bash-completion is not installed (apt-get install bash-completion)"
 script=$TOP_SRCDIR/completion/dfu-util
-unset DFU_UTIL_SIM DFU_UTIL_SIM_STATE
-export DFU_UTIL_SIM_CLOCK=virtual
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/dfu-test.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
 
-n=0
-failed=0
+# result STATUS "what": one check; a failed one shows the candidates.
 result()
 {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		printf '%s\n' "$reply" | sed 's/^/# candidates: /'
-	fi
+	tap_result "$1" "$2"
+	[ "$1" -eq 0 ] || printf '%s\n' "$reply" | sed 's/^/# candidates: /'
 }
 
 # complete PROGRAM-NAME PATH WORD... : the candidates for the last WORD of
@@ -153,5 +138,4 @@ complete_line dfu-suffix "$DFU_SUFFIX" --spec ''
 only 0100 011a
 result $? "dfu-suffix --spec: 0100, 011a"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+done_testing

@@ -6,7 +6,6 @@
 . "$TOP_SRCDIR/tests/lib.sh"
 : "${MKDFUSE:?MKDFUSE must point at the built tests/mkdfuse}"
 
-flash() { echo "$sim_dir/dev1.alt0.0x08000000.mem"; }
 F4_FLASH_SIZE=1048576
 
 # The device answers -l in DFU mode.
@@ -71,14 +70,13 @@ dfu --sim stm32f4 -a 0 -s 0x08000000 -D "$fw"
 expect_rc 0 "write 40000 bytes for the uploads"
 dfu -a 0 -s 0x08000000:1024 -U "$back"
 expect_rc 0 "read 1 KiB at 0x08000000"
-[ "$(wc -c < "$back")" -eq 1024 ]
-tap_result $? "exactly 1024 bytes written"
+expect_size "$back" 1024 "exactly 1024 bytes written"
 head -c 1024 "$fw" | cmp -s - "$back"
 tap_result $? "the bytes are the flash's"
 # (The issue lists 0x0800C000 with these two, but both are 0x08004000.)
 for spelling in 0x08004000 01000040000 134234112; do
 	rm -f "$back"
-	: > "$sim_dir/requests.log"
+	reqs_clear
 	dfu -a 0 -s "$spelling:100" -U "$back"
 	expect_rc 0 "upload at $spelling"
 	has_cmd "SET_ADDRESS addr=0x08004000" "$spelling is 0x08004000"
@@ -108,16 +106,14 @@ expect_rc 64 "-s length and -Z that disagree"
 rm -f "$back"
 dfu -a 0 -s 0x080FF000 -U "$back"
 expect_rc 0 "upload to the end of the flash"
-[ "$(wc -c < "$back")" -eq 4096 ]
-tap_result $? "4096 bytes up to 0x08100000 ($(wc -c < "$back"))"
+expect_size "$back" 4096 "4096 bytes up to 0x08100000"
 mem_at "$(flash)" $((F4_FLASH_SIZE - 4096)) 4096 | cmp -s - "$back"
 tap_result $? "the last 4 KiB of flash"
 rm -f "$back"
-: > "$sim_dir/requests.log"
+reqs_clear
 dfu -a 0 -s 0x08100000:16 -U "$back"
 expect_rc 65 "reading outside the memory map is refused"
-[ "$(dfu_reqs)" -eq 0 ]
-tap_result $? "... before any DFU request"
+expect_no_dfu_reqs "... before any DFU request"
 dfu -a 0 -s 0x080FFFF0:32 -U "$back"
 expect_rc 65 "a read passing the end of flash is refused"
 
@@ -143,7 +139,7 @@ expect_cmds MASS_ERASE 1 "one mass erase"
 mem_at "$(flash)" 0 $F4_FLASH_SIZE > "$scratch/after"
 head -c $F4_FLASH_SIZE /dev/zero | tr '\0' '\377' | cmp -s - "$scratch/after"
 tap_result $? "all flash reads as erased"
-: > "$sim_dir/requests.log"
+reqs_clear
 dfu -a 0 -s :mass-erase
 expect_rc 64 "mass erase without force is refused"
 [ "$(all_reqs)" -eq 0 ]
@@ -171,7 +167,7 @@ expect_rc 64 "a .dfu file with an address is refused"
 expect_err "addresses come from the file" "... saying why"
 
 # The second element lies past the end of flash: nothing may be erased.
-: > "$sim_dir/requests.log"
+reqs_clear
 "$MKDFUSE" "$scratch/bad.dfu" 0x0483 0xdf11 @0 0x08004000:"$scratch/e0" \
 	0x08100000:"$scratch/e1"
 dfu -a 0 -D "$scratch/bad.dfu"
@@ -184,7 +180,7 @@ expect_err "element 1" "the message names the element"
 printf 'optn' > "$scratch/ob"
 "$MKDFUSE" "$scratch/two.dfu" 0x0483 0xdf11 @0 0x08008000:"$scratch/e1" \
 	@1 0x1FFFC000:"$scratch/ob"
-: > "$sim_dir/requests.log"
+reqs_clear
 dfu -a 0 -D "$scratch/two.dfu"
 expect_rc 0 "a .dfu file with targets for two alt settings, -a 0"
 expect_msg "skipping target 1" "the other target is skipped with a note"
@@ -226,12 +222,11 @@ expect_rc 64 "unprotect with -D is refused"
 # Raw file without an address on a DfuSe device.
 sim_new rawnoaddr
 dfu --sim stm32f4 -l
-: > "$sim_dir/requests.log"
+reqs_clear
 dfu -a 0 -D "$fw"
 expect_rc 64 "a raw binary without -s on a DfuSe device is refused"
 expect_err "-s (ADDRESS|0x08000000)" "the hint names -s"
-[ "$(dfu_reqs)" -eq 0 ]
-tap_result $? "... before any DFU request"
+expect_no_dfu_reqs "... before any DFU request"
 
 # A DFU suffix on a raw file is still checked.
 "$MKSUFFIX" "$fw" "$scratch/other.bin" 1234 5678
@@ -254,8 +249,7 @@ mkdata "$fw" 1024
 dfu --sim dfu-plain -s 0x08000000 -D "$fw"
 expect_rc 64 "-s on a plain DFU device is refused"
 expect_err "DfuSe" "... saying it is for DfuSe devices"
-[ "$(dfu_reqs)" -eq 0 ]
-tap_result $? "... with no DFU request sent"
+expect_no_dfu_reqs "... with no DFU request sent"
 dfu --sim dfu-plain -s 0x08000000:16 -U "$back"
 expect_rc 64 "-s upload on a plain DFU device is refused"
 dfu --sim dfu-plain -D "$scratch/fw.dfu"
@@ -276,8 +270,7 @@ expect_rc 64 "a modifier that only starts like fast is refused"
 rm -f "$back"
 dfu -a 0 -s 0x080FF000:0 -U "$back"
 expect_rc 0 "-s ADDR:0 -U: length 0 means no length"
-[ "$(wc -c < "$back" 2>/dev/null || echo 0)" -eq 4096 ]
-tap_result $? "... read to the end of the flash, 4096 bytes"
+expect_size "$back" 4096 "... read to the end of the flash, 4096 bytes"
 mem_at "$(flash)" $((F4_FLASH_SIZE - 4096)) 4096 | cmp -s - "$back"
 tap_result $? "... the last 4 KiB of flash"
 dfu -a 0 -s 0x08000000:fastdfuse:leave -D "$fw"

@@ -9,7 +9,7 @@
 . "$TOP_SRCDIR/tests/lib.sh"
 
 # The region file of alt 0 at 0x08000000, padded to LEN bytes: region LEN
-region() { mem_at "$sim_dir/dev1.alt0.0x08000000.mem" 0 "$1"; }
+region() { mem_at "$(flash)" 0 "$1"; }
 
 # Overwrite LEN bytes of FILE at OFF with SRC: splice FILE OFF SRC
 splice()
@@ -25,7 +25,7 @@ splice()
 # writes_within FROM LO HI
 writes_within()
 {
-	tail -n +"$(($1 + 1))" "$sim_dir/requests.log" |
+	reqs_since "$1" |
 		sed -n 's/.*cmd=WRITE addr=\(0x[0-9a-f]*\) len=\([0-9]*\).*/\1 \2/p' |
 		{
 			bad=0 n=0
@@ -37,7 +37,6 @@ writes_within()
 		}
 }
 
-log_lines() { if [ -f "$sim_dir/requests.log" ]; then wc -l < "$sim_dir/requests.log"; else echo 0; fi; }
 
 # ---------------------------------------------------------------- -t
 # A background image first (the device's own transfer size), then 5000
@@ -60,7 +59,7 @@ EOF
 		region $((off + 65536)) > "$scratch/expect"
 		at=$((base + 0x1234))
 		splice "$scratch/expect" $((at - 0x08000000)) "$scratch/data"
-		mark=$(log_lines)
+		mark=$(reqs_mark)
 		dfu -a 0 -t "$t" -s "$(printf 0x%08X "$at")" -D "$scratch/data"
 		expect_rc 0 "$prof -t $t: download at 0x$(printf %X "$at")"
 		expect_no_violation "$prof -t $t: no write over unerased flash"
@@ -72,8 +71,7 @@ EOF
 		rm -f "$scratch/back"
 		dfu -a 0 -t "$t" -s "$(printf 0x%08X "$at"):5000" -U "$scratch/back"
 		expect_rc 0 "$prof -t $t: upload"
-		cmp -s "$scratch/back" "$scratch/data"
-		tap_result $? "$prof -t $t: -U reads the bytes at the address asked"
+		expect_same "$scratch/back" "$scratch/data" "$prof -t $t: -U reads the bytes at the address asked"
 		if [ "$t" != "$own" ]; then
 			rm -f "$scratch/back"
 			dfu -v -a 0 -t "$t" -s "$(printf 0x%08X "$at"):5000" -U "$scratch/back"
@@ -100,7 +98,7 @@ tap_result $? "wLength-placing device: the short last block lands after the othe
 # page_order FROM BASE PAGE
 page_order()
 {
-	tail -n +"$(($1 + 1))" "$sim_dir/requests.log" |
+	reqs_since "$1" |
 		sed -n 's/.*cmd=\(ERASE\|WRITE\) addr=\(0x[0-9a-f]*\).*/\1 \2/p' |
 		while read -r c a; do
 			echo "$(echo "$c" | cut -c1)$(( (a - $2) / $3 ))"
@@ -253,15 +251,15 @@ done
 # with old bytes around the data (preserved, rewritten).
 sim_new verbose
 dfu --sim "dsonano:$N_FILL" -l
-mark=$(log_lines)
+mark=$(reqs_mark)
 dfu -v -a 0 -s 0x0800C200 -D "$scratch/nimg"
 expect_rc 0 "-v download"
 planned=$(printf '%s\n%s\n' "$out" "$err" | sed -n 's/.*plan: 5000 bytes of data, \([0-9]*\) bytes written (\([0-9]*\) of them preserved).*/\1 \2/p')
-sent=$(tail -n +"$((mark + 1))" "$sim_dir/requests.log" | sed -n 's/.*cmd=WRITE addr=0x[0-9a-f]* len=\([0-9]*\).*/\1/p' | awk '{ n += $1 } END { print n + 0 }')
+sent=$(reqs_since "$mark" | sed -n 's/.*cmd=WRITE addr=0x[0-9a-f]* len=\([0-9]*\).*/\1/p' | awk '{ n += $1 } END { print n + 0 }')
 [ -n "$planned" ] && [ "${planned% *}" -eq "$sent" ] && [ "${planned#* }" -eq $((sent - 5000)) ] && [ "$sent" -gt 5000 ]
 tap_result $? "-v: the plan's bytes written and preserved are what is sent (plan: $planned; sent: $sent)"
 erases=$(printf '%s\n%s\n' "$out" "$err" | grep -c "page 0x[0-9A-F]*: erase")
-[ "$erases" -eq "$(tail -n +"$((mark + 1))" "$sim_dir/requests.log" | grep -c 'cmd=ERASE ')" ]
+[ "$erases" -eq "$(reqs_since "$mark" | grep -c 'cmd=ERASE ')" ]
 tap_result $? "-v: one plan line per erased page, as many as erases sent"
 
 # ---------------------------------------------------------------- download only
@@ -269,10 +267,10 @@ tap_result $? "-v: one plan line per erased page, as many as erases sent"
 # flashed without UPLOAD, after one warning naming what is lost.
 mkdata "$scratch/dimg" 3000
 sim_new dapboot
-mark=$(log_lines)
+mark=$(reqs_mark)
 dfu --sim dapboot -a 0 -s 0x08002100 -D "$scratch/dimg"
 expect_rc 0 "dapboot: 3000 bytes at 0x08002100"
-[ "$(tail -n +"$((mark + 1))" "$sim_dir/requests.log" | grep -c ' UPLOAD ')" -eq 0 ]
+[ "$(reqs_since "$mark" | grep -c ' UPLOAD ')" -eq 0 ]
 tap_result $? "dapboot: no UPLOAD sent"
 printf '%s\n%s\n' "$out" "$err" | grep -q "warning: the device cannot upload, so 1096 bytes of the erased pages outside the data will be erased without being preserved: 0x08002000-0x080020FF, 0x08002CB8-0x08002FFF"
 tap_result $? "dapboot: one warning with the exact ranges"

@@ -8,7 +8,6 @@
 . "$TOP_SRCDIR/tests/lib.sh"
 : "${MKDFUSE:?MKDFUSE must point at the built tests/mkdfuse}"
 
-flash() { echo "$sim_dir/dev1.alt0.0x08000000.mem"; }
 BOOT_SIZE=12288			# 12 KiB read-only bootloader at 0x08000000
 FLASH_SIZE=131072		# 128 pages of 1 KiB
 
@@ -25,8 +24,7 @@ readback()
 	rm -f "$back"
 	dfu -a 0 -s "$1:$2" -U "$back"
 	expect_rc 0 "$4: read back $2 bytes at $1"
-	cmp -s "$3" "$back"
-	tap_result $? "$4: the read-back equals the file"
+	expect_same "$3" "$back" "$4: the read-back equals the file"
 }
 
 # ---------------------------------------------------------------- .bin with -s
@@ -74,7 +72,7 @@ mkdata "$scratch/around" 8192
 dfu --sim dsonano -a 0 -s 0x08007000 -D "$scratch/around"
 expect_rc 0 "fill 0x08007000-0x08008FFF first"
 mkdata "$scratch/mid" 3000
-: > "$sim_dir/requests.log"
+reqs_clear
 dfu -a 0 -s 0x0800792C -D "$scratch/mid"
 expect_rc 0 "3000 bytes at 0x0800792C"
 has_cmd "ERASE addr=0x08007800" "the partly covered first page is erased"
@@ -106,26 +104,24 @@ sim_new refuse
 rm -f "$scratch/boot"
 dfu --sim dsonano -a 0 -s 0x08000000:$BOOT_SIZE -U "$scratch/boot"
 expect_rc 0 "read the bootloader"
-: > "$sim_dir/requests.log"
+reqs_clear
 dfu -a 0 -s 0x08000000 -D "$app"
 expect_rc 65 "writing the read-only bootloader is refused"
 expect_err "0x08000000" "the message names the address"
 expect_cmds ERASE 0 "nothing erased"
 expect_cmds WRITE 0 "nothing written"
-[ "$(dfu_reqs)" -eq 0 ]
-tap_result $? "no DFU request at all"
+expect_no_dfu_reqs "no DFU request at all"
 
 # A .dfu file whose second element lies in the bootloader.
 "$MKDFUSE" "$scratch/bad.dfu" 0x0483 0xdf11 @0 0x0800C000:"$lib" 0x08000400:"$scratch/boot"
-: > "$sim_dir/requests.log"
+reqs_clear
 dfu -a 0 -D "$scratch/bad.dfu"
 expect_rc 65 "a .dfu file with a read-only second element"
 expect_cmds ERASE 0 "nothing erased before the refusal"
-[ "$(dfu_reqs)" -eq 0 ]
-tap_result $? "no DFU request at all"
+expect_no_dfu_reqs "no DFU request at all"
 
 for bad in '0x' '0x0800G000' '08004000' '0x08004000:l' '0x08004000:bogus' ':mass-erase'; do
-	: > "$sim_dir/requests.log"
+	reqs_clear
 	dfu -a 0 -s "$bad" -D "$lib"
 	expect_rc 64 "-s '$bad' is refused"
 	[ "$(all_reqs)" -eq 0 ]
@@ -136,20 +132,17 @@ done
 rm -f "$back"
 dfu -a 0 -s 0x0801FC00 -U "$back"
 expect_rc 0 "upload without a length at the last page"
-[ "$(wc -c < "$back")" -eq 1024 ]
-tap_result $? "reads to the end of the flash: 1024 bytes"
+expect_size "$back" 1024 "reads to the end of the flash: 1024 bytes"
 rm -f "$back"
 dfu -a 0 -s 0x08000000 -U "$back"
 expect_rc 0 "upload of the whole flash, bootloader included"
-[ "$(wc -c < "$back")" -eq $FLASH_SIZE ]
-tap_result $? "128 KiB, read-only pages included"
+expect_size "$back" $FLASH_SIZE "128 KiB, read-only pages included"
 head -c $BOOT_SIZE "$back" | cmp -s - "$scratch/boot"
 tap_result $? "the bootloader reads back as it is"
 mv "$back" "$scratch/whole"
 dfu -a 0 -U "$back"
 expect_rc 0 "upload without -s reads from the start of the flash"
-cmp -s "$scratch/whole" "$back"
-tap_result $? "... to its end"
+expect_same "$scratch/whole" "$back" "... to its end"
 
 # ---------------------------------------------------------------- SPI flash
 sim_new spi
@@ -161,8 +154,7 @@ expect_no_violation "SPI flash: no write over unerased memory"
 rm -f "$back"
 dfu -a 1 -s 0x00010000:70000 -U "$back"
 expect_rc 0 "read the SPI flash back"
-cmp -s "$scratch/res" "$back"
-tap_result $? "SPI flash round trip"
+expect_same "$scratch/res" "$back" "SPI flash round trip"
 
 # ---------------------------------------------------------------- leave
 sim_new leave

@@ -9,8 +9,8 @@
 
 fw="$scratch/fw.bin"
 mkdata "$fw" 3000
-cp "$fw" "$scratch/other.bin"
-"$DFU_SUFFIX" -a "$scratch/other.bin" -v 1234 -p 5678 >/dev/null 2>&1
+fixture "$fw" "$scratch/other.bin"
+step "$DFU_SUFFIX" -a "$scratch/other.bin" -v 1234 -p 5678
 mkdata "$scratch/exists.bin" 10
 
 # The table: status, then the dfu-util arguments of one case (a fresh bus each).
@@ -56,15 +56,11 @@ done < "$scratch/table"
 # 71: out of memory, from a simulated device too large for the address space
 # allowed.  Sanitizer builds reserve huge shadow memory, so skip it there.
 if [ -n "${DFU_TEST_SANITIZERS:-}" ]; then
-	tap_n=$((tap_n + 1))
-	echo "ok $tap_n # SKIP out of memory under sanitizers"
+	skip "out of memory under sanitizers"
 	seen="$seen 71"
 else
 	sim_new nomem
-	last_cmd="(ulimit -v 150000; dfu-util --sim dfu-plain:memory_size=0x10000000 -l)"
-	out=$( (ulimit -v 150000 && "$DFU_UTIL" --sim dfu-plain:memory_size=0x10000000 -l) \
-		2>"$scratch/stderr") && rc=0 || rc=$?
-	err=$(cat "$scratch/stderr")
+	run sh -c 'ulimit -v 150000 && exec "$@"' sh "$DFU_UTIL" --sim dfu-plain:memory_size=0x10000000 -l
 	expect_rc 71 "out of memory"
 	expect_err 'out of memory' "says so"
 	seen="$seen 71"

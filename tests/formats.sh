@@ -17,7 +17,6 @@ A=0x0800C000		# fmt-a.bin, 3000 bytes
 B=0x08010400		# fmt-b.bin, 1000 bytes; the gap is 0x0800CBB8-0x080103FF
 PAT_LEN=21504		# the pattern covers 0x0800C000-0x080113FF
 
-flash() { echo "$sim_dir/dev1.alt0.0x08000000.mem"; }
 
 # What the memory must hold from 0x0800C000 on: the pattern, with the two
 # segments over it.
@@ -70,8 +69,7 @@ flash_as()
 for dev in stm32f4 dsonano; do
 	for route in bin dfu fmt.hex fmt.srec fmt.elf fmt-be.elf fmt64.elf fmt.uf2; do
 		flash_as $dev $route
-		cmp -s "$scratch/mem-$dev-bin" "$scratch/mem-$dev-$route"
-		tap_result $? "$dev: $route leaves memory byte-identical to the raw binaries"
+		expect_same "$scratch/mem-$dev-bin" "$scratch/mem-$dev-$route" "$dev: $route leaves memory byte-identical to the raw binaries"
 	done
 done
 
@@ -108,15 +106,13 @@ tap_result $? "dfu-suffix adds a suffix to an S-record file"
 dfu --sim stm32f4 -a 0 -s $A -D "$pattern"
 dfu -a 0 -D "$scratch/sfx.srec"
 expect_rc 0 "an S-record file with a DFU suffix"
-cmp -s "$(flash)" "$scratch/mem-stm32f4-bin"
-tap_result $? "... leaves the same memory"
+expect_same "$(flash)" "$scratch/mem-stm32f4-bin" "... leaves the same memory"
 fixture "$kat/fmt.uf2" "$scratch/sfx.uf2"
 "$DFU_SUFFIX" -a "$scratch/sfx.uf2" -v 1234 -p 5678 >/dev/null 2>&1
 sim_new suffix-wrong
 dfu --sim stm32f4 -a 0 -D "$scratch/sfx.uf2"
 expect_rc 65 "a UF2 file whose suffix names another device is refused"
-[ "$(dfu_reqs)" -eq 0 ]
-tap_result $? "... with no DFU request sent"
+expect_no_dfu_reqs "... with no DFU request sent"
 
 # Plain DFU devices place the data themselves.
 for f in fmt.hex fmt.elf fmt.uf2; do
@@ -125,8 +121,7 @@ for f in fmt.hex fmt.elf fmt.uf2; do
 	expect_rc 65 "plain DFU device: $f is refused"
 	expect_err "carries its own addresses" "... saying why"
 	expect_err "raw binary" "... with the hint to convert it"
-	[ "$(dfu_reqs)" -eq 0 ]
-	tap_result $? "plain DFU device, $f: no DFU request sent"
+	expect_no_dfu_reqs "plain DFU device, $f: no DFU request sent"
 done
 
 # Outside the memory map: refused by the plan, before the first erase.
@@ -137,8 +132,7 @@ expect_rc 65 "data for 0x20000000 on the flash alt setting is refused"
 expect_err "segment 0: 0x20000000" "... naming the segment"
 expect_err "0x20000000-0x2000000F" "... and its range"
 expect_err "outside the memory map" "... and what is wrong"
-[ "$(dfu_reqs)" -eq 0 ]
-tap_result $? "outside the map: no DFU request sent"
+expect_no_dfu_reqs "outside the map: no DFU request sent"
 
 # ---------------------------------------------------------------- malformed
 # bad NAME EXPECTED-MESSAGE: refused with exit 65, the message, no request.
@@ -225,13 +219,11 @@ for f in fmt.elf fmt-be.elf fmt64.elf; do
 	rm -f "$w/elf.dfu"
 	"$DFUSE_PACK" -e "$kat/$f" "$w/elf.dfu" >/dev/null 2>&1
 	tap_result $? "dfuse-pack -e $f"
-	cmp -s "$w/hex.dfu" "$w/elf.dfu"
-	tap_result $? "dfuse-pack -e $f: the same .dfu as from the HEX file"
+	expect_same "$w/hex.dfu" "$w/elf.dfu" "dfuse-pack -e $f: the same .dfu as from the HEX file"
 done
 "$DFUSE_PACK" -u "$kat/fmt.uf2" "$w/uf2.dfu" >/dev/null 2>&1
 tap_result $? "dfuse-pack -u fmt.uf2"
-cmp -s "$w/hex.dfu" "$w/uf2.dfu"
-tap_result $? "dfuse-pack -u: the same .dfu as from the HEX file"
+expect_same "$w/hex.dfu" "$w/uf2.dfu" "dfuse-pack -u: the same .dfu as from the HEX file"
 "$DFUSE_PACK" -u "$scratch/order.uf2" "$w/bad.dfu" >/dev/null 2>"$scratch/stderr"
 [ $? -eq 65 ] && [ ! -e "$w/bad.dfu" ] && grep -q "out of sequence" "$scratch/stderr"
 tap_result $? "dfuse-pack -u: a malformed UF2 file is refused, nothing written"

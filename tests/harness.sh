@@ -15,12 +15,6 @@ tap_driver="$TOP_SRCDIR/build-aux/tap-driver.sh"
 h="$scratch/h"
 mkdir -p "$h"
 
-skip()
-{
-	tap_n=$((tap_n + 1))
-	echo "ok $tap_n # SKIP $*"
-}
-
 # trs NAME RESULT...: a test NAME with these harness results, as automake's
 # drivers record them in NAME.trs (NAME.log stays empty).
 trs()

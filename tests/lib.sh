@@ -5,19 +5,32 @@
 # simulated devices and speak TAP: each check is one counted result.
 #
 #   sim_new NAME            fresh state directory for a new simulated bus
-#   dfu ARGS...             run dfu-util on it; sets $rc, $out, $err
+#   run CMD ARGS...         run any program; sets $rc, $out, $err
+#   run_merged CMD ARGS...  the same with stderr merged into $out
+#   dfu ARGS...             run dfu-util on the bus; sets $rc, $out, $err
+#   step CMD ARGS...        a set-up command: its failure is a failed test
 #   expect_rc N "what"      exit status check
 #   expect_out RE "what"    stdout matches a grep -E pattern
 #   expect_err RE "what"    stderr matches a grep -E pattern
 #   expect_msg RE "what"    stdout or stderr matches (human messages: notes
 #                           and warnings are on stdout, errors on stderr)
+#   expect_no_msg RE "what" neither does
 #   expect_quiet "what"     stderr is empty (a successful run)
+#   expect_fail "what"      the exit status is not 0
+#   expect_same A B "what"  files A and B are byte-identical
+#   expect_size FILE N "what"
 #   reqs NAME               how many NAME requests the simulator recorded
+#   logged RE               how many lines of its request log match RE
 #   expect_reqs NAME N "what"
+#   expect_no_dfu_reqs "what"  no DFU class request reached the device
+#   reqs_clear              forget the requests logged so far
+#   reqs_mark, reqs_since N lines logged so far; the log after line N
 #   ok COND... "what"       generic: the command succeeds
+#   flash                   the region file of the STM32 flash at 0x08000000
 #   mem_at FILE OFF LEN     bytes of a DfuSe region file (erased tail padded)
 #   fixture SRC DST         copy a file into the scratch area, writable
 #   expect_cmds CMD N "what", has_cmd CMD "what", expect_no_violation "what"
+#   skip "why", skip_all "why"  one skipped check; the whole script skipped
 #   done_testing            print the plan; call last
 
 set -u
@@ -58,11 +71,42 @@ sim_new()
 	mkdir -p "$sim_dir"
 }
 
+# ---- running programs
+
+# run CMD ARGS...: CMD with no input; its exit status in $rc, its stdout in
+# $out, its stderr in $err (and the command in $last_cmd, for a failure's
+# report).  Put variables in its environment with env: run env V=x CMD...
+run()
+{
+	last_cmd="$*"
+	out=$("$@" 2>"$scratch/stderr" </dev/null) && rc=0 || rc=$?
+	err=$(cat "$scratch/stderr")
+}
+
+# run_merged CMD ARGS...: as run, both streams in $out as a reader that
+# merges them sees them; $err is empty.
+run_merged()
+{
+	last_cmd="$* (2>&1)"
+	out=$("$@" 2>&1 </dev/null) && rc=0 || rc=$?
+	err=
+}
+
+# dfu ARGS...: dfu-util on the bus of the last sim_new.
 dfu()
 {
+	run "$DFU_UTIL" --sim-state "$sim_dir" "$@"
 	last_cmd="dfu-util $*"
-	out=$("$DFU_UTIL" --sim-state "$sim_dir" "$@" 2>"$scratch/stderr" </dev/null) && rc=0 || rc=$?
-	err=$(cat "$scratch/stderr")
+}
+
+# step CMD ARGS...: a command that prepares a test (makes a file, packs an
+# image).  Its output is dropped; if it fails, that is one failed test
+# naming it, so a broken set-up never passes unnoticed.
+step()
+{
+	"$@" >"$scratch/step.out" 2>&1 && return 0
+	tap_result 1 "set-up: $* ($(tail -n 1 "$scratch/step.out"))"
+	return 1
 }
 
 expect_rc()
@@ -89,6 +133,32 @@ expect_msg()
 	tap_result $? "$2"
 }
 
+expect_no_msg()
+{
+	! printf '%s\n%s\n' "$out" "$err" | grep -Eq -- "$1"
+	tap_result $? "$2"
+}
+
+expect_fail()
+{
+	[ "$rc" -ne 0 ]
+	tap_result $? "$1 (exit $rc, not 0)"
+}
+
+expect_same()
+{
+	cmp -s "$1" "$2"
+	tap_result $? "$3"
+}
+
+expect_size()
+{
+	local got
+	if [ -f "$1" ]; then got=$(wc -c < "$1" | tr -d ' '); else got=none; fi
+	[ "$got" = "$2" ]
+	tap_result $? "$3 ($2 bytes, saw $got)"
+}
+
 # The one line the cli adds whenever simulated devices are used is allowed,
 # exactly once; nothing else.
 expect_quiet()
@@ -98,25 +168,27 @@ expect_quiet()
 	tap_result $? "$1 (stderr empty)"
 }
 
-# Requests the simulated devices saw since the bus was created.
-reqs()
+# logged RE: how many lines of the simulator's request log match the
+# extended regular expression RE (0 when nothing was logged).
+logged()
 {
 	if [ -f "$sim_dir/requests.log" ]; then
-		grep -c " $1 " "$sim_dir/requests.log" || true
+		grep -Ec -- "$1" "$sim_dir/requests.log" || true
 	else
 		echo 0
 	fi
 }
 
+# Requests the simulated devices saw since the bus was created.
+reqs()
+{
+	logged " $1 "
+}
+
 # Count of DFU class requests (anything but descriptors and alt settings).
 dfu_reqs()
 {
-	if [ -f "$sim_dir/requests.log" ]; then
-		grep -Ec ' (DETACH|DNLOAD|UPLOAD|GETSTATUS|CLRSTATUS|GETSTATE|ABORT|RESET) ' \
-			"$sim_dir/requests.log" || true
-	else
-		echo 0
-	fi
+	logged ' (DETACH|DNLOAD|UPLOAD|GETSTATUS|CLRSTATUS|GETSTATE|ABORT|RESET) '
 }
 
 expect_reqs()
@@ -125,6 +197,31 @@ expect_reqs()
 	got=$(reqs "$1")
 	[ "$got" -eq "$2" ]
 	tap_result $? "$3 ($1 x $2, saw $got)"
+}
+
+expect_no_dfu_reqs()
+{
+	local got
+	got=$(dfu_reqs)
+	[ "$got" -eq 0 ]
+	tap_result $? "$1 (DFU requests: $got)"
+}
+
+# Forget what the simulator logged so far (the bus and devices stay).
+reqs_clear()
+{
+	: > "$sim_dir/requests.log"
+}
+
+# reqs_mark: lines logged so far; reqs_since N: the log after line N.
+reqs_mark()
+{
+	if [ -f "$sim_dir/requests.log" ]; then wc -l < "$sim_dir/requests.log"; else echo 0; fi
+}
+
+reqs_since()
+{
+	tail -n +"$(($1 + 1))" "$sim_dir/requests.log" 2>/dev/null
 }
 
 ok()
@@ -155,6 +252,13 @@ fixture()
 # ---- DfuSe devices: region files, commands and violations the simulator
 # recorded (doc/sim-profile.txt)
 
+# The region file of the first device's flash at 0x08000000 (alt 0), the
+# STM32 profiles' internal flash.
+flash()
+{
+	echo "$sim_dir/dev1.alt0.0x08000000.mem"
+}
+
 # LEN bytes at OFF of a region file; the simulator leaves out trailing
 # erased bytes, so pad with 0xFF: mem_at FILE OFF LEN
 mem_at()
@@ -166,17 +270,13 @@ mem_at()
 # Requests of any kind the simulator logged.
 all_reqs()
 {
-	if [ -f "$sim_dir/requests.log" ]; then wc -l < "$sim_dir/requests.log"; else echo 0; fi
+	reqs_mark
 }
 
 # How many times the model marked a DfuSe command: cmds ERASE
 cmds()
 {
-	if [ -f "$sim_dir/requests.log" ]; then
-		grep -c "cmd=$1\\( \\|\$\\)" "$sim_dir/requests.log" || true
-	else
-		echo 0
-	fi
+	logged "cmd=$1( |\$)"
 }
 
 expect_cmds()
@@ -202,6 +302,22 @@ expect_no_violation()
 {
 	[ "$(violations)" = "0" ]
 	tap_result $? "$1 (violations=$(violations))"
+}
+
+# ---- skips: an optional part that is missing is a skip, never a pass
+
+# skip "why": one check that could not run.
+skip()
+{
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n # SKIP $*"
+}
+
+# skip_all "why": the whole script cannot run (call before any check).
+skip_all()
+{
+	echo "1..0 # SKIP $*"
+	exit 0
 }
 
 done_testing()

@@ -14,8 +14,7 @@ expect_out '^Found DFU: \[[0-9a-f]{4}:[0-9a-f]{4}\] ver=[0-9a-f]{4}, devnum=[0-9
 plain=$(ids_of DFU)
 [ "$(printf '%s\n' "$out" | grep -c '^Found DFU')" -eq 1 ]
 tap_result $? "one line for one alt setting"
-[ "$(dfu_reqs)" -eq 0 ]
-tap_result $? "listing sends no DFU request"
+expect_no_dfu_reqs "listing sends no DFU request"
 
 dfu -l -v
 expect_rc 0 "-l -v"
@@ -121,24 +120,16 @@ expect_err "$simline.*state: $sim_dir.*clock: virtual" "... naming the state dir
 printf '%s\n' "$out" | grep -q "$simline"
 [ $? -ne 0 ]
 tap_result $? "... and not on stdout"
-last_cmd="DFU_UTIL_SIM_STATE=$sim_dir DFU_UTIL_SIM_CLOCK=real dfu-util -l"
-out=$(DFU_UTIL_SIM_STATE="$sim_dir" DFU_UTIL_SIM_CLOCK=real "$DFU_UTIL" -l 2>"$scratch/stderr") && rc=0 || rc=$?
-err=$(cat "$scratch/stderr")
+run env DFU_UTIL_SIM_STATE="$sim_dir" DFU_UTIL_SIM_CLOCK=real "$DFU_UTIL" -l
 expect_rc 0 "-l on simulated devices chosen by DFU_UTIL_SIM_STATE alone"
 expect_err "$simline.*state: $sim_dir.*clock: real.*DFU_UTIL_SIM_STATE" \
 	"an exported variable that selects the simulator is named, with the real clock"
-last_cmd="DFU_UTIL_SIM=dfu-plain dfu-util -l"
-out=$(DFU_UTIL_SIM=dfu-plain "$DFU_UTIL" -l 2>"$scratch/stderr") && rc=0 || rc=$?
-err=$(cat "$scratch/stderr")
+run env DFU_UTIL_SIM=dfu-plain "$DFU_UTIL" -l
 expect_err "$simline.*state: not kept.*DFU_UTIL_SIM" "without a state directory: 'not kept'"
-last_cmd="dfu-util --sim dfu-plain -vv -l"
-out=$("$DFU_UTIL" --sim dfu-plain -vv -l 2>"$scratch/stderr") && rc=0 || rc=$?
-err=$(cat "$scratch/stderr")
+run "$DFU_UTIL" --sim dfu-plain -vv -l
 [ "$(printf '%s\n' "$err" | grep -c "$simline")" -eq 1 ]
 tap_result $? "the notice is printed once also with -vv"
-last_cmd="dfu-util --sim help"
-out=$("$DFU_UTIL" --sim help 2>"$scratch/stderr") && rc=0 || rc=$?
-err=$(cat "$scratch/stderr")
+run "$DFU_UTIL" --sim help
 [ -z "$err" ]
 tap_result $? "--sim help uses no device and prints no notice"
 

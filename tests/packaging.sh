@@ -14,17 +14,14 @@ metainfo=$TOP_SRCDIR/doc/io.github.dfu_util.dfu_util.metainfo.xml
 
 # --- AppStream metainfo
 if command -v appstreamcli >/dev/null 2>&1; then
-	out=$(appstreamcli validate --no-net --pedantic "$metainfo" 2>&1) && rc=0 || rc=$?
-	last_cmd="appstreamcli validate --no-net --pedantic $metainfo"
-	err=
+	run_merged appstreamcli validate --no-net --pedantic "$metainfo"
 	expect_rc 0 "appstreamcli validate passes"
 	! printf '%s\n' "$out" | grep -Eq '^[EW]:'
 	tap_result $? "appstreamcli: no error or warning"
 	last_cmd=
 else
-	echo "ok $((tap_n + 1)) # SKIP appstreamcli not installed (apt-get install appstream)"
-	echo "ok $((tap_n + 2)) # SKIP appstreamcli not installed"
-	tap_n=$((tap_n + 2))
+	skip "appstreamcli not installed (apt-get install appstream)"
+	skip "appstreamcli not installed"
 fi
 grep -q '<modalias>usb:v\*p\*d\*dc\*dsc\*dp\*icFEisc01ip\*in\*</modalias>' "$metainfo"
 tap_result $? "metainfo provides the DFU interface class (FEh/01h)"
@@ -70,18 +67,14 @@ tap_result $? "AUTHORS"
 # --- dfu-util --list --verbose on the real USB backend: whatever this
 # machine has (usually no USB at all in CI), exit 0; with -v either devices
 # or "nothing found"; without -v nothing on stderr when there is nothing.
-out=$("$DFU_UTIL" --list --verbose 2>"$scratch/stderr") && rc=0 || rc=$?
-err=$(cat "$scratch/stderr")
-last_cmd="dfu-util --list --verbose (real USB)"
+run "$DFU_UTIL" --list --verbose
 expect_rc 0 "--list --verbose on the real USB backend"
 if printf '%s\n' "$out$err" | grep -q '^Found '; then
 	ok true "this machine has DFU devices: listed"
 else
 	expect_msg 'nothing found' "--list --verbose: says nothing was found"
 fi
-out=$("$DFU_UTIL" --list 2>"$scratch/stderr") && rc=0 || rc=$?
-err=$(cat "$scratch/stderr")
-last_cmd="dfu-util --list (real USB)"
+run "$DFU_UTIL" --list
 expect_rc 0 "--list on the real USB backend"
 if printf '%s\n' "$out$err" | grep -q '^Found \|Cannot open'; then
 	ok true "this machine has DFU devices: stderr is theirs"

@@ -14,25 +14,6 @@ TDK="$PROF/tdk-bluetooth.prof"
 LPC="$PROF/lpclink.prof"
 BMP=blackmagic
 
-# Human messages may go to either stream: match both.
-expect_said()
-{
-	printf '%s\n%s\n' "$out" "$err" | grep -Eq -- "$1"
-	tap_result $? "$2"
-}
-
-expect_not_said()
-{
-	! printf '%s\n%s\n' "$out" "$err" | grep -Eq -- "$1"
-	tap_result $? "$2"
-}
-
-# Size of a file in bytes.
-fsize() { wc -c < "$1" | tr -d ' '; }
-
-# Lines of the request log matching a pattern.
-logged() { grep -c -- "$1" "$sim_dir/requests.log" 2>/dev/null || true; }
-
 fw="$scratch/fw.bin"
 mkdata "$fw" 3072
 back="$scratch/back.bin"
@@ -46,17 +27,16 @@ expect_rc 0 "opc-20: -l -v"
 expect_out 'quirks: dfu-version=0x011a \(quirks table: .*opc-20' "opc-20: -l -v shows the table's quirk"
 expect_out '0x08000000-0x08002FFF +12 pages of 1 KiB +readable$' "opc-20: -l -v shows the memory map"
 dfu --sim "$OPC" -l
-expect_not_said 'quirks' "opc-20: plain -l says nothing about quirks"
+expect_no_msg 'quirks' "opc-20: plain -l says nothing about quirks"
 
 sim_new opc-up
 rm -f "$back"
 dfu --sim "$OPC" -a 1 -Z 64 -U "$back"
 expect_rc 0 "opc-20: -U -a 1 -Z 64"
-[ "$(fsize "$back")" -eq 64 ]
-tap_result $? "opc-20: the upload has the 64 bytes asked for (not DfuSe's 4-byte command list)"
+expect_size "$back" 64 "opc-20: the upload has the 64 bytes asked for (not DfuSe's 4-byte command list)"
 head -c 64 /dev/zero | tr '\0' '\377' | cmp -s - "$back"
 tap_result $? "opc-20: they are the SPI flash's (erased)"
-expect_said 'driving 0483:df11 as DfuSe: quirk dfu-version=0x011a \(bcdDFU 1a01\)' "opc-20: a note names the reason"
+expect_msg 'driving 0483:df11 as DfuSe: quirk dfu-version=0x011a \(bcdDFU 1a01\)' "opc-20: a note names the reason"
 [ "$(logged 'UPLOAD wValue=2 .*cmd=READ addr=0x00000000 ')" -eq 1 ]
 tap_result $? "opc-20: read by DfuSe address"
 
@@ -85,8 +65,7 @@ expect_msg 'sent 4 bytes, fewer than the 64' "unknown opc-20: plain DFU gets the
 rm -f "$back"
 dfu --sim "$OPCX" --quirk dfu-version=0x011a -a 1 -Z 64 -U "$back"
 expect_rc 0 "quirk dfu-version=0x011a: -U"
-[ "$(fsize "$back")" -eq 64 ]
-tap_result $? "quirk dfu-version=0x011a: 64 bytes by DfuSe address"
+expect_size "$back" 64 "quirk dfu-version=0x011a: 64 bytes by DfuSe address"
 dfu --sim "$OPCX" --quirk dfu-version=0x011a -l -v
 expect_out 'quirks with --quirk: dfu-version=0x011a' "-l -v shows a --quirk"
 
@@ -94,7 +73,7 @@ sim_new opcx-s
 rm -f "$back"
 dfu --sim "$OPCX" -a 0 -s 0x08003000:64 -U "$back"
 expect_rc 0 "unknown opc-20: -s with a memory map name -U"
-expect_said "driving 0483:df11 as DfuSe: -s given and alt setting 0's name is a DfuSe memory map \\(bcdDFU 1a01\\)" \
+expect_msg "driving 0483:df11 as DfuSe: -s given and alt setting 0's name is a DfuSe memory map \\(bcdDFU 1a01\\)" \
 	"unknown opc-20: a note names the memory map as the reason"
 head -c 64 /dev/zero | tr '\0' '\132' | cmp -s - "$back"
 tap_result $? "unknown opc-20: the bytes at 0x08003000"
@@ -110,7 +89,7 @@ sim_new opcx-dfu
 tap_result $? "mkdfuse: fw.dfu"
 dfu --sim "$OPCX" -a 0 -D "$scratch/fw.dfu"
 expect_rc 0 "unknown opc-20: a .dfu file"
-expect_said "driving 0483:df11 as DfuSe: a DfuSe file given and alt setting 0's name is a DfuSe memory map" \
+expect_msg "driving 0483:df11 as DfuSe: a DfuSe file given and alt setting 0's name is a DfuSe memory map" \
 	"unknown opc-20: the note names the file as the reason"
 mem_at "$sim_dir/dev1.alt0.0x08000000.mem" $((0x4000)) 3072 | cmp -s - "$fw"
 tap_result $? "unknown opc-20: the .dfu file's element is in flash"
@@ -122,7 +101,7 @@ expect_rc 65 "plain DFU, no memory map: a .dfu file refused"
 sim_new plain-s
 dfu --sim dfu-plain -s 0x08000000 -D "$fw"
 expect_rc 64 "plain DFU, no memory map: -s refused"
-expect_said '-s is for DfuSe devices' "plain DFU: the refusal says why"
+expect_msg '-s is for DfuSe devices' "plain DFU: the refusal says why"
 [ "$(reqs DNLOAD)" -eq 0 ]
 tap_result $? "plain DFU: nothing sent"
 
@@ -131,15 +110,15 @@ OPCN="$OPCX:func_location=none"
 sim_new opcn
 dfu --sim "$OPCN" -a 0 -s 0x08004000 -D "$fw"
 expect_rc 76 "no functional descriptor, -s with a map, no -t: refused"
-expect_said 'give the transfer size with -t' "no functional descriptor: the refusal asks for -t"
-expect_said 'DfuSe memory map \(no DFU functional descriptor\)' "no functional descriptor: the note says so"
+expect_msg 'give the transfer size with -t' "no functional descriptor: the refusal asks for -t"
+expect_msg 'DfuSe memory map \(no DFU functional descriptor\)' "no functional descriptor: the note says so"
 [ "$(reqs DNLOAD)" -eq 0 ]
 tap_result $? "no functional descriptor: nothing sent"
 dfu --sim "$OPCN" -a 0 -t 1024 -s 0x08004000 -D "$fw"
 expect_rc 0 "no functional descriptor, -s with a map, -t 1024"
 mem_at "$sim_dir/dev1.alt0.0x08000000.mem" $((0x4000)) 3072 | cmp -s - "$fw"
 tap_result $? "no functional descriptor: the file is in flash"
-expect_not_said 'assuming DFU 1.0' "no functional descriptor: no DFU 1.0 warning for a DfuSe device"
+expect_no_msg 'assuming DFU 1.0' "no functional descriptor: no DFU 1.0 warning for a DfuSe device"
 
 # ---- quirk dfuse: DfuSe without -s on a device that does not say so
 sim_new opcn-dfuse
@@ -150,16 +129,15 @@ expect_msg 'sent 4 bytes, fewer than the 64' "plain DFU upload: the 4-byte comma
 rm -f "$back"
 dfu --sim "$OPCN" --quirk dfuse -t 1024 -a 0 -Z 64 -U "$back"
 expect_rc 0 "quirk dfuse: -U"
-expect_said 'driving 0483:df11 as DfuSe: quirk dfuse' "quirk dfuse: the note names it"
-[ "$(fsize "$back")" -eq 64 ]
-tap_result $? "quirk dfuse: 64 bytes from the start of the map"
+expect_msg 'driving 0483:df11 as DfuSe: quirk dfuse' "quirk dfuse: the note names it"
+expect_size "$back" 64 "quirk dfuse: 64 bytes from the start of the map"
 
 # ============================================================ Spark Core
 # bcdDFU 0x011a as it should be: DfuSe with no note, 20 KiB read-only.
 sim_new spark
 dfu --sim "$SPARK" -a 0 -s 0x08005000 -D "$fw"
 expect_rc 0 "Spark Core: -s 0x08005000 -D"
-expect_not_said 'driving .* as DfuSe' "Spark Core: bcdDFU 0x011a needs no note"
+expect_no_msg 'driving .* as DfuSe' "Spark Core: bcdDFU 0x011a needs no note"
 mem_at "$sim_dir/dev1.alt0.0x08000000.mem" $((0x5000)) 3072 | cmp -s - "$fw"
 tap_result $? "Spark Core: the file is in flash"
 dfu --sim "$SPARK" -a 0 -s 0x08004000 -D "$fw"
@@ -208,7 +186,7 @@ expect_rc 0 "LPC-Link: -D"
 [ "$(reqs DETACH)" -eq 0 ] && [ "$(reqs RESET)" -eq 1 ]
 tap_result $? "LPC-Link: no DETACH; the reset manifestation needs"
 dfu -l
-expect_not_said 'df55' "LPC-Link: gone after the reset (probe firmware runs)"
+expect_no_msg 'df55' "LPC-Link: gone after the reset (probe firmware runs)"
 
 # LPC-Link 2 (its log: "unable to read DFU status" right after the
 # download): gone at the status request that follows the last block.
@@ -226,7 +204,7 @@ LPC0="$LPC:transfer_size=0:buffer_size=2048"
 sim_new lpc0
 dfu --sim "$LPC0" -D "$fw"
 expect_rc 76 "wTransferSize 0: refused"
-expect_said 'give the transfer size with -t' "wTransferSize 0: the refusal asks for -t"
+expect_msg 'give the transfer size with -t' "wTransferSize 0: the refusal asks for -t"
 dfu --sim "$LPC0" --quirk transfer-size=512 -D "$fw"
 expect_rc 0 "quirk transfer-size=512: -D"
 [ "$(logged 'DNLOAD wValue=0 wIndex=0 wLength=512 ')" -eq 1 ] && [ "$(logged 'wLength=2048')" -eq 0 ]
@@ -273,7 +251,7 @@ sim_new bmp-odd
 mkdata "$scratch/bmp-odd.bin" 6000
 dfu --sim "$BMP" -s 0x08002000:leave -D "$scratch/bmp-odd.bin"
 expect_rc 0 "Black Magic: a file ending mid-page"
-expect_said 'cannot upload, so 144 bytes of the erased pages outside the data will be erased without being preserved: 0x08003770-0x080037FF' \
+expect_msg 'cannot upload, so 144 bytes of the erased pages outside the data will be erased without being preserved: 0x08003770-0x080037FF' \
 	"Black Magic: says the page's rest is not kept, and which bytes"
 [ "$(reqs UPLOAD)" -eq 0 ]
 tap_result $? "Black Magic: no UPLOAD sent to a device without upload"
@@ -290,7 +268,7 @@ tap_result $? "the leave request timed out"
 sim_new bmpq
 dfu --sim "$BMPH:product=0x6019" --quirk gone-after-leave -s 0x08002000:leave -D "$scratch/bmp.bin"
 expect_rc 0 "quirk gone-after-leave: the leave counts as done"
-expect_said 'device left DFU mode' "quirk gone-after-leave: says the device left"
+expect_msg 'device left DFU mode' "quirk gone-after-leave: says the device left"
 sim_new bmpt
 dfu --sim "$BMPH" -s 0x08002000:leave -D "$scratch/bmp.bin"
 expect_rc 0 "Black Magic boot loader (table): the leave counts as done"
@@ -314,8 +292,8 @@ tap_result $? "quirk no-detach-reset: the firmware is in memory"
 sim_new parse
 dfu --sim dfu-plain --quirk bogus -l
 expect_rc 64 "--quirk bogus"
-expect_said "unknown quirk 'bogus'" "--quirk bogus: named"
-expect_said 'known quirks: dfuse, dfu-version=0xVVVV' "--quirk bogus: the known ones listed"
+expect_msg "unknown quirk 'bogus'" "--quirk bogus: named"
+expect_msg 'known quirks: dfuse, dfu-version=0xVVVV' "--quirk bogus: the known ones listed"
 dfu --sim dfu-plain --quirk transfer-size -l
 expect_rc 64 "--quirk transfer-size without a value"
 dfu --sim dfu-plain --quirk dfuse=1 -l

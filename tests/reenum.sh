@@ -50,7 +50,7 @@ bmp_has_fw()
 sim_new bystander
 dfu --sim stm32f4,blackmagic -l
 before=$(mem_sum dev1)
-: > "$sim_dir/requests.log"
+reqs_clear
 dfu -d 1d50:6018 -s 0x08002000:leave -D "$fw"
 expect_rc 0 "bystander STM32 + Black Magic Probe: -d 1d50:6018 -s 0x08002000:leave"
 [ "$(acts_on dev1)" -eq 0 ]
@@ -67,7 +67,7 @@ expect_reqs DETACH 1 "one DFU_DETACH"
 # device before the detach, keeps it from matching then): still no candidate.
 sim_new samepair
 dfu --sim blackmagic:state=dfuIDLE:serial=OTHER,blackmagic -l
-: > "$sim_dir/requests.log"
+reqs_clear
 dfu -d 1d50:6018,1d50:6017 -n 3 -s 0x08002000:leave -D "$fw"
 expect_rc 0 "a second probe already in DFU mode (same IDs) next to the one detaching"
 [ "$(acts_on dev1)" -eq 0 ]
@@ -128,7 +128,7 @@ said '1-1\.1' "the note names the path it came back on"
 sim_new late
 dfu --sim stm32f4,blackmagic:reenum_ms=3000 -l
 before=$(mem_sum dev1)
-: > "$sim_dir/requests.log"
+reqs_clear
 dfu -E 1 -d 1d50:6018 -s 0x08002000:leave -D "$fw"
 expect_rc 74 "the probe takes 3 s to come back, -E 1"
 [ "$(acts_after_detach)" -eq 0 ]
@@ -142,7 +142,7 @@ said '0483:df11.*(already|before)' "... and why the STM32 was not taken"
 sim_new suffix
 "$MKSUFFIX" "$fw" "$scratch/stm32.dfu" 0483 df11
 dfu --sim stm32f4,blackmagic -l
-: > "$sim_dir/requests.log"
+reqs_clear
 dfu -d 1d50:6018,1d50:6017 -s 0x08002000:leave -D "$scratch/stm32.dfu"
 expect_rc 65 "a file for 0483:df11 with -d 1d50:6018,1d50:6017"
 expect_reqs DETACH 0 "refused before DFU_DETACH"

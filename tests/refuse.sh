@@ -33,8 +33,7 @@ sim_new other
 dfu --sim dfu-plain -D "$scratch/other.dfu"
 expect_rc 65 "a file for another device is refused"
 expect_err 'dead:beef' "the message names the file's device"
-[ "$(dfu_reqs)" -eq 0 ]
-tap_result $? "nothing was sent to the device"
+expect_no_dfu_reqs "nothing was sent to the device"
 
 # fwupd's long suffix: a metadata table before the footer, in bLength.
 "$MKSUFFIX" "$fw" "$scratch/long.dfu" "$vid" "$pid" meta=40
@@ -45,15 +44,13 @@ head -c 3000 "$sim_dir/dev1.mem" | cmp -s - "$fw"
 tap_result $? "... the firmware reached the device"
 expect_reqs DNLOAD 4 "... and none of the suffix: 3000 bytes in 3 blocks plus the zero-length one"
 dfu -U "$scratch/long.back"
-cmp -s "$fw" "$scratch/long.back"
-tap_result $? "... the device holds exactly the firmware"
+expect_same "$fw" "$scratch/long.back" "... the device holds exactly the firmware"
 
 sim_new corrupt
 dfu --sim dfu-plain -D "$scratch/corrupt.dfu"
 expect_rc 65 "a wrong CRC means a corrupt file"
 expect_err 'CRC|corrupt' "the message says the file is corrupt"
-[ ! -f "$sim_dir/requests.log" ] || [ "$(dfu_reqs)" -eq 0 ]
-tap_result $? "nothing was sent for a corrupt file"
+expect_no_dfu_reqs "nothing was sent for a corrupt file"
 
 sim_new missing
 dfu --sim dfu-plain -D "$scratch/no-such-file"
@@ -66,16 +63,14 @@ dfu --sim dfu-plain -U "$scratch/exists.bin"
 expect_rc 73 "an existing upload file is never overwritten"
 [ "$(cat "$scratch/exists.bin")" = "keep me" ]
 tap_result $? "the existing file is untouched"
-[ "$(dfu_reqs)" -eq 0 ]
-tap_result $? "nothing was sent before refusing"
+expect_no_dfu_reqs "nothing was sent before refusing"
 
 sim_new usage
 for bad in "-n 0x" "-n 08" "-n -1" "-n 5x" "-t 0" "-d 12345:1" "-d xyz:1" "-d 1:2,3:4,5:6" "-w 5" "-Z 16" "--no-such-option" "-U a -D b"; do
 	dfu --sim dfu-plain $bad -l
 	expect_rc 64 "usage error: $bad"
 done
-[ "$(dfu_reqs)" -eq 0 ]
-tap_result $? "no request sent for any usage error"
+expect_no_dfu_reqs "no request sent for any usage error"
 
 dfu --sim dfu-plain
 expect_rc 64 "nothing to do is a usage error"

@@ -31,21 +31,18 @@ tap_result $? "full blocks, a short last one, then zero length ($(cat "$scratch/
 
 dfu -Z 5000 -U "$back"
 expect_rc 0 "upload 5000 bytes"
-cmp -s "$fw" "$back"
-tap_result $? "upload gives back what was downloaded"
+expect_same "$fw" "$back" "upload gives back what was downloaded"
 rm -f "$back"
 
 dfu -U "$back"
 expect_rc 0 "upload until the device sends a short block"
-cmp -s "$fw" "$back"
-tap_result $? "the whole image comes back, no more"
+expect_same "$fw" "$back" "the whole image comes back, no more"
 
 # A 1 KiB read from the README's example, on a fresh device.
 sim_new readme
 dfu --sim dfu-plain -Z 1024 -U "$back.1k"
 expect_rc 0 "read 1 KiB from a fresh device"
-[ "$(wc -c < "$back.1k")" -eq 1024 ]
-tap_result $? "exactly 1024 bytes written"
+expect_size "$back.1k" 1024 "exactly 1024 bytes written"
 head -c 1024 "$sim_dir/dev1.mem" | cmp -s - "$back.1k"
 tap_result $? "the bytes are the device's"
 ls "$scratch" | grep -q 'back.bin.1k.' && st=1 || st=0
@@ -61,8 +58,7 @@ expect_reqs DNLOAD 3 "two full blocks and the zero-length one"
 rm -f "$back"
 dfu -U "$back"
 expect_rc 0 "upload of an exact multiple"
-cmp -s "$fw" "$back"
-tap_result $? "round trip of an exact multiple"
+expect_same "$fw" "$back" "round trip of an exact multiple"
 
 # --- -t smaller than the device's transfer size
 sim_new small
@@ -82,8 +78,7 @@ tap_result $? "intolerant device memory holds the file"
 rm -f "$back"
 dfu -Z 3000 -U "$back"
 expect_rc 0 "upload from the intolerant device after its reset"
-cmp -s "$fw" "$back"
-tap_result $? "round trip on the intolerant device"
+expect_same "$fw" "$back" "round trip on the intolerant device"
 
 # --- -R after a tolerant download
 sim_new reset
@@ -110,8 +105,7 @@ expect_rc 0 "download to a DFU 1.0 device"
 rm -f "$back"
 dfu -Z 2500 -U "$back"
 expect_rc 0 "upload from a DFU 1.0 device"
-cmp -s "$fw" "$back"
-tap_result $? "round trip on a DFU 1.0 device"
+expect_same "$fw" "$back" "round trip on a DFU 1.0 device"
 
 # --- -Z asks for more than the device has: an error, and no file left
 sim_new short
@@ -133,15 +127,13 @@ last_cmd="dfu-util -U - > back.bin"
 "$DFU_UTIL" --sim-state "$sim_dir" -U - > "$back" 2>"$scratch/stderr" && rc=0 || rc=$?
 err=$(cat "$scratch/stderr")
 expect_rc 0 "-U - uploads to standard output"
-cmp -s "$fw" "$back"
-tap_result $? "... stdout holds exactly the image, no message in it"
+expect_same "$fw" "$back" "... stdout holds exactly the image, no message in it"
 expect_err 'upload|Upload' "... the messages went to stderr"
 [ ! -e "$scratch/-" ]
 tap_result $? "... and no file named '-' was created"
 last_cmd="dfu-util -U /dev/stdout | cat"
 "$DFU_UTIL" --sim-state "$sim_dir" -U /dev/stdout 2>/dev/null | cat > "$back.pipe"
-cmp -s "$fw" "$back.pipe"
-tap_result $? "-U /dev/stdout into a pipe is written, not refused"
+expect_same "$fw" "$back.pipe" "-U /dev/stdout into a pipe is written, not refused"
 mkfifo "$scratch/fifo"
 cat "$scratch/fifo" > "$back.fifo" &
 catpid=$!
@@ -150,8 +142,7 @@ dfu -U "$scratch/fifo"
 [ "$rc" -eq 0 ] || kill "$catpid" 2>/dev/null
 wait "$catpid"
 expect_rc 0 "-U to an existing FIFO"
-cmp -s "$fw" "$back.fifo"
-tap_result $? "... the reader got the image"
+expect_same "$fw" "$back.fifo" "... the reader got the image"
 printf 'keep me' > "$back.exists"
 dfu -U "$back.exists"
 expect_rc 73 "a regular file that exists is still never overwritten"

@@ -19,10 +19,7 @@ SIM_NOTICE='^dfu-util: using simulated USB devices'
 # Both streams merged in one run, as wrappers with stderr=STDOUT read them.
 merged()
 {
-	last_cmd="dfu-util $* (2>&1)"
-	all=$("$DFU_UTIL" --sim-state "$sim_dir" "$@" 2>&1 </dev/null) && rc=0 || rc=$?
-	out=$all
-	err=
+	run_merged "$DFU_UTIL" --sim-state "$sim_dir" "$@"
 }
 
 # stderr without the simulator notice
@@ -38,7 +35,7 @@ mkdata "$scratch/fw.bin" 40000
 fw="$scratch/fw.bin"
 # the same with a DFU suffix (any device): a successful run has an empty stderr
 : "${MKSUFFIX:?MKSUFFIX must point at tests/mksuffix}"
-"$MKSUFFIX" "$fw" "$scratch/fw-sfx.bin" ffff ffff
+step "$MKSUFFIX" "$fw" "$scratch/fw-sfx.bin" ffff ffff
 fw_sfx="$scratch/fw-sfx.bin"
 
 # ------------------------------------------------------------- -l and -V
@@ -66,14 +63,14 @@ dfu -l -v
 expect_msg 'nothing found' "-l -v says nothing was found"
 
 # qmk doctor: `dfu-util --version`, streams merged, split('\n')[0].split()[1]
-all=$("$DFU_UTIL" --version 2>&1) && rc=0 || rc=$?
+run_merged "$DFU_UTIL" --version
 expect_rc 0 "qmk doctor / pybricksdev / Oopsy: --version"
-first=$(printf '%s\n' "$all" | head -n 1)
+first=$(printf '%s\n' "$out" | head -n 1)
 printf '%s\n' "$first" | grep -Eq '^dfu-util [0-9][^ ]*$'
 tap_result $? "qmk doctor: first line is 'dfu-util VERSION' ($first)"
-all=$("$DFU_UTIL" -V 2>&1) && rc=0 || rc=$?
+run_merged "$DFU_UTIL" -V
 expect_rc 0 "-V"
-printf '%s\n' "$all" | head -n 1 | grep -Eq '^dfu-util [0-9]'
+printf '%s\n' "$out" | head -n 1 | grep -Eq '^dfu-util [0-9]'
 tap_result $? "-V: first line 'dfu-util VERSION'"
 
 # Zephyr west (runners/dfu.py): check_output(dfu-util -d,VID:PID -l),
@@ -173,13 +170,13 @@ expect_err "^dfu-util: Cannot open DFU device $F4 found on devnum [0-9]+ \\(acce
 sim_new bcf
 merged --sim stm32f4 -s 0x08000000:leave -d $F4 -a 0 -D "$fw"
 expect_rc 0 "HARDWARIO bcf: -s 0x08000000:leave -D"
-printf '%s' "$all" | grep -qF 'File downloaded successfully'
+printf '%s' "$out" | grep -qF 'File downloaded successfully'
 tap_result $? "HARDWARIO bcf: 'File downloaded successfully' in the output"
-bad=$(printf '%s' "$all" | awk 'BEGIN { RS = "\t" } NR > 1 && /^\[/ {
+bad=$(printf '%s' "$out" | awk 'BEGIN { RS = "\t" } NR > 1 && /^\[/ {
 	p = substr($0, 29, 3); if (p !~ /^[ 0-9][ 0-9][0-9]$/ || substr($0, 32, 1) != "%") print }' | head -n 1)
 [ -z "$bad" ]
 tap_result $? "HARDWARIO bcf: percent digits at columns 29-31 after the tab, '%' at 32"
-pct=$(printf '%s' "$all" | awk 'BEGIN { RS = "\t" } NR > 1 && /^\[/ { print substr($0, 29, 3) + 0 }' |
+pct=$(printf '%s' "$out" | awk 'BEGIN { RS = "\t" } NR > 1 && /^\[/ { print substr($0, 29, 3) + 0 }' |
 	sort -n -u | tr '\n' ' ')
 case "$pct" in *" 100 "*) r=0 ;; *) r=1 ;; esac
 [ "$(printf '%s\n' $pct | wc -l)" -ge 3 ] || r=1
@@ -303,7 +300,7 @@ expect_err '^dfu-util: No DFU capable USB device available$' "the classic's line
 sim_new noaccess-flash
 merged --sim stm32f4:no_access=1 -s 0x08000000:leave -d $F4 -a 0 -D "$fw"
 expect_rc 74 "a device that cannot be opened"
-printf '%s\n' "$all" | grep -q "Cannot open DFU device $F4"
+printf '%s\n' "$out" | grep -q "Cannot open DFU device $F4"
 tap_result $? "HARDWARIO bcf: 'Cannot open DFU device 0483:df11' in the output"
 dfu --sim stm32f4:no_access=1 -s 0x08000000:leave -d $F4 -a 0 -D "$fw"
 expect_err "^dfu-util: Cannot open DFU device $F4 found on devnum [0-9]+ \\(access denied\\)\$" \
