@@ -150,7 +150,7 @@ tap_result $? "... with no request sent"
 sim_new dotdfu
 mkdata "$scratch/e0" 5000
 mkdata "$scratch/e1" 3000
-"$MKDFUSE" "$scratch/fw.dfu" 0x0483 0xdf11 @0=Flash 0x08000000:"$scratch/e0" \
+step "$MKDFUSE" "$scratch/fw.dfu" 0x0483 0xdf11 @0=Flash 0x08000000:"$scratch/e0" \
 	0x08020000:"$scratch/e1"
 tap_result $? "mkdfuse builds a two-element .dfu file"
 dfu --sim stm32f4 -a 0 -D "$scratch/fw.dfu"
@@ -168,7 +168,7 @@ expect_err "addresses come from the file" "... saying why"
 
 # The second element lies past the end of flash: nothing may be erased.
 reqs_clear
-"$MKDFUSE" "$scratch/bad.dfu" 0x0483 0xdf11 @0 0x08004000:"$scratch/e0" \
+step "$MKDFUSE" "$scratch/bad.dfu" 0x0483 0xdf11 @0 0x08004000:"$scratch/e0" \
 	0x08100000:"$scratch/e1"
 dfu -a 0 -D "$scratch/bad.dfu"
 expect_rc 65 "a .dfu file whose second element is out of range"
@@ -178,7 +178,7 @@ expect_err "element 1" "the message names the element"
 
 # A target for the option bytes (alt 1) is skipped with -a 0.
 printf 'optn' > "$scratch/ob"
-"$MKDFUSE" "$scratch/two.dfu" 0x0483 0xdf11 @0 0x08008000:"$scratch/e1" \
+step "$MKDFUSE" "$scratch/two.dfu" 0x0483 0xdf11 @0 0x08008000:"$scratch/e1" \
 	@1 0x1FFFC000:"$scratch/ob"
 reqs_clear
 dfu -a 0 -D "$scratch/two.dfu"
@@ -192,7 +192,7 @@ tap_result $st "alt 1 never selected"
 # Without -a each target goes to its own alt setting; leave starts the
 # first element.
 sim_new twoalts
-"$MKDFUSE" "$scratch/two.dfu" 0x0483 0xdf11 @0 0x08008000:"$scratch/e1" \
+step "$MKDFUSE" "$scratch/two.dfu" 0x0483 0xdf11 @0 0x08008000:"$scratch/e1" \
 	@1 0x1FFFC000:"$scratch/ob"
 dfu --sim stm32f4 -s :leave -D "$scratch/two.dfu"
 expect_rc 0 "a .dfu file with targets for alt 0 and alt 1, then leave"
@@ -229,10 +229,10 @@ expect_err "-s (ADDRESS|0x08000000)" "the hint names -s"
 expect_no_dfu_reqs "... before any DFU request"
 
 # A DFU suffix on a raw file is still checked.
-"$MKSUFFIX" "$fw" "$scratch/other.bin" 1234 5678
+step "$MKSUFFIX" "$fw" "$scratch/other.bin" 1234 5678
 dfu -a 0 -s 0x08000000 -D "$scratch/other.bin"
 expect_rc 65 "a raw file whose suffix names another device"
-"$MKSUFFIX" "$fw" "$scratch/mine.bin" 0483 df11
+step "$MKSUFFIX" "$fw" "$scratch/mine.bin" 0483 df11
 dfu -a 0 -s 0x08040000 -D "$scratch/mine.bin"
 expect_rc 0 "a raw file with a matching suffix"
 mem_at "$(flash)" $((0x40000)) 8192 | cmp -s - "$fw"

@@ -52,9 +52,9 @@ readback 0x0800C000 45000 "$app" "APP (.bin)"
 
 # ---------------------------------------------------------------- .dfu files
 sim_new dfu
-"$MKDFUSE" "$scratch/lib.dfu" 0x0483 0xdf11 @0=LIB 0x08004000:"$lib"
+step "$MKDFUSE" "$scratch/lib.dfu" 0x0483 0xdf11 @0=LIB 0x08004000:"$lib"
 tap_result $? "mkdfuse: lib.dfu"
-"$MKDFUSE" "$scratch/app.dfu" 0x0483 0xdf11 @0=APP 0x0800C000:"$app"
+step "$MKDFUSE" "$scratch/app.dfu" 0x0483 0xdf11 @0=APP 0x0800C000:"$app"
 tap_result $? "mkdfuse: app.dfu"
 dfu --sim dsonano -a 0 -D "$scratch/lib.dfu"
 expect_rc 0 "LIB as a .dfu file"
@@ -113,7 +113,7 @@ expect_cmds WRITE 0 "nothing written"
 expect_no_dfu_reqs "no DFU request at all"
 
 # A .dfu file whose second element lies in the bootloader.
-"$MKDFUSE" "$scratch/bad.dfu" 0x0483 0xdf11 @0 0x0800C000:"$lib" 0x08000400:"$scratch/boot"
+step "$MKDFUSE" "$scratch/bad.dfu" 0x0483 0xdf11 @0 0x0800C000:"$lib" 0x08000400:"$scratch/boot"
 reqs_clear
 dfu -a 0 -D "$scratch/bad.dfu"
 expect_rc 65 "a .dfu file with a read-only second element"

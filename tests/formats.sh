@@ -35,7 +35,7 @@ head -c $PAT_LEN "$pattern" > "$scratch/p" && mv "$scratch/p" "$pattern"
 	cat "$kat/fmt-b.bin"
 	tail -c +$((0x4400 + 1000 + 1)) "$pattern"
 } > "$expect"
-"$MKDFUSE" "$scratch/fmt.dfu" 0x0483 0xdf11 @0=FMT $A:"$kat/fmt-a.bin" $B:"$kat/fmt-b.bin"
+step "$MKDFUSE" "$scratch/fmt.dfu" 0x0483 0xdf11 @0=FMT $A:"$kat/fmt-a.bin" $B:"$kat/fmt-b.bin"
 tap_result $? "mkdfuse: the same image as a .dfu file"
 
 # flash_as DEVICE ROUTE: a fresh device, the pattern, then the image by ROUTE.
@@ -108,7 +108,7 @@ dfu -a 0 -D "$scratch/sfx.srec"
 expect_rc 0 "an S-record file with a DFU suffix"
 expect_same "$(flash)" "$scratch/mem-stm32f4-bin" "... leaves the same memory"
 fixture "$kat/fmt.uf2" "$scratch/sfx.uf2"
-"$DFU_SUFFIX" -a "$scratch/sfx.uf2" -v 1234 -p 5678 >/dev/null 2>&1
+step "$DFU_SUFFIX" -a "$scratch/sfx.uf2" -v 1234 -p 5678
 sim_new suffix-wrong
 dfu --sim stm32f4 -a 0 -D "$scratch/sfx.uf2"
 expect_rc 65 "a UF2 file whose suffix names another device is refused"

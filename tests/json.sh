@@ -118,8 +118,8 @@ json_ok "escaping"
 json_has '[e for e in ev if e["event"] == "device"][0]["serial"] == "a\"b\\c\\\\d\\tÄ"' "the serial comes back unchanged"
 
 # Every exit status of the contract: with --json each one is a result.
-cp "$fw" "$scratch/other.bin"
-"$DFU_SUFFIX" -a "$scratch/other.bin" -v 1234 -p 5678 >/dev/null 2>&1
+fixture "$fw" "$scratch/other.bin"
+step "$DFU_SUFFIX" -a "$scratch/other.bin" -v 1234 -p 5678
 mkdata "$scratch/exists.bin" 10
 table="
 0	--sim dfu-plain -l

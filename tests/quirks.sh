@@ -85,7 +85,7 @@ tap_result $? "unknown opc-20: the file is in flash"
 # ---- a .dfu file (DfuSe's own format) is as good a sign as -s
 : "${MKDFUSE:?MKDFUSE must point at the built tests/mkdfuse}"
 sim_new opcx-dfu
-"$MKDFUSE" "$scratch/fw.dfu" 0x0483 0xdf11 @0=FW 0x08004000:"$fw"
+step "$MKDFUSE" "$scratch/fw.dfu" 0x0483 0xdf11 @0=FW 0x08004000:"$fw"
 tap_result $? "mkdfuse: fw.dfu"
 dfu --sim "$OPCX" -a 0 -D "$scratch/fw.dfu"
 expect_rc 0 "unknown opc-20: a .dfu file"

@@ -140,7 +140,7 @@ said '0483:df11.*(already|before)' "... and why the STM32 was not taken"
 
 # ---- the suffix is checked before DFU_DETACH
 sim_new suffix
-"$MKSUFFIX" "$fw" "$scratch/stm32.dfu" 0483 df11
+step "$MKSUFFIX" "$fw" "$scratch/stm32.dfu" 0483 df11
 dfu --sim stm32f4,blackmagic -l
 reqs_clear
 dfu -d 1d50:6018,1d50:6017 -s 0x08002000:leave -D "$scratch/stm32.dfu"
@@ -159,21 +159,21 @@ expect_reqs DETACH 0 "refused before DFU_DETACH"
 dfu -l
 said 'Found Runtime: \[1d50:6018\]' "the probe is still in run-time mode"
 
-"$MKSUFFIX" "$fw" "$scratch/bmp.dfu" 1d50 6017
+step "$MKSUFFIX" "$fw" "$scratch/bmp.dfu" 1d50 6017
 sim_new suffixok
 dfu --sim stm32f4,blackmagic -d 1d50:6018,:6017 -s 0x08002000:leave -D "$scratch/bmp.dfu"
 expect_rc 0 "a file for the DFU-mode IDs given with -d 1d50:6018,:6017"
 bmp_has_fw "$bmp_mem"
 tap_result $? "... is flashed"
 sim_new suffixrt
-"$MKSUFFIX" "$fw" "$scratch/bmp-rt.dfu" 1d50 6018
+step "$MKSUFFIX" "$fw" "$scratch/bmp-rt.dfu" 1d50 6018
 dfu --sim stm32f4,blackmagic -d 1d50:6018 -s 0x08002000:leave -D "$scratch/bmp-rt.dfu"
 expect_rc 0 "a file for the run-time IDs"
 bmp_has_fw "$bmp_mem"
 tap_result $? "... is flashed"
 # After the re-enumeration, against the device found: -d gave a wildcard.
 sim_new suffixafter
-"$MKSUFFIX" "$fw" "$scratch/dfmode.dfu" 1d50 6099
+step "$MKSUFFIX" "$fw" "$scratch/dfmode.dfu" 1d50 6099
 dfu --sim blackmagic -d 1d50:6018,1d50:* -s 0x08002000:leave -D "$scratch/dfmode.dfu"
 expect_rc 65 "a file for 1d50:6099, -d 1d50:6018,1d50:*: refused once the device is back"
 expect_reqs DETACH 1 "(the wildcard could not tell before the detach)"

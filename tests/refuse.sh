@@ -13,10 +13,10 @@ ids=$(printf '%s\n' "$out" | sed -n 's/^Found DFU: \[\([0-9a-f]*\):\([0-9a-f]*\)
 set -- $ids
 vid=$1 pid=$2
 
-"$MKSUFFIX" "$fw" "$scratch/good.dfu" "$vid" "$pid"
-"$MKSUFFIX" "$fw" "$scratch/any.dfu" ffff ffff
-"$MKSUFFIX" "$fw" "$scratch/other.dfu" dead beef
-"$MKSUFFIX" "$fw" "$scratch/corrupt.dfu" "$vid" "$pid" bad-crc
+step "$MKSUFFIX" "$fw" "$scratch/good.dfu" "$vid" "$pid"
+step "$MKSUFFIX" "$fw" "$scratch/any.dfu" ffff ffff
+step "$MKSUFFIX" "$fw" "$scratch/other.dfu" dead beef
+step "$MKSUFFIX" "$fw" "$scratch/corrupt.dfu" "$vid" "$pid" bad-crc
 
 sim_new good
 dfu --sim dfu-plain -D "$scratch/good.dfu"
@@ -36,7 +36,7 @@ expect_err 'dead:beef' "the message names the file's device"
 expect_no_dfu_reqs "nothing was sent to the device"
 
 # fwupd's long suffix: a metadata table before the footer, in bLength.
-"$MKSUFFIX" "$fw" "$scratch/long.dfu" "$vid" "$pid" meta=40
+step "$MKSUFFIX" "$fw" "$scratch/long.dfu" "$vid" "$pid" meta=40
 sim_new long
 dfu --sim dfu-plain -D "$scratch/long.dfu"
 expect_rc 0 "a 56-byte DFU suffix (fwupd metadata) is accepted"

@@ -73,7 +73,7 @@ expect_reqs DNLOAD 0 "... before anything is sent"
 # A .dfu file: every element is read back.
 mkdata "$scratch/e0" 5000
 mkdata "$scratch/e1" 3000
-"$MKDFUSE" "$scratch/fw.dfu" 0x0483 0xdf11 @0=Flash 0x08000000:"$scratch/e0" \
+step "$MKDFUSE" "$scratch/fw.dfu" 0x0483 0xdf11 @0=Flash 0x08000000:"$scratch/e0" \
 	0x08020000:"$scratch/e1"
 sim_new dotdfu
 dfu --sim stm32f4 --sim-clock virtual -a 0 -D "$scratch/fw.dfu" --verify
