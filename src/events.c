@@ -195,18 +195,16 @@ static struct {
 static int events_n_pending;
 
 /*
- * The last message, held until the next event so that hint lines that
- * follow it join it as its "hint" member.
+ * What one device's events need between events (one set for a single
+ * device; with --all one per device, reached through log.c's per-thread
+ * device, log_device_events):
+ *
+ * the last message, held until the next event so that hint lines that
+ * follow it join it as its "hint" member;
+ *
+ * what the transfer phases moved, for the result.
  */
-static struct {
-	int held;
-	const char *level;
-	char text[2048];
-	char hint[2048];
-} events_msg;
-
-/* What the transfer phases moved, for the result. */
-static struct {
+struct events_xfer {
 	const char *phase;	/* of the bar in progress, NULL = none */
 	uint64_t total, done, start_ms, now_ms;
 	int last_percent;
@@ -214,7 +212,31 @@ static struct {
 	int transfer;		/* the bar is a write or read */
 	int seen;		/* a transfer phase happened */
 	uint64_t bytes, ms;	/* finished and current transfer phases */
-} events_xfer;
+};
+
+struct events_dev {
+	struct {
+		int held;
+		const char *level;
+		char text[2048];
+		char hint[2048];
+	} msg;
+	struct events_xfer xfer;
+};
+
+static struct events_dev events_main;
+
+/* The calling thread's device (--all), else the run's one set. */
+static struct events_dev *events_cur(void)
+{
+	struct log_device *d = log_current_device();
+	struct events_dev *e;
+
+	if (!d)
+		return &events_main;
+	e = *log_device_events(d);
+	return e ? e : &events_main;
+}
 
 static void events_write_line(struct jw *w)
 {
@@ -226,12 +248,23 @@ static void events_write_line(struct jw *w)
 	free(w->buf);
 }
 
-/* Start an event object with its name. */
-static void events_head(struct jw *w, const char *event)
+/* Start an event object with its name: and with --all, its device's path and serial. */
+static void events_head_dev(struct jw *w, const char *event, int with_device)
 {
+	struct log_device *d = log_current_device();
+
 	memset(w, 0, sizeof(*w));
 	jw_open(w, '{');
 	jw_str_m(w, "event", event);
+	if (d && with_device) {
+		jw_str_m(w, "path", log_device_path(d));
+		jw_str_m(w, "serial", log_device_serial(d));
+	}
+}
+
+static void events_head(struct jw *w, const char *event)
+{
+	events_head_dev(w, event, 1);
 }
 
 static void events_emit_message(const char *level, const char *text, const char *hint)
@@ -250,10 +283,12 @@ static void events_emit_message(const char *level, const char *text, const char 
 /* Called with the lock held, before any other event is written. */
 static void events_flush_held(void)
 {
-	if (!events_msg.held)
+	struct events_dev *e = events_cur();
+
+	if (!e->msg.held)
 		return;
-	events_msg.held = 0;
-	events_emit_message(events_msg.level, events_msg.text, events_msg.hint);
+	e->msg.held = 0;
+	events_emit_message(e->msg.level, e->msg.text, e->msg.hint);
 }
 
 static char *events_strdup(const char *s)
@@ -301,17 +336,19 @@ static void events_on_message(enum log_kind kind, const char *text)
 			events_n_pending++;
 		}
 	} else if (events_state == EV_ON && !events_result_done) {
-		if (kind == LOG_KIND_HINT && events_msg.held) {
-			size_t used = strlen(events_msg.hint);
+		struct events_dev *e = events_cur();
 
-			snprintf(events_msg.hint + used, sizeof(events_msg.hint) - used, "%s%s",
+		if (kind == LOG_KIND_HINT && e->msg.held) {
+			size_t used = strlen(e->msg.hint);
+
+			snprintf(e->msg.hint + used, sizeof(e->msg.hint) - used, "%s%s",
 				 used ? "\n" : "", text);
 		} else {
 			events_flush_held();
-			events_msg.held = 1;
-			events_msg.level = kind == LOG_KIND_HINT ? "note" : events_level(kind, text);
-			snprintf(events_msg.text, sizeof(events_msg.text), "%s", text);
-			events_msg.hint[0] = '\0';
+			e->msg.held = 1;
+			e->msg.level = kind == LOG_KIND_HINT ? "note" : events_level(kind, text);
+			snprintf(e->msg.text, sizeof(e->msg.text), "%s", text);
+			e->msg.hint[0] = '\0';
 		}
 	}
 	pthread_mutex_unlock(&events_lock);
@@ -344,52 +381,53 @@ static void events_emit_progress(const char *phase, uint64_t done, uint64_t tota
 }
 
 /* The current transfer bar's contribution to the result. */
-static void events_account(void)
+static void events_account(struct events_xfer *x)
 {
-	if (events_xfer.phase && events_xfer.transfer) {
-		events_xfer.bytes += events_xfer.done;
-		events_xfer.ms += events_xfer.now_ms - events_xfer.start_ms;
+	if (x->phase && x->transfer) {
+		x->bytes += x->done;
+		x->ms += x->now_ms - x->start_ms;
 	}
-	events_xfer.phase = NULL;
+	x->phase = NULL;
 }
 
 static void events_on_progress(enum progress_stage stage, const char *label, uint64_t done,
 			       uint64_t total, uint64_t now_ms)
 {
+	struct events_xfer *x = &events_cur()->xfer;
 	int percent;
 
 	pthread_mutex_lock(&events_lock);
 	if (events_state != EV_ON || events_result_done)
 		goto out;
 	if (stage == PROGRESS_STAGE_START) {
-		events_account();
-		events_xfer.phase = events_phase_of(label);
-		events_xfer.transfer = strcmp(label, "Download") == 0 || strcmp(label, "Upload") == 0;
-		if (events_xfer.transfer)
-			events_xfer.seen = 1;
-		events_xfer.total = total;
-		events_xfer.start_ms = now_ms;
-		events_xfer.last_percent = -1;
+		events_account(x);
+		x->phase = events_phase_of(label);
+		x->transfer = strcmp(label, "Download") == 0 || strcmp(label, "Upload") == 0;
+		if (x->transfer)
+			x->seen = 1;
+		x->total = total;
+		x->start_ms = now_ms;
+		x->last_percent = -1;
 	}
-	if (!events_xfer.phase)
+	if (!x->phase)
 		goto out;
-	events_xfer.done = done;
-	events_xfer.now_ms = now_ms;
+	x->done = done;
+	x->now_ms = now_ms;
 	/* One event per percent (per 64 KiB when the total is unknown), and the ends. */
 	percent = total ? (int)((done > total ? total : done) * 100 / total) : (int)(done >> 16);
-	if (stage == PROGRESS_STAGE_UPDATE && percent == events_xfer.last_percent)
+	if (stage == PROGRESS_STAGE_UPDATE && percent == x->last_percent)
 		goto out;
 	/* The end often repeats the last update: one event for it is enough. */
-	if (stage != PROGRESS_STAGE_END || done != events_xfer.last_done || total == 0 ||
-	    events_xfer.last_percent < 0) {
+	if (stage != PROGRESS_STAGE_END || done != x->last_done || total == 0 ||
+	    x->last_percent < 0) {
 		events_flush_held();
-		events_emit_progress(events_xfer.phase, done,
+		events_emit_progress(x->phase, done,
 				     stage == PROGRESS_STAGE_END && !total ? done : total);
 	}
-	events_xfer.last_percent = percent;
-	events_xfer.last_done = done;
+	x->last_percent = percent;
+	x->last_done = done;
 	if (stage == PROGRESS_STAGE_END)
-		events_account();
+		events_account(x);
 out:
 	pthread_mutex_unlock(&events_lock);
 }
@@ -488,7 +526,8 @@ void events_device(const struct dfu_if *d, int verbose)
 
 	if (events_state != EV_ON)
 		return;
-	events_head(&w, "device");
+	/* Its own path and serial are members already. */
+	events_head_dev(&w, "device", 0);
 	snprintf(hex, sizeof(hex), "%04x", d->vid);
 	jw_str_m(&w, "vid", hex);
 	snprintf(hex, sizeof(hex), "%04x", d->pid);
@@ -523,6 +562,7 @@ void events_phase(const char *phase)
 
 void events_end(int err, int exit_status)
 {
+	struct events_xfer *x = &events_main.xfer;
 	struct jw w;
 
 	if (events_state != EV_ON)
@@ -534,16 +574,73 @@ void events_end(int err, int exit_status)
 	}
 	events_flush_held();
 	/* A bar an error or a signal cut short counts as far as it got. */
-	events_account();
+	events_account(x);
 	events_head(&w, "result");
 	jw_str_m(&w, "status", err == 0 ? "ok" : "error");
 	jw_int_m(&w, "exit", exit_status);
-	if (events_xfer.seen) {
-		jw_u64_m(&w, "bytes", events_xfer.bytes);
-		jw_u64_m(&w, "ms", events_xfer.ms);
+	if (x->seen) {
+		jw_u64_m(&w, "bytes", x->bytes);
+		jw_u64_m(&w, "ms", x->ms);
 	}
 	jw_close(&w, '}');
 	events_write_line(&w);
 	events_result_done = 1;
+	pthread_mutex_unlock(&events_lock);
+}
+
+int events_device_begin(struct log_device *d)
+{
+	struct events_dev *e;
+
+	if (events_state != EV_ON)
+		return 0;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -1;
+	*log_device_events(d) = e;
+	return 0;
+}
+
+void events_device_end(struct log_device *d, int err, int exit_status, uint64_t ms)
+{
+	struct events_dev *e = *log_device_events(d);
+	struct events_xfer *x;
+	struct log_device *was = log_current_device();
+	struct jw w;
+
+	if (events_state != EV_ON || !e)
+		return;
+	x = &e->xfer;
+	/* The events below are the device's, whichever thread writes them. */
+	log_set_device(d);
+	pthread_mutex_lock(&events_lock);
+	events_flush_held();
+	events_account(x);
+	events_head(&w, "device_result");
+	jw_str_m(&w, "status", err == 0 ? "ok" : "error");
+	jw_int_m(&w, "exit", exit_status);
+	jw_u64_m(&w, "bytes", x->bytes);
+	jw_u64_m(&w, "ms", ms);
+	jw_close(&w, '}');
+	events_write_line(&w);
+	/* The run's result: the sum of the bytes, the longest device's time. */
+	if (x->seen) {
+		events_main.xfer.seen = 1;
+		events_main.xfer.bytes += x->bytes;
+		if (ms > events_main.xfer.ms)
+			events_main.xfer.ms = ms;
+	}
+	pthread_mutex_unlock(&events_lock);
+	log_set_device(was);
+	*log_device_events(d) = NULL;
+	free(e);
+}
+
+void events_flush(void)
+{
+	if (events_state != EV_ON)
+		return;
+	pthread_mutex_lock(&events_lock);
+	events_flush_held();
 	pthread_mutex_unlock(&events_lock);
 }

@@ -48,4 +48,17 @@ void events_phase(const char *phase);
  */
 void events_end(int err, int exit_status);
 
+/*
+ * --all: each device's events are its own (held message, transfer totals)
+ * and carry its "path" and "serial"; the thread driving a device calls
+ * begin after log_set_device(d).  end writes the device's "device_result"
+ * event (status, exit, bytes, ms) and adds its bytes to the run's result,
+ * whose ms becomes the longest device's.  begin returns -1 out of memory.
+ */
+struct log_device;
+/* Write the calling thread's held message now (before other threads start). */
+void events_flush(void);
+int events_device_begin(struct log_device *d);
+void events_device_end(struct log_device *d, int err, int exit_status, uint64_t ms);
+
 #endif

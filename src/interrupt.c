@@ -4,6 +4,7 @@
 #include <config.h>
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "errors.h"
@@ -12,20 +13,22 @@
 
 /*
  * The one piece of global state in the program: a signal handler has no
- * other way to talk to the code it interrupted.
+ * other way to talk to the code it interrupted.  Atomic, because with
+ * --all every device's thread reads it (a lock-free atomic is safe in a
+ * handler); each thread reports the interruption once, for its device.
  */
-static volatile sig_atomic_t interrupt_sig;
-static int interrupt_reported;
+static atomic_int interrupt_sig;
+static _Thread_local int interrupt_reported;
 
 static void interrupt_handler(int sig)
 {
-	if (interrupt_sig == sig) {
+	if (atomic_load(&interrupt_sig) == sig) {
 		/* The second Ctrl-C: the user wants out now, cleanup or not. */
 		signal(sig, SIG_DFL);
 		raise(sig);
 		return;
 	}
-	interrupt_sig = sig;
+	atomic_store(&interrupt_sig, sig);
 }
 
 void interrupt_install(void)
@@ -72,7 +75,7 @@ static int interrupt_code(int sig)
 
 int interrupt_pending(void)
 {
-	return (int)interrupt_sig;
+	return atomic_load(&interrupt_sig);
 }
 
 int interrupt_is_code(int err)
@@ -83,7 +86,7 @@ int interrupt_is_code(int err)
 
 int interrupt_check(const char *where)
 {
-	int sig = (int)interrupt_sig;
+	int sig = atomic_load(&interrupt_sig);
 
 	if (sig == 0)
 		return 0;
@@ -97,11 +100,11 @@ int interrupt_check(const char *where)
 
 void interrupt_clear(void)
 {
-	interrupt_sig = 0;
+	atomic_store(&interrupt_sig, 0);
 	interrupt_reported = 0;
 }
 
 void interrupt_raise_for_test(int sig)
 {
-	interrupt_sig = sig;
+	atomic_store(&interrupt_sig, sig);
 }

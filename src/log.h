@@ -105,4 +105,30 @@ void progress_start(const char *label, uint64_t total, uint64_t now_ms);
 void progress_update(uint64_t done, uint64_t now_ms);
 void progress_end(uint64_t done, uint64_t now_ms);
 
+/*
+ * --all: several devices at once, one thread each.  The thread that drives
+ * a device sets it with log_set_device (a thread-local pointer, so that the
+ * dozens of callers of the functions above need no new argument); from then
+ * on every line that thread writes starts with "PATH SERIAL: " (or
+ * "PATH: " without a serial), its progress bar is its own, and, not on a
+ * terminal, is written as whole lines at every tenth instead of being
+ * redrawn with carriage returns.  On a terminal, log_board_begin keeps one
+ * line per device at the bottom, redrawn in place, with the messages above
+ * it.  All output is written under one lock, so lines never mix.
+ */
+struct log_device;
+struct log_device *log_device_new(const char *path, const char *serial);	/* NULL: no memory */
+void log_device_free(struct log_device *d);
+void log_set_device(struct log_device *d);	/* for the calling thread; NULL = none */
+struct log_device *log_current_device(void);
+const char *log_device_path(const struct log_device *d);
+const char *log_device_serial(const struct log_device *d);
+/* Bytes its Download and Upload bars moved (a bar cut short: as far as it got). */
+uint64_t log_device_bytes(const struct log_device *d);
+/* A slot for the event layer's own state of the device (events.c). */
+void **log_device_events(struct log_device *d);
+/* devs stays the caller's until log_board_end. */
+void log_board_begin(struct log_device *const *devs, int n);
+void log_board_end(void);
+
 #endif

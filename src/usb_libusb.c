@@ -31,8 +31,8 @@ struct libusb_h {
 	int auto_detach;	/* libusb detaches/re-attaches kernel drivers itself */
 };
 
-/* libusb's name for the last failure that lu_err translated. */
-static const char *lu_last_native;
+/* libusb's name for the last failure that lu_err translated, per thread (--all). */
+static _Thread_local const char *lu_last_native;
 
 static int lu_err(int e)
 {
