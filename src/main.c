@@ -52,6 +52,18 @@ static void main_sim_help(void)
 	printf("a profile may also be a file; see doc/sim-profile.txt\n");
 }
 
+static int main_lock_backend(struct usb_backend **be, int virtual_clock)
+{
+	struct usb_backend *locked;
+
+	if (usb_lock_wrap(*be, virtual_clock, &locked) < 0) {
+		log_error("out of memory");
+		return DFU_E_NOMEM;
+	}
+	*be = locked;
+	return 0;
+}
+
 static int main_open_backend(const struct dfu_options *o, struct usb_backend **be)
 {
 	struct usb_sim_config cfg;
@@ -88,7 +100,12 @@ static int main_open_backend(const struct dfu_options *o, struct usb_backend **b
 			   env_state ? "DFU_UTIL_SIM_STATE" : "");
 		/* usb_sim_init reports its own errors, as DFU_E_* codes. */
 		ret = usb_sim_init(be, &cfg);
-		return ret < 0 ? ret : 0;
+		if (ret < 0)
+			return ret;
+		/* --all: the simulated bus is one object the threads take turns on. */
+		if (o->all)
+			return main_lock_backend(be, cfg.virtual_clock);
+		return 0;
 	}
 	ret = usb_libusb_init(be);
 	if (ret < 0) {
@@ -184,7 +201,8 @@ static int main_run(const struct dfu_options *o)
 			log_debug(1, "'%s' has no DFU suffix; sending it whole", file.name);
 		}
 	}
-	if (o->action == ACTION_UPLOAD) {
+	/* With --all, ops_all opens one file per device. */
+	if (o->action == ACTION_UPLOAD && !o->all) {
 		ret = dfu_outfile_open(&out, o->upload_file);
 		have_out = 1;
 		if (ret < 0)
@@ -201,6 +219,11 @@ static int main_run(const struct dfu_options *o)
 	if (ret < 0)
 		goto out;
 
+	if (o->all) {
+		ret = ops_all(be, o, have_file ? &file : NULL, reqp,
+			      fw.format != FWIMAGE_RAW ? &fw.img : NULL);
+		goto out;
+	}
 	switch (o->action) {
 	case ACTION_LIST:
 		ret = ops_list(be, o);

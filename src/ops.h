@@ -42,6 +42,15 @@ int ops_dfuse_command(struct usb_backend *be, const struct dfu_options *o,
 		      const struct dfuse_request *req);
 
 /*
+ * --all (ops_all.c): the job of o (-D f, -U o->upload_file, -e/-R, or the
+ * -s command req) on every device that matches, one thread each.  Returns
+ * 0 when every device succeeded, else the status ops_all_status picks (an
+ * interruption, else the first failed device's).
+ */
+int ops_all(struct usb_backend *be, const struct dfu_options *o, const struct dfu_file *f,
+	    const struct dfuse_request *req, const struct dfuse_image *img);
+
+/*
  * Decide DfuSe for the found DFU-mode interface d: with -s (req) or a
  * .dfu file (dfuse_file), an alt name that parses as a DfuSe memory map
  * makes it DfuSe; a note says why when the reason is not bcdDFU 0x011a.

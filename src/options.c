@@ -288,6 +288,7 @@ enum opt_id {
 	OPT_SKIP_UNCHANGED,
 	OPT_DRY_RUN,
 	OPT_JSON,
+	OPT_ALL,
 };
 
 struct opt_def {
@@ -331,6 +332,7 @@ static const struct opt_def options_table[] = {
 	{ OPT_SKIP_UNCHANGED, "skip-unchanged", 0 },
 	{ OPT_DRY_RUN, "dry-run", 0 },
 	{ OPT_JSON, "json", 0 },
+	{ OPT_ALL, "all", 0 },
 };
 
 #define N_OPTIONS (sizeof(options_table) / sizeof(options_table[0]))
@@ -512,6 +514,9 @@ static int options_apply(struct dfu_options *o, int id, const char *val)
 	case OPT_JSON:
 		o->json = 1;
 		return DFU_OK;
+	case OPT_ALL:
+		o->all = 1;
+		return DFU_OK;
 	case OPT_SIM:
 		if (!*val) {
 			log_error("invalid simulated device list '': empty (try --sim help)");
@@ -640,6 +645,14 @@ static int options_check(const struct dfu_options *o)
 		log_error("-U - and --json both want standard output");
 		return DFU_E_USAGE;
 	}
+	if (o->all && (o->action == ACTION_LIST || o->wait ||
+		       (o->upload_file && strcmp(o->upload_file, "-") == 0))) {
+		log_error("--all cannot be combined with %s",
+			  o->action == ACTION_LIST ? "-l (which lists every device anyway)" :
+			  o->wait ? "-w (it takes the devices present now)" :
+			  "-U - (one file per device)");
+		return DFU_E_USAGE;
+	}
 	if (o->have_upload_size && !o->upload_file) {
 		log_error("option -Z (upload size) needs -U FILE");
 		return DFU_E_USAGE;
@@ -742,6 +755,8 @@ static const char options_usage_text[] =
 "  -t, --transfer-size BYTES    bytes per request (default: from the device)\n"
 "      --timeout MS             USB control-transfer timeout (default 5000)\n"
 "      --quirk NAME[,NAME...]   treat the device as having these quirks\n"
+"      --all                    every matching device at once, one thread each\n"
+"                               (-U NAME: one file per device, NAME-SERIAL.EXT)\n"
 "\n"
 "Checking and saving work (with -D):\n"
 "      --verify                 read back everything written and compare\n"

@@ -72,6 +72,7 @@ struct dfu_options {
 	int skip_unchanged;		/* --skip-unchanged: DfuSe pages already right are left */
 	int dry_run;			/* --dry-run: plan -D, print the plan, change nothing */
 	int json;			/* --json: NDJSON events on stdout (events.h) */
+	int all;			/* --all: every matching device at once (ops_all.c) */
 
 	/* simulated device (overrides the environment) */
 	const char *sim_devices;	/* --sim PROFILE[,PROFILE] */

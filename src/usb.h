@@ -127,6 +127,14 @@ struct usb_sim_config {
 };
 int usb_sim_init(struct usb_backend **be, const struct usb_sim_config *cfg);
 
+/*
+ * *out passes every call on to inner under one mutex, for several threads
+ * on a backend that is one shared object (the simulator, with --all).
+ * lock_sleep 0 leaves sleep_ms unlocked (a real clock's sleeps overlap).
+ * Its exit also tears down inner.
+ */
+int usb_lock_wrap(struct usb_backend *inner, int lock_sleep, struct usb_backend **out);
+
 /* Convenience wrappers so callers read naturally. */
 static inline int usb_control(struct usb_handle *h, uint8_t rt, uint8_t req, uint16_t val,
 			      uint16_t idx, unsigned char *data, uint16_t len, unsigned int tmo)

@@ -50,6 +50,16 @@ def check_event(i, e):
             fail("line %d: progress without integer done and total" % i)
         if total and done > total:
             fail("line %d: progress done %d > total %d" % (i, done, total))
+    elif kind == "device_result":
+        for k in ("path", "serial"):
+            if not isinstance(e.get(k), str):
+                fail("line %d: device_result without string %s" % (i, k))
+        for k in ("exit", "bytes", "ms"):
+            if not isinstance(e.get(k), int):
+                fail("line %d: device_result without integer %s" % (i, k))
+        if e.get("status") != ("ok" if e.get("exit") == 0 else "error"):
+            fail("line %d: device_result status %r with exit %r" %
+                 (i, e.get("status"), e.get("exit")))
     elif kind == "message":
         if e.get("level") not in LEVELS or not isinstance(e.get("text"), str):
             fail("line %d: message without level or text" % i)

@@ -524,6 +524,16 @@ static const struct row rows[] = {
 	{ A("--listing"), REFUSED("'--listing'") },
 	{ A("--=x"), REFUSED("'--=x'") },
 	{ A("--help=1"), REFUSED("'--help=1'") },
+	/* --all: every matching device; not with -l, -w or -U -. */
+	{ A("--all", "-D", "f"), WANT(.all = 1, .action = ACTION_DOWNLOAD, .download_file = "f") },
+	{ A("--all", "-U", "f"), WANT(.all = 1, .action = ACTION_UPLOAD, .upload_file = "f") },
+	{ A("--all", "-e"), WANT(.all = 1, .detach = 1) },
+	{ A("--al", "1"), REFUSED("ambiguous option '--al'") },
+	{ A("--all", "-l"), REFUSED("--all cannot be combined with -l") },
+	{ A("--all", "-w", "-D", "f"), REFUSED("--all cannot be combined with -w") },
+	{ A("--all", "-U", "-"), REFUSED("--all cannot be combined with -U -") },
+	{ A("--all=1"), REFUSED("'--all=1'") },
+
 	{ A("fw.bin"), REFUSED("unexpected argument 'fw.bin'") },
 	{ A("-"), REFUSED("unexpected argument '-'") },
 	{ A("-D", "fw.bin", "extra"), REFUSED("unexpected argument 'extra'") },
@@ -578,6 +588,7 @@ static void check_options(const struct dfu_options *got, const struct dfu_option
 	assert_int_equal(got->quirks.flags, want->quirks.flags);
 	assert_int_equal(got->quirks.dfu_version, want->quirks.dfu_version);
 	assert_int_equal(got->quirks.transfer_size, want->quirks.transfer_size);
+	assert_int_equal(got->all, want->all);
 }
 
 /* "-d 1:2 -t 64" for the failure messages. */
