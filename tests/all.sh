@@ -6,10 +6,8 @@
 # which the threads take turns is not, since nothing promises it.
 . "$TOP_SRCDIR/tests/lib.sh"
 
-if ! command -v python3 >/dev/null 2>&1; then
-	echo "python3 is needed to parse the JSON (.ci/run installs it)" >&2
-	exit 99
-fi
+command -v python3 >/dev/null 2>&1 ||
+	skip_all "python3 is needed to parse the JSON (apt-get install python3)"
 check="$TOP_SRCDIR/tests/json_check.py"
 
 fw="$scratch/fw.bin"
@@ -20,7 +18,7 @@ mkdata "$big" 65536
 # dev_reqs N NAME: NAME requests device N received.
 dev_reqs()
 {
-	grep -c "^[0-9]* dev$1 $2 " "$sim_dir/requests.log" 2>/dev/null || true
+	logged "^[0-9]+ dev$1 $2 "
 }
 
 # dev_state N: the DFU state device N was left in.
