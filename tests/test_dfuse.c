@@ -275,6 +275,59 @@ static void session_init(struct dfu_session *s, struct fake *f)
 }
 
 /*
+ * The fixture of every test: a device with its wTransferSize, a session
+ * on it, and the map and plan a test may build (freed with it).
+ */
+struct fx {
+	struct fake *f;
+	struct dfu_session s;
+	struct dfuse_map map;
+	struct dfuse_plan plan;
+};
+
+static struct fx *fx_new(uint16_t ts)
+{
+	struct fx *x = calloc(1, sizeof(*x));
+
+	assert_non_null(x);
+	x->f = fake_new(ts);
+	session_init(&x->s, x->f);
+	return x;
+}
+
+static void fx_free(struct fx *x)
+{
+	dfuse_plan_free(&x->plan);
+	fake_free(x->f);
+	free(x);
+}
+
+static int fx_setup(void **state)
+{
+	*state = fx_new(1024);
+	return 0;
+}
+
+static int fx_setup_2048(void **state)
+{
+	*state = fx_new(2048);
+	return 0;
+}
+
+/* One byte a block: block numbers wrap within a small test. */
+static int fx_setup_1(void **state)
+{
+	*state = fx_new(1);
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	fx_free(*state);
+	return 0;
+}
+
+/*
  * "D0=2100000008 G G D2:1024 G G U2:1024 A" style trace: commands with
  * their payload in hex, data blocks with wBlockNum:wLength.
  */
@@ -321,17 +374,39 @@ static size_t count_set_address(const struct fake *f)
 
 static unsigned char payload[70000];
 
+/*
+ * Into x->map and x->plan: LEN bytes of payload at ADDRESS on the flash
+ * that MAP (an alt setting's name) describes, the rest of each page kept,
+ * everything erased first with MASS_ERASE.
+ */
+static void fx_plan(struct fx *x, const char *map, uint32_t address, size_t len, int mass_erase)
+{
+	struct dfuse_plan_options po;
+	struct dfuse_chunk chunk;
+	char err[256];
+
+	assert_int_equal(dfuse_map_parse(map, &x->map, err, sizeof(err)), 0);
+	chunk.address = address;
+	chunk.data = payload;
+	chunk.len = len;
+	chunk.label = NULL;
+	memset(&po, 0, sizeof(po));
+	po.preserve = 1;
+	po.mass_erase = mass_erase;
+	po.transfer_size = 1024;
+	assert_int_equal(dfuse_plan_build(&x->map, &chunk, 1, &po, &x->plan), 0);
+}
+
 /* ------------------------------------------------------------- commands */
 
 static void test_set_address(void **state)
 {
-	struct fake *f = fake_new(1024);
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	char t[256];
 
-	(void)state;
-	session_init(&s, f);
-	assert_int_equal(dfuse_set_address(&s, 0x0800c004), 0);
+	assert_int_equal(dfuse_set_address(s, 0x0800c004), 0);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0=2104c00008 G G");
 	assert_int_equal(f->usb.reqs[0].rt, 0x21);
@@ -342,23 +417,21 @@ static void test_set_address(void **state)
 	assert_int_equal(f->usb.n_sleeps, 1);
 	assert_int_equal(f->usb.sleeps[0], 10);
 	assert_int_equal(f->usb.reqs[f->usb.n_reqs - 1].at_ms, f->usb.now);
-	assert_int_equal(s.n_requests, 3);
-	fake_free(f);
+	assert_int_equal(s->n_requests, 3);
 }
 
 static void test_erase_three_pages(void **state)
 {
-	struct fake *f = fake_new(1024);
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	char t[512];
 
-	(void)state;
-	session_init(&s, f);
 	memset(f->mem, 0x00, 4096);
 	f->busy_poll = 25;
-	assert_int_equal(dfuse_erase_page(&s, 0x08000000), 0);
-	assert_int_equal(dfuse_erase_page(&s, 0x08000400), 0);
-	assert_int_equal(dfuse_erase_page(&s, 0x08000bff), 0);
+	assert_int_equal(dfuse_erase_page(s, 0x08000000), 0);
+	assert_int_equal(dfuse_erase_page(s, 0x08000400), 0);
+	assert_int_equal(dfuse_erase_page(s, 0x08000bff), 0);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0=4100000008 G G D0=4100040008 G G D0=41ff0b0008 G G");
 	assert_int_equal(f->n_erases, 3);
@@ -368,58 +441,52 @@ static void test_erase_three_pages(void **state)
 	assert_int_equal(f->mem[0xc00], 0x00);
 	assert_int_equal(f->usb.slept_ms, 75);
 	assert_int_equal(f->usb.n_sleeps, 3);
-	fake_free(f);
 }
 
 static void test_mass_erase(void **state)
 {
-	struct fake *f = fake_new(2048);
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	char t[256];
 
-	(void)state;
-	session_init(&s, f);
 	f->busy_poll = 3000;
 	memset(f->mem, 0x12, 100);
-	assert_int_equal(dfuse_mass_erase(&s), 0);
+	assert_int_equal(dfuse_mass_erase(s), 0);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0=41 G G");
 	assert_int_equal(f->usb.reqs[0].len, 1);
 	assert_int_equal(f->mass_erased, 1);
 	assert_int_equal(f->mem[50], 0xff);
 	assert_int_equal(f->usb.slept_ms, 3000);
-	fake_free(f);
 }
 
 static void test_read_unprotect(void **state)
 {
-	struct fake *f = fake_new(2048);
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	char t[256];
 
-	(void)state;
-	session_init(&s, f);
 	/* Busy, then gone: one GETSTATUS, no wait for a status that never comes. */
-	assert_int_equal(dfuse_read_unprotect(&s), 0);
+	assert_int_equal(dfuse_read_unprotect(s), 0);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0=92 G");
 	assert_int_equal(f->usb.reqs[0].len, 1);
 	assert_true(f->unprotected);
 	assert_int_equal(f->usb.n_sleeps, 0);
-	fake_free(f);
 }
 
 static void test_get_commands(void **state)
 {
-	struct fake *f = fake_new(2048);
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	unsigned char buf[16];
 	char t[256];
 
-	(void)state;
-	session_init(&s, f);
 	memset(buf, 0xee, sizeof(buf));
-	assert_int_equal(dfuse_get_commands(&s, buf, sizeof(buf)), 4);
+	assert_int_equal(dfuse_get_commands(s, buf, sizeof(buf)), 4);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "A U0:16 A");
 	assert_int_equal(buf[0], 0x00);
@@ -428,21 +495,19 @@ static void test_get_commands(void **state)
 	assert_int_equal(buf[3], 0x92);
 	assert_int_equal(buf[4], 0xee);
 	assert_int_equal(f->state, DFU_STATE_DFU_IDLE);
-	fake_free(f);
 }
 
 static void test_erase_errtarget(void **state)
 {
-	struct fake *f = fake_new(2048);
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	char t[256];
 	const char *msg;
 	int rc;
 
-	(void)state;
-	session_init(&s, f);
 	capture_begin();
-	rc = dfuse_erase_page(&s, 0x08100000);
+	rc = dfuse_erase_page(s, 0x08100000);
 	capture_end();
 	msg = capture_err();
 	assert_int_equal(rc, DFU_E_IO);
@@ -455,24 +520,22 @@ static void test_erase_errtarget(void **state)
 	/* Reported once. */
 	assert_null(strstr(strstr(msg, "error:") + 1, "error:"));
 	assert_int_equal(f->n_erases, 0);
-	fake_free(f);
 }
 
 /* ---------------------------------------------------------------- leave */
 
 static void run_leave(enum leave_mode mode, int expect, const char *expect_trace)
 {
-	struct fake *f = fake_new(2048);
-	struct dfu_session s;
+	struct fx *x = fx_new(2048);
+	struct fake *f = x->f;
 	char t[256];
 
-	session_init(&s, f);
 	f->leave_mode = mode;
-	assert_int_equal(dfuse_leave(&s, 1, 0x08000000), expect);
+	assert_int_equal(dfuse_leave(&x->s, 1, 0x08000000), expect);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, expect_trace);
 	assert_int_equal(f->ptr, 0x08000000);
-	fake_free(f);
+	fx_free(x);
 }
 
 static void test_leave(void **state)
@@ -486,30 +549,27 @@ static void test_leave(void **state)
 
 static void test_leave_without_address(void **state)
 {
-	struct fake *f = fake_new(2048);
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	char t[256];
 
-	(void)state;
-	session_init(&s, f);
-	assert_int_equal(dfuse_leave(&s, 0, 0), 0);
+	assert_int_equal(dfuse_leave(s, 0, 0), 0);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D2:0 G");
 	assert_true(f->gone);
-	fake_free(f);
 }
 
 /* ---------------------------------------------------------------- write */
 
 static void test_write_two_and_a_half_blocks(void **state)
 {
-	struct fake *f = fake_new(1024);
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	char t[512];
 
-	(void)state;
-	session_init(&s, f);
-	assert_int_equal(dfuse_write(&s, 0x08000400, payload, 2560, 0), 0);
+	assert_int_equal(dfuse_write(s, 0x08000400, payload, 2560, 0), 0);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0=2100040008 G G D2:1024 G G D3:1024 G G D0=21000c0008 G G D2:512 G G");
 	assert_memory_equal(f->mem + 0x400, payload, 2560);
@@ -526,39 +586,35 @@ static void test_write_two_and_a_half_blocks(void **state)
 	assert_int_equal(f->usb.n_sleeps, 5);
 	assert_int_equal(f->usb.slept_ms, 50);
 	assert_int_equal(f->usb.reqs[f->usb.n_reqs - 1].at_ms, f->usb.now);
-	fake_free(f);
 }
 
 static void test_write_no_sleep_when_idle_at_once(void **state)
 {
-	struct fake *f = fake_new(1024);
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	char t[512];
 
-	(void)state;
-	session_init(&s, f);
 	/* dfuDNLOAD-IDLE at once, repeating a nonzero bwPollTimeout: no reason to wait. */
 	f->direct_idle = 1;
 	f->idle_poll = 50;
-	assert_int_equal(dfuse_write(&s, 0x08000000, payload, 3000, 0), 0);
+	assert_int_equal(dfuse_write(s, 0x08000000, payload, 3000, 0), 0);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0=2100000008 G D2:1024 G D3:1024 G D0=2100080008 G D2:952 G");
 	assert_int_equal(f->usb.n_sleeps, 0);
 	assert_memory_equal(f->mem, payload, 3000);
-	fake_free(f);
 }
 
 static void test_write_wraps_block_number(void **state)
 {
-	struct fake *f = fake_new(1);
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	size_t n = 65534 + 3;	/* blocks 2..65535, then 3 more after a new SET_ADDRESS */
 	size_t i, sa = 0;
 
-	(void)state;
-	session_init(&s, f);
 	f->direct_idle = 1;
-	assert_int_equal(dfuse_write(&s, 0x08000010, payload, n, 0), 0);
+	assert_int_equal(dfuse_write(s, 0x08000010, payload, n, 0), 0);
 	assert_int_equal(count_set_address(f), 2);
 	assert_memory_equal(f->mem + 0x10, payload, n);
 	assert_int_equal(f->violations, 0);
@@ -578,40 +634,36 @@ static void test_write_wraps_block_number(void **state)
 	}
 	/* 2 transfers per block here (idle at once), plus the two SET_ADDRESS. */
 	assert_int_equal(f->usb.n_reqs, 2 * n + 2 * 2);
-	fake_free(f);
 }
 
 static void test_write_address_every_block(void **state)
 {
-	struct fake *f = fake_new(1024);
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	char t[512];
 
-	(void)state;
-	session_init(&s, f);
 	f->direct_idle = 1;
-	assert_int_equal(dfuse_write(&s, 0x08000000, payload, 2100,
+	assert_int_equal(dfuse_write(s, 0x08000000, payload, 2100,
 				     DFUSE_WRITE_ADDRESS_EVERY_BLOCK), 0);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0=2100000008 G D2:1024 G D0=2100040008 G D2:1024 G "
 			       "D0=2100080008 G D2:52 G");
 	assert_memory_equal(f->mem, payload, 2100);
-	fake_free(f);
 }
 
 static void test_write_error_status(void **state)
 {
-	struct fake *f = fake_new(1024);
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	char t[512];
 	const char *msg;
 	int rc;
 
-	(void)state;
-	session_init(&s, f);
 	f->fail_write_block = 3;
 	capture_begin();
-	rc = dfuse_write(&s, 0x08000000, payload, 4096, 0);
+	rc = dfuse_write(s, 0x08000000, payload, 4096, 0);
 	capture_end();
 	msg = capture_err();
 	assert_int_equal(rc, DFU_E_IO);
@@ -619,51 +671,45 @@ static void test_write_error_status(void **state)
 	assert_string_equal(t, "D0=2100000008 G G D2:1024 G G D3:1024 G G");
 	assert_non_null(strstr(msg, "errWRITE"));
 	assert_non_null(strstr(msg, "block 3 at 0x08000400"));
-	fake_free(f);
 }
 
 static void test_write_will_reset(void **state)
 {
-	struct fake *f = fake_new(1024);
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	char t[512];
 
-	(void)state;
-	session_init(&s, f);
 	/* The last block answers dfuDNBUSY: no second GETSTATUS, no sleep. */
-	assert_int_equal(dfuse_write(&s, 0x08000000, payload, 1500, DFUSE_WRITE_WILL_RESET), 1);
+	assert_int_equal(dfuse_write(s, 0x08000000, payload, 1500, DFUSE_WRITE_WILL_RESET), 1);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0=2100000008 G G D2:1024 G G D0=2100040008 G G D2:476 G");
 	assert_int_equal(f->usb.n_sleeps, 3);
-	fake_free(f);
 }
 
 static void test_write_refuses_wrap_past_4gib(void **state)
 {
-	struct fake *f = fake_new(1024);
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 
-	(void)state;
-	session_init(&s, f);
-	assert_int_equal(dfuse_write(&s, 0xffffff00, payload, 0x200, 0), DFU_E_DATA);
+	assert_int_equal(dfuse_write(s, 0xffffff00, payload, 0x200, 0), DFU_E_DATA);
 	assert_int_equal(f->usb.n_reqs, 0);
-	fake_free(f);
 }
 
 /* ----------------------------------------------------------------- read */
 
 static void test_read_two_and_a_half_blocks(void **state)
 {
-	struct fake *f = fake_new(1024);
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	unsigned char buf[2560 + 16];
 	char t[512];
 
-	(void)state;
-	session_init(&s, f);
 	memcpy(f->mem + 0x800, payload, 4096);
 	memset(buf, 0xee, sizeof(buf));
-	assert_int_equal(dfuse_read(&s, 0x08000800, buf, 2560), 0);
+	assert_int_equal(dfuse_read(s, 0x08000800, buf, 2560), 0);
 	trace(f, t, sizeof(t));
 	/* Full-size requests, the last one cut on the host side; back to dfuIDLE. */
 	assert_string_equal(t, "D0=2100080008 G G A U2:1024 U3:1024 U4:1024 A");
@@ -672,23 +718,21 @@ static void test_read_two_and_a_half_blocks(void **state)
 	assert_int_equal(buf[2560 + 15], 0xee);
 	assert_int_equal(f->state, DFU_STATE_DFU_IDLE);
 	assert_int_equal(f->violations, 0);
-	fake_free(f);
 }
 
 static void test_read_wraps_block_number(void **state)
 {
-	struct fake *f = fake_new(1);
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	size_t n = 65534 + 2;
 	unsigned char *buf = malloc(n);
 	char t[256];
 
-	(void)state;
 	assert_non_null(buf);
-	session_init(&s, f);
 	f->direct_idle = 1;
 	memcpy(f->mem, payload, n);
-	assert_int_equal(dfuse_read(&s, 0x08000000, buf, n), 0);
+	assert_int_equal(dfuse_read(s, 0x08000000, buf, n), 0);
 	assert_memory_equal(buf, payload, n);
 	assert_int_equal(count_set_address(f), 2);
 	assert_int_equal(f->violations, 0);
@@ -696,20 +740,16 @@ static void test_read_wraps_block_number(void **state)
 	trace_from(f, f->usb.n_reqs - 8, t, sizeof(t));
 	assert_string_equal(t, "U65535:1 A D0=21feff0008 G A U2:1 U3:1 A");
 	free(buf);
-	fake_free(f);
 }
 
 static void test_read_short_block(void **state)
 {
-	struct fake *f = fake_new(1024);
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct dfu_session *s = &x->s;
 	unsigned char buf[2048];
 
-	(void)state;
-	session_init(&s, f);
 	/* Past the end of the fake's memory the device refuses the block. */
-	assert_int_equal(dfuse_read(&s, BASE + MEM_LEN - 1024, buf, 2048), DFU_E_IO);
-	fake_free(f);
+	assert_int_equal(dfuse_read(s, BASE + MEM_LEN - 1024, buf, 2048), DFU_E_IO);
 }
 
 /* ------------------------------------------------------------ upload plan */
@@ -731,69 +771,51 @@ static int sink_fn(void *ctx, const unsigned char *data, size_t len)
 
 static void test_upload_plan_to_end_of_region(void **state)
 {
-	struct fake *f = fake_new(1024);
-	struct dfu_session s;
-	struct dfuse_map map;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	struct dfuse_upload_plan up;
 	struct sink k;
 	char err[256];
 
-	(void)state;
-	session_init(&s, f);
 	memcpy(f->mem, payload, 8192);
-	assert_int_equal(dfuse_map_parse("@Internal Flash  /0x08000000/08*001Kg", &map, err,
+	assert_int_equal(dfuse_map_parse("@Internal Flash  /0x08000000/08*001Kg", &x->map, err,
 					 sizeof(err)), 0);
 	memset(&up, 0, sizeof(up));
-	assert_int_equal(dfuse_upload_plan_build(&map, 0x08001100, 0, 0, 1024, 0, &up), 0);
+	assert_int_equal(dfuse_upload_plan_build(&x->map, 0x08001100, 0, 0, 1024, 0, &up), 0);
 	memset(&k, 0, sizeof(k));
-	assert_int_equal(dfuse_upload(&s, &up, sink_fn, &k), 8192 - 0x1100);
+	assert_int_equal(dfuse_upload(s, &up, sink_fn, &k), 8192 - 0x1100);
 	assert_int_equal(k.len, 8192 - 0x1100);
 	assert_memory_equal(k.buf, payload + 0x1100, k.len);
 	assert_int_equal(f->state, DFU_STATE_DFU_IDLE);
 	assert_int_equal(f->violations, 0);
 	dfuse_upload_plan_free(&up);
-	fake_free(f);
 }
 
 /* -------------------------------------------------------------- execute */
 
 static void test_execute_preserves_neighbours(void **state)
 {
-	struct fake *f = fake_new(1024);
-	struct dfu_session s;
-	struct dfuse_map map;
-	struct dfuse_plan plan;
-	struct dfuse_plan_options po;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
+	struct dfuse_plan *plan = &x->plan;
 	struct dfuse_exec_options eo;
-	struct dfuse_chunk chunk;
 	unsigned char old[4096];
-	char err[256], t[2048];
+	char t[2048];
 	size_t i;
 
-	(void)state;
-	session_init(&s, f);
 	for (i = 0; i < sizeof(old); i++)
 		old[i] = (unsigned char)(i * 7 + 1);
 	memcpy(f->mem, old, sizeof(old));
-	assert_int_equal(dfuse_map_parse("@Internal Flash  /0x08000000/04*001Kg", &map, err,
-					 sizeof(err)), 0);
-
 	/* 1500 bytes from 0x08000200: two pages, each only partly covered. */
-	chunk.address = 0x08000200;
-	chunk.data = payload;
-	chunk.len = 1500;
-	chunk.label = NULL;
-	memset(&po, 0, sizeof(po));
-	po.preserve = 1;
-	po.transfer_size = 1024;
-	memset(&plan, 0, sizeof(plan));
-	assert_int_equal(dfuse_plan_build(&map, &chunk, 1, &po, &plan), 0);
-	assert_int_equal(plan.n_erases, 2);
-	assert_int_equal(plan.n_reads, 2);
+	fx_plan(x, "@Internal Flash  /0x08000000/04*001Kg", 0x08000200, 1500, 0);
+	assert_int_equal(plan->n_erases, 2);
+	assert_int_equal(plan->n_reads, 2);
 
 	memset(&eo, 0, sizeof(eo));
-	eo.map = &map;
-	assert_int_equal(dfuse_execute(&s, &plan, &eo), 0);
+	eo.map = &x->map;
+	assert_int_equal(dfuse_execute(s, plan, &eo), 0);
 
 	/* The file's bytes, the old neighbours around them, untouched pages beyond. */
 	assert_memory_equal(f->mem, old, 0x200);
@@ -804,48 +826,31 @@ static void test_execute_preserves_neighbours(void **state)
 	assert_int_equal(f->n_erases, 2);
 	assert_int_equal(f->erases[0], 0x08000000);
 	assert_int_equal(f->erases[1], 0x08000400);
-	assert_true(plan.preserved_bytes > 0);
+	assert_true(plan->preserved_bytes > 0);
 	/* Both pages whole, one run each (a run never leaves its page). */
-	assert_int_equal(plan.n_runs, 2);
-	assert_int_equal(plan.runs[0].address, 0x08000000);
-	assert_int_equal(plan.runs[0].len, 1024);
-	assert_int_equal(plan.runs[1].len, 1024);
+	assert_int_equal(plan->n_runs, 2);
+	assert_int_equal(plan->runs[0].address, 0x08000000);
+	assert_int_equal(plan->runs[0].len, 1024);
+	assert_int_equal(plan->runs[1].len, 1024);
 	/* Two read-backs and two write runs each set the pointer once. */
 	assert_int_equal(count_set_address(f), 4);
 	/* Reads first; then the first page erased first and written last. */
 	trace(f, t, sizeof(t));
 	assert_non_null(strstr(t, "D0=4100000008 G G D0=4100040008 G G D0=2100040008 G G "
 				  "D2:1024 G G D0=2100000008 G G D2:1024 G G"));
-	dfuse_plan_free(&plan);
-	fake_free(f);
 }
 
 static void test_execute_blank_neighbours_not_rewritten(void **state)
 {
-	struct fake *f = fake_new(1024);
-	struct dfu_session s;
-	struct dfuse_map map;
-	struct dfuse_plan plan;
-	struct dfuse_plan_options po;
-	struct dfuse_chunk chunk;
-	char err[256], t[1024];
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
+	char t[1024];
 
-	(void)state;
-	session_init(&s, f);
 	f->direct_idle = 1;
-	assert_int_equal(dfuse_map_parse("@Internal Flash  /0x08000000/04*001Kg", &map, err,
-					 sizeof(err)), 0);
-	chunk.address = 0x08000100;
-	chunk.data = payload;
-	chunk.len = 100;
-	chunk.label = NULL;
-	memset(&po, 0, sizeof(po));
-	po.preserve = 1;
-	po.transfer_size = 1024;
-	memset(&plan, 0, sizeof(plan));
-	assert_int_equal(dfuse_plan_build(&map, &chunk, 1, &po, &plan), 0);
+	fx_plan(x, "@Internal Flash  /0x08000000/04*001Kg", 0x08000100, 100, 0);
 	/* No map: the read-back asks for full-size blocks. */
-	assert_int_equal(dfuse_execute(&s, &plan, NULL), 0);
+	assert_int_equal(dfuse_execute(s, &x->plan, NULL), 0);
 	trace(f, t, sizeof(t));
 	/* All read back as 0xFF: only the file's 100 bytes are written. */
 	assert_string_equal(t, "D0=2100000008 G A U2:1024 A "
@@ -855,44 +860,24 @@ static void test_execute_blank_neighbours_not_rewritten(void **state)
 	assert_memory_equal(f->mem + 0x100, payload, 100);
 	assert_int_equal(f->mem[0xff], 0xff);
 	assert_int_equal(f->violations, 0);
-	dfuse_plan_free(&plan);
-	fake_free(f);
 }
 
 static void test_execute_mass_erase(void **state)
 {
-	struct fake *f = fake_new(1024);
-	struct dfu_session s;
-	struct dfuse_map map;
-	struct dfuse_plan plan;
-	struct dfuse_plan_options po;
-	struct dfuse_chunk chunk;
-	char err[256], t[1024];
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
+	char t[1024];
 
-	(void)state;
-	session_init(&s, f);
 	f->direct_idle = 1;
 	memset(f->mem, 0x00, 8192);
-	assert_int_equal(dfuse_map_parse("@Internal Flash  /0x08000000/08*001Kg", &map, err,
-					 sizeof(err)), 0);
-	chunk.address = 0x08000000;
-	chunk.data = payload;
-	chunk.len = 2048;
-	chunk.label = NULL;
-	memset(&po, 0, sizeof(po));
-	po.mass_erase = 1;
-	po.preserve = 1;
-	po.transfer_size = 1024;
-	memset(&plan, 0, sizeof(plan));
-	assert_int_equal(dfuse_plan_build(&map, &chunk, 1, &po, &plan), 0);
-	assert_int_equal(dfuse_execute(&s, &plan, NULL), 0);
+	fx_plan(x, "@Internal Flash  /0x08000000/08*001Kg", 0x08000000, 2048, 1);
+	assert_int_equal(dfuse_execute(s, &x->plan, NULL), 0);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0=41 G D0=2100000008 G D2:1024 G D3:1024 G");
 	assert_int_equal(f->mass_erased, 1);
 	assert_memory_equal(f->mem, payload, 2048);
 	assert_int_equal(f->violations, 0);
-	dfuse_plan_free(&plan);
-	fake_free(f);
 }
 
 /*
@@ -902,38 +887,23 @@ static void test_execute_mass_erase(void **state)
  */
 static void test_execute_interrupt_rescues_first_page(void **state)
 {
-	struct fake *f = fake_new(1024);
-	struct dfu_session s;
-	struct dfuse_map map;
-	struct dfuse_plan plan;
-	struct dfuse_plan_options po;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	struct dfuse_exec_options eo;
-	struct dfuse_chunk chunk;
 	unsigned char old[4096];
-	char err[256];
 	size_t i;
 
-	(void)state;
-	session_init(&s, f);
 	for (i = 0; i < sizeof(old); i++)
 		old[i] = (unsigned char)(i * 5 + 3);
 	memcpy(f->mem, old, sizeof(old));
-	assert_int_equal(dfuse_map_parse("@Internal Flash  /0x08000000/04*001Kg", &map, err,
-					 sizeof(err)), 0);
 	/* 0x08000100-0x080009FF: three pages, the first and last partly. */
-	chunk.address = 0x08000100;
-	chunk.data = payload;
-	chunk.len = 0x900;
-	chunk.label = NULL;
-	memset(&po, 0, sizeof(po));
-	po.preserve = 1;
-	po.transfer_size = 1024;
-	assert_int_equal(dfuse_plan_build(&map, &chunk, 1, &po, &plan), 0);
+	fx_plan(x, "@Internal Flash  /0x08000000/04*001Kg", 0x08000100, 0x900, 0);
 	memset(&eo, 0, sizeof(eo));
-	eo.map = &map;
+	eo.map = &x->map;
 	f->interrupt_at_erase = 2;
 	interrupt_clear();
-	assert_int_equal(dfuse_execute(&s, &plan, &eo), DFU_E_INTERRUPT);
+	assert_int_equal(dfuse_execute(s, &x->plan, &eo), DFU_E_INTERRUPT);
 	interrupt_clear();
 	/* page 0 erased first, page 1 erased and written, page 2 untouched */
 	assert_int_equal(f->n_erases, 2);
@@ -945,36 +915,34 @@ static void test_execute_interrupt_rescues_first_page(void **state)
 	assert_memory_equal(f->mem + 0x400, payload + 0x300, 0x400);
 	assert_memory_equal(f->mem + 0x800, old + 0x800, 0x800);
 	assert_int_equal(f->violations, 0);
-	dfuse_plan_free(&plan);
-	fake_free(f);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_set_address),
-		cmocka_unit_test(test_erase_three_pages),
-		cmocka_unit_test(test_mass_erase),
-		cmocka_unit_test(test_read_unprotect),
-		cmocka_unit_test(test_get_commands),
-		cmocka_unit_test(test_erase_errtarget),
+		cmocka_unit_test_setup_teardown(test_set_address, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_erase_three_pages, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_mass_erase, fx_setup_2048, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_read_unprotect, fx_setup_2048, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_get_commands, fx_setup_2048, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_erase_errtarget, fx_setup_2048, fx_teardown),
 		cmocka_unit_test(test_leave),
-		cmocka_unit_test(test_leave_without_address),
-		cmocka_unit_test(test_write_two_and_a_half_blocks),
-		cmocka_unit_test(test_write_no_sleep_when_idle_at_once),
-		cmocka_unit_test(test_write_wraps_block_number),
-		cmocka_unit_test(test_write_address_every_block),
-		cmocka_unit_test(test_write_error_status),
-		cmocka_unit_test(test_write_will_reset),
-		cmocka_unit_test(test_write_refuses_wrap_past_4gib),
-		cmocka_unit_test(test_read_two_and_a_half_blocks),
-		cmocka_unit_test(test_read_wraps_block_number),
-		cmocka_unit_test(test_read_short_block),
-		cmocka_unit_test(test_upload_plan_to_end_of_region),
-		cmocka_unit_test(test_execute_preserves_neighbours),
-		cmocka_unit_test(test_execute_blank_neighbours_not_rewritten),
-		cmocka_unit_test(test_execute_mass_erase),
-		cmocka_unit_test(test_execute_interrupt_rescues_first_page),
+		cmocka_unit_test_setup_teardown(test_leave_without_address, fx_setup_2048, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_write_two_and_a_half_blocks, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_write_no_sleep_when_idle_at_once, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_write_wraps_block_number, fx_setup_1, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_write_address_every_block, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_write_error_status, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_write_will_reset, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_write_refuses_wrap_past_4gib, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_read_two_and_a_half_blocks, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_read_wraps_block_number, fx_setup_1, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_read_short_block, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_upload_plan_to_end_of_region, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_execute_preserves_neighbours, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_execute_blank_neighbours_not_rewritten, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_execute_mass_erase, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_execute_interrupt_rescues_first_page, fx_setup, fx_teardown),
 	};
 	size_t i;
 
