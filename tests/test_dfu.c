@@ -157,6 +157,64 @@ static void session_init(struct dfu_session *s, struct fake *f, uint16_t ts, int
 			       (tolerant ? DFU_ATTR_MANIFEST_TOLERANT : 0);
 }
 
+/*
+ * The fixture of every test: the device and a session on it, with the
+ * transfer size and manifestation tolerance of its setup function.
+ */
+struct fx {
+	struct fake *f;
+	struct dfu_session s;
+};
+
+static struct fx *fx_new(uint16_t ts, int tolerant)
+{
+	struct fx *x = calloc(1, sizeof(*x));
+
+	assert_non_null(x);
+	x->f = fake_new();
+	session_init(&x->s, x->f, ts, tolerant);
+	return x;
+}
+
+static void fx_free(struct fx *x)
+{
+	fake_free(x->f);
+	free(x);
+}
+
+/* wTransferSize 1024, manifestation tolerant: the common device. */
+static int fx_setup(void **state)
+{
+	*state = fx_new(1024, 1);
+	return 0;
+}
+
+/* Not manifestation tolerant: gone or waiting for a reset after the download. */
+static int fx_setup_not_tolerant(void **state)
+{
+	*state = fx_new(1024, 0);
+	return 0;
+}
+
+/* One byte a block: the block number wraps within a small test. */
+static int fx_setup_1(void **state)
+{
+	*state = fx_new(1, 1);
+	return 0;
+}
+
+static int fx_setup_65535(void **state)
+{
+	*state = fx_new(65535, 1);
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	fx_free(*state);
+	return 0;
+}
+
 /* "D0:1024 G G D1:..." style trace of the log, for readable assertions. */
 static void trace(const struct fake *f, char *buf, size_t cap)
 {
@@ -182,24 +240,23 @@ static unsigned char payload[3000];
 
 static void test_download_three_blocks_busy(void **state)
 {
-	struct fake *f = fake_new();
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	char t[512];
 	size_t i;
 
-	(void)state;
-	session_init(&s, f, 1024, 1);
 	f->dnbusy_poll = 10;
 	f->manifest_steps = 1;
 	f->manifest_poll = 20;
-	assert_int_equal(dfu_download(&s, payload, 2500), 0);
+	assert_int_equal(dfu_download(s, payload, 2500), 0);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0:1024 G G D1:1024 G G D2:452 G G D3:0 G G");
 	for (i = 0; i < f->usb.n_reqs; i++) {
 		assert_int_equal(f->usb.reqs[i].index, 3);
 		assert_int_equal(f->usb.reqs[i].rt, f->usb.reqs[i].req == DFU_GETSTATUS ? 0xa1 : 0x21);
 	}
-	assert_int_equal(s.n_requests, f->usb.n_reqs);
+	assert_int_equal(s->n_requests, f->usb.n_reqs);
 	/* Exactly the requested waits, and the last request came after the last sleep. */
 	assert_int_equal(f->usb.n_sleeps, 4);
 	assert_int_equal(f->usb.sleeps[0], 10);
@@ -209,36 +266,32 @@ static void test_download_three_blocks_busy(void **state)
 	assert_int_equal(f->usb.slept_ms, 50);
 	assert_int_equal(f->usb.reqs[f->usb.n_reqs - 1].at_ms, f->usb.now);
 	assert_int_equal(f->dnloaded, 2500);
-	fake_free(f);
 }
 
 static void test_download_no_busy_no_sleep(void **state)
 {
-	struct fake *f = fake_new();
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	char t[256];
 
-	(void)state;
-	session_init(&s, f, 1024, 1);
-	assert_int_equal(dfu_download(&s, payload, 1024), 0);
+	assert_int_equal(dfu_download(s, payload, 1024), 0);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0:1024 G D1:0 G");
 	assert_int_equal(f->usb.n_sleeps, 0);
-	fake_free(f);
 }
 
 static void test_download_block_wrap(void **state)
 {
-	struct fake *f = fake_new();
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	size_t n = 65537;
 	unsigned char *big = calloc(1, n);
 	const struct fake_req *last;
 
-	(void)state;
 	assert_non_null(big);
-	session_init(&s, f, 1, 1);
-	assert_int_equal(dfu_download(&s, big, n), 0);
+	assert_int_equal(dfu_download(s, big, n), 0);
 	assert_false(f->block_mismatch);
 	assert_int_equal(f->dnloaded, n);
 	/* ... D65535 G D0 G, then the zero-length DNLOAD as block 1 */
@@ -251,23 +304,20 @@ static void test_download_block_wrap(void **state)
 	assert_int_equal(last->value, 1);
 	assert_int_equal(f->usb.n_sleeps, 0);
 	free(big);
-	fake_free(f);
 }
 
 static void test_download_stall(void **state)
 {
-	struct fake *f = fake_new();
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	char t[256];
 
-	(void)state;
-	session_init(&s, f, 1024, 1);
 	f->stall_dnload_block = 1;
-	assert_int_equal(dfu_download(&s, payload, 2500), DFU_E_IO);
+	assert_int_equal(dfu_download(s, payload, 2500), DFU_E_IO);
 	trace(f, t, sizeof(t));
 	/* The stall is followed only by the GETSTATUS that explains it. */
 	assert_string_equal(t, "D0:1024 G D1:1024 G");
-	fake_free(f);
 }
 
 static void test_download_error_status(void **state)
@@ -276,95 +326,93 @@ static void test_download_error_status(void **state)
 		{ DFU_STATUS_OK, 5, DFU_STATE_DFU_DNBUSY, 0 },
 		{ DFU_STATUS_ERR_PROG, 0, DFU_STATE_DFU_ERROR, 0 },
 	};
-	struct fake *f = fake_new();
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	char t[256];
 
-	(void)state;
-	session_init(&s, f, 1024, 1);
 	f->script = script;
 	f->n_script = 2;
-	assert_int_equal(dfu_download(&s, payload, 2500), DFU_E_IO);
+	assert_int_equal(dfu_download(s, payload, 2500), DFU_E_IO);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0:1024 G G");
 	assert_int_equal(f->usb.slept_ms, 5);
-	fake_free(f);
 }
 
 static void test_download_vanishes_after_zlp(void **state)
 {
-	struct fake *f = fake_new();
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	char t[256];
 
-	(void)state;
-	session_init(&s, f, 1024, 0);
 	f->vanish_after_zlp = USB_ERR_NO_DEVICE;
-	assert_int_equal(dfu_download(&s, payload, 100), 1);
+	assert_int_equal(dfu_download(s, payload, 100), 1);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0:100 G D1:0 G");
-	fake_free(f);
+}
 
-	/* A stall there means the same: the device is busy being reborn. */
-	f = fake_new();
-	session_init(&s, f, 1024, 0);
+/* A stall there means the same: the device is busy being reborn. */
+static void test_download_stalls_after_zlp(void **state)
+{
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
+
 	f->vanish_after_zlp = USB_ERR_STALL;
-	assert_int_equal(dfu_download(&s, payload, 100), 1);
-	fake_free(f);
+	assert_int_equal(dfu_download(s, payload, 100), 1);
 }
 
 static void test_download_not_tolerant(void **state)
 {
-	struct fake *f = fake_new();
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	char t[256];
 
-	(void)state;
 	/* dfuMANIFEST: wait what it asks, then leave the reset to the caller. */
-	session_init(&s, f, 1024, 0);
 	f->manifest_steps = 5;
 	f->manifest_poll = 30;
-	assert_int_equal(dfu_download(&s, payload, 100), 1);
+	assert_int_equal(dfu_download(s, payload, 100), 1);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "D0:100 G D1:0 G");
 	assert_int_equal(f->usb.slept_ms, 30);
-	fake_free(f);
+}
 
-	/* Straight to dfuMANIFEST-WAIT-RESET. */
-	f = fake_new();
-	session_init(&s, f, 1024, 0);
+/* Straight to dfuMANIFEST-WAIT-RESET. */
+static void test_download_not_tolerant_wait_reset(void **state)
+{
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
+
 	f->manifest_final = DFU_STATE_DFU_MANIFEST_WAIT_RESET;
-	assert_int_equal(dfu_download(&s, payload, 100), 1);
+	assert_int_equal(dfu_download(s, payload, 100), 1);
 	assert_int_equal(f->usb.n_sleeps, 0);
-	fake_free(f);
 }
 
 static void test_download_empty(void **state)
 {
-	struct fake *f = fake_new();
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 
-	(void)state;
-	session_init(&s, f, 1024, 1);
-	assert_int_equal(dfu_download(&s, payload, 0), DFU_E_DATA);
+	assert_int_equal(dfu_download(s, payload, 0), DFU_E_DATA);
 	assert_int_equal(f->usb.n_reqs, 0);
-	fake_free(f);
 }
 
 /* ------------------------------------------------------------ wait_idle */
 
 static void test_wait_idle_short_status(void **state)
 {
-	struct fake *f = fake_new();
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	struct dfu_status_reply st;
 
-	(void)state;
-	session_init(&s, f, 1024, 1);
 	f->short_status = 5;
-	assert_int_equal(dfu_wait_idle(&s, &st, "block 0"), DFU_E_PROTOCOL);
-	assert_int_equal(dfu_getstatus(&s, &st), DFU_E_PROTOCOL);
-	fake_free(f);
+	assert_int_equal(dfu_wait_idle(s, &st, "block 0"), DFU_E_PROTOCOL);
+	assert_int_equal(dfu_getstatus(s, &st), DFU_E_PROTOCOL);
 }
 
 static int forever_busy(void *dev, const struct fake_req *r, unsigned char *data)
@@ -378,29 +426,32 @@ static int forever_busy(void *dev, const struct fake_req *r, unsigned char *data
 
 static void test_wait_idle_bounded(void **state)
 {
-	struct fake *f = fake_new();
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	struct dfu_status_reply st;
 
-	(void)state;
-	session_init(&s, f, 1024, 1);
 	f->usb.respond = forever_busy;
 	f->dnbusy_poll = 1000;
-	assert_int_equal(dfu_wait_idle(&s, &st, "block 0"), DFU_E_PROTOCOL);
+	assert_int_equal(dfu_wait_idle(s, &st, "block 0"), DFU_E_PROTOCOL);
 	/* 60 s of grace plus the polls it asked for, capped at 120 s: then it stops. */
 	assert_true(f->usb.slept_ms >= 180000);
 	assert_true(f->usb.slept_ms <= 182000);
-	fake_free(f);
+}
 
-	/* Poll timeout 0 on a clock that never moves: bounded by count. */
-	f = fake_new();
-	session_init(&s, f, 1024, 1);
+/* Poll timeout 0 on a clock that never moves: bounded by count. */
+static void test_wait_idle_bounded_count(void **state)
+{
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
+	struct dfu_status_reply st;
+
 	f->usb.respond = forever_busy;
 	f->dnbusy_poll = 0;
-	assert_int_equal(dfu_wait_idle(&s, &st, "block 0"), DFU_E_PROTOCOL);
+	assert_int_equal(dfu_wait_idle(s, &st, "block 0"), DFU_E_PROTOCOL);
 	assert_int_equal(f->usb.n_sleeps, 0);
 	assert_true(f->usb.n_reqs > 100 && f->usb.n_reqs < 100000);
-	fake_free(f);
 }
 
 /* ----------------------------------------------------------- ensure_idle */
@@ -408,17 +459,16 @@ static void test_wait_idle_bounded(void **state)
 static void run_ensure_idle(const struct dfu_status_reply *script, size_t n, int expect,
 			    const char *expect_trace)
 {
-	struct fake *f = fake_new();
-	struct dfu_session s;
+	struct fx *x = fx_new(1024, 1);
+	struct fake *f = x->f;
 	char t[256];
 
-	session_init(&s, f, 1024, 1);
 	f->script = script;
 	f->n_script = n;
-	assert_int_equal(dfu_ensure_idle(&s), expect);
+	assert_int_equal(dfu_ensure_idle(&x->s), expect);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, expect_trace);
-	fake_free(f);
+	fx_free(x);
 }
 
 static void test_ensure_idle(void **state)
@@ -492,22 +542,21 @@ static int sink_fn(void *ctx, const unsigned char *data, size_t len)
 
 static void run_upload(size_t mem_len, uint64_t limit, int64_t expect, const char *expect_trace)
 {
-	struct fake *f = fake_new();
-	struct dfu_session s;
+	struct fx *x = fx_new(1024, 1);
+	struct fake *f = x->f;
 	struct sink k;
 	char t[256];
 
 	memset(&k, 0, sizeof(k));
-	session_init(&s, f, 1024, 1);
 	f->mem = payload;
 	f->mem_len = mem_len;
-	assert_int_equal(dfu_upload_all(&s, limit, sink_fn, &k), expect);
+	assert_int_equal(dfu_upload_all(&x->s, limit, sink_fn, &k), expect);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, expect_trace);
 	assert_int_equal(k.len, (size_t)expect);
 	assert_memory_equal(k.buf, payload, k.len);
 	assert_int_equal(f->state, DFU_STATE_DFU_IDLE);
-	fake_free(f);
+	fx_free(x);
 }
 
 static void test_upload(void **state)
@@ -535,36 +584,32 @@ static int count_sink(void *ctx, const unsigned char *data, size_t len)
 /* A device that never sends a short block is given up at DFU_UPLOAD_MAX. */
 static void test_upload_endless(void **state)
 {
-	struct fake *f = fake_new();
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	uint64_t got = 0;
 
-	(void)state;
-	session_init(&s, f, 65535, 1);
 	f->endless_upload = 1;
-	assert_int_equal(dfu_upload_all(&s, 0, count_sink, &got), DFU_E_PROTOCOL);
+	assert_int_equal(dfu_upload_all(s, 0, count_sink, &got), DFU_E_PROTOCOL);
 	assert_true(got >= DFU_UPLOAD_MAX);
 	assert_true(got < DFU_UPLOAD_MAX + 65535);
-	fake_free(f);
 }
 
 static void test_upload_sink_error(void **state)
 {
-	struct fake *f = fake_new();
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	struct sink k;
 	char t[256];
 
-	(void)state;
 	memset(&k, 0, sizeof(k));
 	k.fail_at_call = 2;
-	session_init(&s, f, 1024, 1);
 	f->mem = payload;
 	f->mem_len = 2500;
-	assert_int_equal(dfu_upload_all(&s, 0, sink_fn, &k), DFU_E_CANTCREAT);
+	assert_int_equal(dfu_upload_all(s, 0, sink_fn, &k), DFU_E_CANTCREAT);
 	trace(f, t, sizeof(t));
 	assert_string_equal(t, "U0:1024 U1:1024");
-	fake_free(f);
 }
 
 /* ------------------------------------------------------------- requests */
@@ -580,73 +625,72 @@ static int fixed_reply(void *dev, const struct fake_req *r, unsigned char *data)
 
 static void test_request_errors(void **state)
 {
-	struct fake *f = fake_new();
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 	uint8_t st = 0xff;
 
-	(void)state;
-	session_init(&s, f, 1024, 1);
 	f->usb.respond = fixed_reply;
 	f->state = USB_ERR_NO_DEVICE;
-	assert_int_equal(dfu_clrstatus(&s), DFU_E_IO);
-	assert_int_equal(dfu_abort(&s), DFU_E_IO);
+	assert_int_equal(dfu_clrstatus(s), DFU_E_IO);
+	assert_int_equal(dfu_abort(s), DFU_E_IO);
 	/* Leaving the bus is what DETACH is for. */
-	assert_int_equal(dfu_detach(&s, 1000), 0);
+	assert_int_equal(dfu_detach(s, 1000), 0);
 	assert_int_equal(f->usb.reqs[2].value, 1000);
 	f->state = USB_ERR_TIMEOUT;
-	assert_int_equal(dfu_detach(&s, 1000), DFU_E_IO);
-	assert_int_equal(dfu_getstate(&s, &st), DFU_E_IO);
+	assert_int_equal(dfu_detach(s, 1000), DFU_E_IO);
+	assert_int_equal(dfu_getstate(s, &st), DFU_E_IO);
 	f->state = 0;	/* GETSTATE with no byte */
-	assert_int_equal(dfu_getstate(&s, &st), DFU_E_PROTOCOL);
+	assert_int_equal(dfu_getstate(s, &st), DFU_E_PROTOCOL);
 	assert_int_equal(st, 0xff);
-	assert_int_equal(s.n_requests, 6);
-	fake_free(f);
+	assert_int_equal(s->n_requests, 6);
 }
 
 /* The USB stack's own name for a failure is shown at -v -v, not before. */
 static void test_native_error_name(void **state)
 {
-	struct fake *f = fake_new();
-	struct dfu_session s;
+	struct fx *x = *state;
+	struct fake *f = x->f;
+	struct dfu_session *s = &x->s;
 
-	(void)state;
-	session_init(&s, f, 1024, 1);
 	f->usb.respond = fixed_reply;
 	f->state = USB_ERR_STALL;
 	f->usb.native_error = "LIBUSB_ERROR_PIPE";
 	log_set_verbosity(1);
 	capture_begin();
-	assert_int_equal(dfu_clrstatus(&s), DFU_E_IO);
+	assert_int_equal(dfu_clrstatus(s), DFU_E_IO);
 	capture_end();
 	assert_null(strstr(capture_all(), "LIBUSB_ERROR_PIPE"));
 	log_set_verbosity(2);
 	capture_begin();
-	assert_int_equal(dfu_clrstatus(&s), DFU_E_IO);
+	assert_int_equal(dfu_clrstatus(s), DFU_E_IO);
 	capture_end();
 	log_set_verbosity(0);
 	assert_non_null(strstr(capture_err(), "CLRSTATUS: USB_ERR_STALL (LIBUSB_ERROR_PIPE)"));
-	fake_free(f);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_download_three_blocks_busy),
-		cmocka_unit_test(test_download_no_busy_no_sleep),
-		cmocka_unit_test(test_download_block_wrap),
-		cmocka_unit_test(test_download_stall),
-		cmocka_unit_test(test_download_error_status),
-		cmocka_unit_test(test_download_vanishes_after_zlp),
-		cmocka_unit_test(test_download_not_tolerant),
-		cmocka_unit_test(test_download_empty),
-		cmocka_unit_test(test_wait_idle_short_status),
-		cmocka_unit_test(test_wait_idle_bounded),
+		cmocka_unit_test_setup_teardown(test_download_three_blocks_busy, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_download_no_busy_no_sleep, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_download_block_wrap, fx_setup_1, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_download_stall, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_download_error_status, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_download_vanishes_after_zlp, fx_setup_not_tolerant, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_download_stalls_after_zlp, fx_setup_not_tolerant, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_download_not_tolerant, fx_setup_not_tolerant, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_download_not_tolerant_wait_reset, fx_setup_not_tolerant, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_download_empty, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_wait_idle_short_status, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_wait_idle_bounded, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_wait_idle_bounded_count, fx_setup, fx_teardown),
 		cmocka_unit_test(test_ensure_idle),
 		cmocka_unit_test(test_upload),
-		cmocka_unit_test(test_upload_sink_error),
-		cmocka_unit_test(test_upload_endless),
-		cmocka_unit_test(test_request_errors),
-		cmocka_unit_test(test_native_error_name),
+		cmocka_unit_test_setup_teardown(test_upload_sink_error, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_upload_endless, fx_setup_65535, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_request_errors, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_native_error_name, fx_setup, fx_teardown),
 	};
 	size_t i;
 
