@@ -182,30 +182,24 @@ static void fx_free(struct fx *x)
 	free(x);
 }
 
-/* wTransferSize 1024, manifestation tolerant: the common device. */
+/* The kinds of device, a test's cmocka prestate (FX_TEST). */
+struct fx_kind {
+	uint16_t ts;
+	int tolerant;
+};
+/* wTransferSize 1024, manifestation tolerant: the common device */
+static struct fx_kind common = { 1024, 1 };
+/* gone, or waiting for a reset, after the download */
+static struct fx_kind not_tolerant = { 1024, 0 };
+/* one byte a block: the block number wraps within a small test */
+static struct fx_kind one_byte = { 1, 1 };
+static struct fx_kind largest = { 65535, 1 };
+
 static int fx_setup(void **state)
 {
-	*state = fx_new(1024, 1);
-	return 0;
-}
+	const struct fx_kind *k = *state;
 
-/* Not manifestation tolerant: gone or waiting for a reset after the download. */
-static int fx_setup_not_tolerant(void **state)
-{
-	*state = fx_new(1024, 0);
-	return 0;
-}
-
-/* One byte a block: the block number wraps within a small test. */
-static int fx_setup_1(void **state)
-{
-	*state = fx_new(1, 1);
-	return 0;
-}
-
-static int fx_setup_65535(void **state)
-{
-	*state = fx_new(65535, 1);
+	*state = fx_new(k->ts, k->tolerant);
 	return 0;
 }
 
@@ -214,6 +208,8 @@ static int fx_teardown(void **state)
 	fx_free(*state);
 	return 0;
 }
+
+#define FX_TEST(test, kind) cmocka_unit_test_prestate_setup_teardown(test, fx_setup, fx_teardown, &(kind))
 
 /* "D0:1024 G G D1:..." style trace of the log, for readable assertions. */
 static void trace(const struct fake *f, char *buf, size_t cap)
@@ -672,25 +668,25 @@ static void test_native_error_name(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_download_three_blocks_busy, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_download_no_busy_no_sleep, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_download_block_wrap, fx_setup_1, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_download_stall, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_download_error_status, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_download_vanishes_after_zlp, fx_setup_not_tolerant, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_download_stalls_after_zlp, fx_setup_not_tolerant, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_download_not_tolerant, fx_setup_not_tolerant, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_download_not_tolerant_wait_reset, fx_setup_not_tolerant, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_download_empty, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_wait_idle_short_status, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_wait_idle_bounded, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_wait_idle_bounded_count, fx_setup, fx_teardown),
+		FX_TEST(test_download_three_blocks_busy, common),
+		FX_TEST(test_download_no_busy_no_sleep, common),
+		FX_TEST(test_download_block_wrap, one_byte),
+		FX_TEST(test_download_stall, common),
+		FX_TEST(test_download_error_status, common),
+		FX_TEST(test_download_vanishes_after_zlp, not_tolerant),
+		FX_TEST(test_download_stalls_after_zlp, not_tolerant),
+		FX_TEST(test_download_not_tolerant, not_tolerant),
+		FX_TEST(test_download_not_tolerant_wait_reset, not_tolerant),
+		FX_TEST(test_download_empty, common),
+		FX_TEST(test_wait_idle_short_status, common),
+		FX_TEST(test_wait_idle_bounded, common),
+		FX_TEST(test_wait_idle_bounded_count, common),
 		cmocka_unit_test(test_ensure_idle),
 		cmocka_unit_test(test_upload),
-		cmocka_unit_test_setup_teardown(test_upload_sink_error, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_upload_endless, fx_setup_65535, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_request_errors, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_native_error_name, fx_setup, fx_teardown),
+		FX_TEST(test_upload_sink_error, common),
+		FX_TEST(test_upload_endless, largest),
+		FX_TEST(test_request_errors, common),
+		FX_TEST(test_native_error_name, common),
 	};
 	size_t i;
 

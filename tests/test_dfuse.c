@@ -302,22 +302,13 @@ static void fx_free(struct fx *x)
 	free(x);
 }
 
+/* The wTransferSize of a test's device, its cmocka prestate (FX_TEST). */
+static uint16_t ts_1024 = 1024, ts_2048 = 2048;
+static uint16_t ts_1 = 1;	/* one byte a block: block numbers wrap within a small test */
+
 static int fx_setup(void **state)
 {
-	*state = fx_new(1024);
-	return 0;
-}
-
-static int fx_setup_2048(void **state)
-{
-	*state = fx_new(2048);
-	return 0;
-}
-
-/* One byte a block: block numbers wrap within a small test. */
-static int fx_setup_1(void **state)
-{
-	*state = fx_new(1);
+	*state = fx_new(*(uint16_t *)*state);
 	return 0;
 }
 
@@ -326,6 +317,8 @@ static int fx_teardown(void **state)
 	fx_free(*state);
 	return 0;
 }
+
+#define FX_TEST(test, ts) cmocka_unit_test_prestate_setup_teardown(test, fx_setup, fx_teardown, &(ts))
 
 /*
  * "D0=2100000008 G G D2:1024 G G U2:1024 A" style trace: commands with
@@ -920,29 +913,29 @@ static void test_execute_interrupt_rescues_first_page(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_set_address, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_erase_three_pages, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_mass_erase, fx_setup_2048, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_read_unprotect, fx_setup_2048, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_get_commands, fx_setup_2048, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_erase_errtarget, fx_setup_2048, fx_teardown),
+		FX_TEST(test_set_address, ts_1024),
+		FX_TEST(test_erase_three_pages, ts_1024),
+		FX_TEST(test_mass_erase, ts_2048),
+		FX_TEST(test_read_unprotect, ts_2048),
+		FX_TEST(test_get_commands, ts_2048),
+		FX_TEST(test_erase_errtarget, ts_2048),
 		cmocka_unit_test(test_leave),
-		cmocka_unit_test_setup_teardown(test_leave_without_address, fx_setup_2048, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_write_two_and_a_half_blocks, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_write_no_sleep_when_idle_at_once, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_write_wraps_block_number, fx_setup_1, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_write_address_every_block, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_write_error_status, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_write_will_reset, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_write_refuses_wrap_past_4gib, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_read_two_and_a_half_blocks, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_read_wraps_block_number, fx_setup_1, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_read_short_block, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_upload_plan_to_end_of_region, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_execute_preserves_neighbours, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_execute_blank_neighbours_not_rewritten, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_execute_mass_erase, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_execute_interrupt_rescues_first_page, fx_setup, fx_teardown),
+		FX_TEST(test_leave_without_address, ts_2048),
+		FX_TEST(test_write_two_and_a_half_blocks, ts_1024),
+		FX_TEST(test_write_no_sleep_when_idle_at_once, ts_1024),
+		FX_TEST(test_write_wraps_block_number, ts_1),
+		FX_TEST(test_write_address_every_block, ts_1024),
+		FX_TEST(test_write_error_status, ts_1024),
+		FX_TEST(test_write_will_reset, ts_1024),
+		FX_TEST(test_write_refuses_wrap_past_4gib, ts_1024),
+		FX_TEST(test_read_two_and_a_half_blocks, ts_1024),
+		FX_TEST(test_read_wraps_block_number, ts_1),
+		FX_TEST(test_read_short_block, ts_1024),
+		FX_TEST(test_upload_plan_to_end_of_region, ts_1024),
+		FX_TEST(test_execute_preserves_neighbours, ts_1024),
+		FX_TEST(test_execute_blank_neighbours_not_rewritten, ts_1024),
+		FX_TEST(test_execute_mass_erase, ts_1024),
+		FX_TEST(test_execute_interrupt_rescues_first_page, ts_1024),
 	};
 	size_t i;
 
