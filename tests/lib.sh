@@ -8,6 +8,7 @@
 #   run CMD ARGS...         run any program; sets $rc, $out, $err
 #   run_merged CMD ARGS...  the same with stderr merged into $out
 #   dfu ARGS...             run dfu-util on the bus; sets $rc, $out, $err
+#   dfu_io IN OUT ARGS...   the same with stdin from IN, stdout into OUT
 #   step CMD ARGS...        a set-up command: its failure is a failed test
 #   expect_rc N "what"      exit status check
 #   expect_out RE "what"    stdout matches a grep -E pattern
@@ -97,6 +98,18 @@ dfu()
 {
 	run "$DFU_UTIL" --sim-state "$sim_dir" "$@"
 	last_cmd="dfu-util $*"
+}
+
+# dfu_io IN OUT ARGS...: dfu with standard input from file IN and standard
+# output into file OUT (-D -, -U -); $rc and $err set, $out empty.
+dfu_io()
+{
+	local in=$1 to=$2
+	shift 2
+	last_cmd="dfu-util $* < $in > $to"
+	"$DFU_UTIL" --sim-state "$sim_dir" "$@" <"$in" >"$to" 2>"$scratch/stderr" && rc=0 || rc=$?
+	out=
+	err=$(cat "$scratch/stderr")
 }
 
 # step CMD ARGS...: a command that prepares a test (makes a file, packs an

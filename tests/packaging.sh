@@ -70,14 +70,14 @@ tap_result $? "AUTHORS"
 run "$DFU_UTIL" --list --verbose
 expect_rc 0 "--list --verbose on the real USB backend"
 if printf '%s\n' "$out$err" | grep -q '^Found '; then
-	ok true "this machine has DFU devices: listed"
+	skip "this machine has DFU devices: 'nothing found' cannot be checked"
 else
 	expect_msg 'nothing found' "--list --verbose: says nothing was found"
 fi
 run "$DFU_UTIL" --list
 expect_rc 0 "--list on the real USB backend"
 if printf '%s\n' "$out$err" | grep -q '^Found \|Cannot open'; then
-	ok true "this machine has DFU devices: stderr is theirs"
+	skip "this machine has DFU devices: an empty stderr cannot be checked"
 else
 	expect_quiet "--list finding nothing: stderr empty"
 fi

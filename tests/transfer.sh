@@ -91,8 +91,7 @@ expect_reqs DETACH 0 "no DFU_DETACH to a device in dfuIDLE"
 # --- stdin
 sim_new stdin
 mkdata "$fw" 1500
-last_cmd="dfu-util -D - < fw"
-"$DFU_UTIL" --sim-state "$sim_dir" --sim dfu-plain -D - < "$fw" >/dev/null 2>&1 && rc=0 || rc=$?
+dfu_io "$fw" /dev/null --sim dfu-plain -D -
 expect_rc 0 "download from standard input"
 head -c 1500 "$sim_dir/dev1.mem" | cmp -s - "$fw"
 tap_result $? "stdin bytes reached the device"
@@ -123,16 +122,16 @@ expect_rc 0 "-Z with exactly the image size still works"
 
 # --- -U - writes the data to standard output, every message to stderr
 rm -f "$back"
-last_cmd="dfu-util -U - > back.bin"
-"$DFU_UTIL" --sim-state "$sim_dir" -U - > "$back" 2>"$scratch/stderr" && rc=0 || rc=$?
-err=$(cat "$scratch/stderr")
+dfu_io /dev/null "$back" -U -
 expect_rc 0 "-U - uploads to standard output"
 expect_same "$fw" "$back" "... stdout holds exactly the image, no message in it"
 expect_err 'upload|Upload' "... the messages went to stderr"
 [ ! -e "$scratch/-" ]
 tap_result $? "... and no file named '-' was created"
-last_cmd="dfu-util -U /dev/stdout | cat"
-"$DFU_UTIL" --sim-state "$sim_dir" -U /dev/stdout 2>/dev/null | cat > "$back.pipe"
+# (the pipeline runs dfu_io in a subshell: its status comes back in a file)
+{ dfu_io /dev/null /dev/stdout -U /dev/stdout; echo "$rc" > "$scratch/rc"; } | cat > "$back.pipe"
+rc=$(cat "$scratch/rc")
+expect_rc 0 "-U /dev/stdout into a pipe"
 expect_same "$fw" "$back.pipe" "-U /dev/stdout into a pipe is written, not refused"
 mkfifo "$scratch/fifo"
 cat "$scratch/fifo" > "$back.fifo" &

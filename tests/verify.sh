@@ -12,9 +12,8 @@
 # Fill the flash from 0x08000000 with FILE by a plain download: preload FILE
 preload()
 {
-	"$DFU_UTIL" --sim-state "$sim_dir" --sim stm32f4 --sim-clock virtual -s 0x08000000 \
-		-D "$1" >/dev/null 2>&1 || tap_result 1 "preload $1"
-	: > "$sim_dir/requests.log"
+	step "$DFU_UTIL" --sim-state "$sim_dir" --sim stm32f4 -s 0x08000000 -D "$1"
+	reqs_clear
 }
 # DfuSe commands and data requests in the log: dnload_kinds prints one word
 # per DNLOAD (SET_ADDRESS, ERASE, WRITE, other).
@@ -85,12 +84,10 @@ expect_msg "first at 0x08020000" "... at the start of the block it hit"
 
 # -D - (standard input)
 sim_new stdin
-last_cmd="dfu-util -D - --verify"
-"$DFU_UTIL" --sim-state "$sim_dir" --sim stm32f4 --sim-clock virtual -s 0x08000000 -D - \
-	--verify < "$scratch/fw" >/dev/null 2>&1
-expect_rc_now=$?
-[ "$expect_rc_now" -eq 0 ] && mem_at "$(flash)" 0 40000 | cmp -s - "$scratch/fw"
-tap_result $? "-D - with --verify"
+dfu_io "$scratch/fw" /dev/null --sim stm32f4 -s 0x08000000 -D - --verify
+expect_rc 0 "-D - with --verify"
+mem_at "$(flash)" 0 40000 | cmp -s - "$scratch/fw"
+tap_result $? "-D - with --verify: the flash holds the image"
 
 # ---------------------------------------------------------------- --skip-unchanged
 # The first three 16 KiB sectors hold random bytes; the image covers them.
@@ -112,7 +109,7 @@ n_writes=$(cmds WRITE)
 # One sector changed.
 fixture "$scratch/img" "$scratch/img2"
 dd if=/dev/urandom of="$scratch/img2" bs=1 seek=20000 count=16 conv=notrunc 2>/dev/null
-: > "$sim_dir/requests.log"
+reqs_clear
 dfu --sim stm32f4 --sim-clock virtual -s 0x08000000 -D "$scratch/img2" --skip-unchanged
 expect_rc 0 "one sector changed"
 expect_msg "pages: 2 skipped \(unchanged\), 0 written without erase \(blank\), 1 erased" \
