@@ -28,9 +28,11 @@ acts_on()
 		grep -Ec ' (DETACH|DNLOAD|UPLOAD|GETSTATUS|CLRSTATUS|GETSTATE|ABORT|SET_ALT|SET_INTERFACE|RESET) ' || true
 }
 
-# Requests that act on any device after the first DFU_DETACH.
+# Requests that act on any device after the first DFU_DETACH; -1 when
+# there was no DFU_DETACH at all, so that "none after it" cannot pass then.
 acts_after_detach()
 {
+	[ "$(reqs DETACH)" -gt 0 ] || { echo -1; return; }
 	sed -n '/ DETACH /,$p' "$sim_dir/requests.log" | sed 1d |
 		grep -Ec ' (DNLOAD|UPLOAD|GETSTATUS|CLRSTATUS|GETSTATE|ABORT|SET_ALT|SET_INTERFACE) ' || true
 }
