@@ -19,8 +19,7 @@ expect_rc 0 "detach and download in one run"
 expect_reqs DETACH 1 "one DFU_DETACH"
 [ "$(reqs RESET)" -ge 1 ]
 tap_result $? "USB reset after the detach"
-head -c 4000 "$sim_dir/dev1.mem" | cmp -s - "$fw"
-tap_result $? "the re-enumerated device got the file"
+expect_mem "$sim_dir/dev1.mem" 0 4000 "$fw" "the re-enumerated device got the file"
 
 # -R made the device go back to its application; list again.
 dfu -l
@@ -46,8 +45,7 @@ tap_result $? "DFU mode has another product id ($rt_ids -> $dfu_ids)"
 sim_new pair
 dfu --sim runtime -d "$rt_ids,$dfu_ids" -D "$fw"
 expect_rc 0 "-d run-time,dfu pair"
-head -c 4000 "$sim_dir/dev1.mem" | cmp -s - "$fw"
-tap_result $? "flashed through the id pair"
+expect_mem "$sim_dir/dev1.mem" 0 4000 "$fw" "flashed through the id pair"
 
 # A device that detaches by itself needs no reset from us.
 sim_new willdetach

@@ -34,8 +34,7 @@ no_upload_file()
 sim_new stall1
 dfu --sim 'dfu-plain:fault=stall@GETSTATUS#3' -D "$fw"
 expect_rc 0 "one stalled GETSTATUS is retried"
-head -c 8000 "$sim_dir/dev1.mem" | cmp -s - "$fw"
-tap_result $? "the whole file arrived despite the glitch"
+expect_mem "$sim_dir/dev1.mem" 0 8000 "$fw" "the whole file arrived despite the glitch"
 expect_reqs 'GETSTATUS wValue=0 wIndex=0 wLength=6 -> STALL' 1 "exactly one stall"
 
 # --- GETSTATUS stalls every time from the third on
@@ -105,8 +104,7 @@ dfu --sim 'dfu-plain:poll_timeout_ms=1:dnload_busy_ms=20' -D "$fw"
 expect_rc 0 "a device that is still busy when polled"
 [ "$(grep -c 'GETSTATUS.*dfuDNBUSY' "$sim_dir/requests.log")" -gt 16 ]
 tap_result $? "it was polled again while busy"
-head -c 8000 "$sim_dir/dev1.mem" | cmp -s - "$fw"
-tap_result $? "the file arrived"
+expect_mem "$sim_dir/dev1.mem" 0 8000 "$fw" "the file arrived"
 
 # --- an absurd bwPollTimeout (0xFFFFFF ms, 4.7 hours)
 sim_new absurd
@@ -115,8 +113,7 @@ expect_rc 0 "an absurd bwPollTimeout is cut short"
 expect_msg 'device asks for a 16777 s pause .*; polling again after 60 s' "the user is told"
 grep -q '^sleep_ms=6[0-9][0-9][0-9][0-9]$' "$sim_dir/stats"
 tap_result $? "the wait was the documented maximum, not hours ($(grep sleep_ms "$sim_dir/stats"))"
-head -c 8000 "$sim_dir/dev1.mem" | cmp -s - "$fw"
-tap_result $? "the file arrived"
+expect_mem "$sim_dir/dev1.mem" 0 8000 "$fw" "the file arrived"
 
 # --- the device never leaves dfuDNBUSY
 sim_new hung
@@ -174,16 +171,14 @@ sim_new tsbig
 dfu --sim 'dfu-plain:transfer_size=8192' -D "$fw"
 expect_rc 0 "wTransferSize 8192 on a plain device is cut to 4096"
 expect_msg 'asks for 8192-byte transfers; using 4096' "with a note"
-head -c 8000 "$sim_dir/dev1.mem" | cmp -s - "$fw"
-tap_result $? "the file arrived in 4 KiB blocks"
+expect_mem "$sim_dir/dev1.mem" 0 8000 "$fw" "the file arrived in 4 KiB blocks"
 sim_new tsbig-dfuse
 # A DfuSe device places blocks by its own size: 4096-byte blocks each
 # follow their own SET_ADDRESS, as block 2.
 dfu --sim 'stm32f4:transfer_size=8192' -s 0x08000000 -D "$fw"
 expect_rc 0 "wTransferSize 8192 on a DfuSe device is cut to 4096"
 expect_msg 'asks for 8192-byte transfers; using 4096' "with a note"
-mem_at "$sim_dir/dev1.alt0.0x08000000.mem" 0 8000 | cmp -s - "$fw"
-tap_result $? "the file is at its address"
+expect_mem "$(flash)" 0 8000 "$fw" "the file is at its address"
 grep 'cmd=' "$sim_dir/requests.log" | awk '
 	/cmd=WRITE/ { w++; split($0, a, "cmd=WRITE addr="); split(a[2], b, " ")
 		      if ($4 != "wValue=2" || last != b[1]) bad = 1 }

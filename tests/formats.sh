@@ -61,8 +61,7 @@ flash_as()
 		;;
 	esac
 	expect_no_violation "$1 $2: no write over unerased flash"
-	mem_at "$(flash)" $((0xC000)) $PAT_LEN | cmp -s - "$expect"
-	tap_result $? "$1 $2: both segments in place, the gap untouched"
+	expect_mem "$(flash)" $((0xC000)) $PAT_LEN "$expect" "$1 $2: both segments in place, the gap untouched"
 	cp "$(flash)" "$scratch/mem-$1-$2"
 }
 

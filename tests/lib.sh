@@ -29,6 +29,7 @@
 #   ok COND... "what"       generic: the command succeeds
 #   flash                   the region file of the STM32 flash at 0x08000000
 #   mem_at FILE OFF LEN     bytes of a DfuSe region file (erased tail padded)
+#   expect_mem FILE OFF LEN EXPECTED "what"  those bytes are file EXPECTED
 #   fixture SRC DST         copy a file into the scratch area, writable
 #   expect_cmds CMD N "what", has_cmd CMD "what", expect_no_violation "what"
 #   skip "why", skip_all "why"  one skipped check; the whole script skipped
@@ -278,6 +279,14 @@ mem_at()
 {
 	{ cat "$1" 2>/dev/null; head -c $(($2 + $3)) /dev/zero | tr '\0' '\377'; } |
 		tail -c +$(($2 + 1)) | head -c "$3"
+}
+
+# expect_mem FILE OFF LEN EXPECTED "what": LEN bytes at OFF of region file
+# FILE are the file EXPECTED.
+expect_mem()
+{
+	mem_at "$1" "$2" "$3" | cmp -s - "$4"
+	tap_result $? "$5"
 }
 
 # Requests of any kind the simulator logged.

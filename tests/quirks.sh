@@ -48,8 +48,7 @@ head -c 64 /dev/zero | tr '\0' '\132' | cmp -s - "$back"
 tap_result $? "opc-20: the bytes at 0x08003000"
 dfu --sim "$OPC" -a 0 -s 0x08004000 -D "$fw"
 expect_rc 0 "opc-20: -s 0x08004000 -D (was refused as plain DFU)"
-mem_at "$sim_dir/dev1.alt0.0x08000000.mem" $((0x4000)) 3072 | cmp -s - "$fw"
-tap_result $? "opc-20: the file is in flash at 0x08004000"
+expect_mem "$(flash)" $((0x4000)) 3072 "$fw" "opc-20: the file is in flash at 0x08004000"
 expect_cmds ERASE 3 "opc-20: three 1 KiB pages erased"
 expect_no_violation "opc-20: no write over unerased flash"
 
@@ -79,8 +78,7 @@ head -c 64 /dev/zero | tr '\0' '\132' | cmp -s - "$back"
 tap_result $? "unknown opc-20: the bytes at 0x08003000"
 dfu --sim "$OPCX" -a 0 -s 0x08004000 -D "$fw"
 expect_rc 0 "unknown opc-20: -s -D by the memory map"
-mem_at "$sim_dir/dev1.alt0.0x08000000.mem" $((0x4000)) 3072 | cmp -s - "$fw"
-tap_result $? "unknown opc-20: the file is in flash"
+expect_mem "$(flash)" $((0x4000)) 3072 "$fw" "unknown opc-20: the file is in flash"
 
 # ---- a .dfu file (DfuSe's own format) is as good a sign as -s
 : "${MKDFUSE:?MKDFUSE must point at the built tests/mkdfuse}"
@@ -91,8 +89,7 @@ dfu --sim "$OPCX" -a 0 -D "$scratch/fw.dfu"
 expect_rc 0 "unknown opc-20: a .dfu file"
 expect_msg "driving 0483:df11 as DfuSe: a DfuSe file given and alt setting 0's name is a DfuSe memory map" \
 	"unknown opc-20: the note names the file as the reason"
-mem_at "$sim_dir/dev1.alt0.0x08000000.mem" $((0x4000)) 3072 | cmp -s - "$fw"
-tap_result $? "unknown opc-20: the .dfu file's element is in flash"
+expect_mem "$(flash)" $((0x4000)) 3072 "$fw" "unknown opc-20: the .dfu file's element is in flash"
 sim_new plain-dfu
 dfu --sim dfu-plain -D "$scratch/fw.dfu"
 expect_rc 65 "plain DFU, no memory map: a .dfu file refused"
@@ -116,8 +113,7 @@ expect_msg 'DfuSe memory map \(no DFU functional descriptor\)' "no functional de
 tap_result $? "no functional descriptor: nothing sent"
 dfu --sim "$OPCN" -a 0 -t 1024 -s 0x08004000 -D "$fw"
 expect_rc 0 "no functional descriptor, -s with a map, -t 1024"
-mem_at "$sim_dir/dev1.alt0.0x08000000.mem" $((0x4000)) 3072 | cmp -s - "$fw"
-tap_result $? "no functional descriptor: the file is in flash"
+expect_mem "$(flash)" $((0x4000)) 3072 "$fw" "no functional descriptor: the file is in flash"
 expect_no_msg 'assuming DFU 1.0' "no functional descriptor: no DFU 1.0 warning for a DfuSe device"
 
 # ---- quirk dfuse: DfuSe without -s on a device that does not say so
@@ -138,11 +134,9 @@ sim_new spark
 dfu --sim "$SPARK" -a 0 -s 0x08005000 -D "$fw"
 expect_rc 0 "Spark Core: -s 0x08005000 -D"
 expect_no_msg 'driving .* as DfuSe' "Spark Core: bcdDFU 0x011a needs no note"
-mem_at "$sim_dir/dev1.alt0.0x08000000.mem" $((0x5000)) 3072 | cmp -s - "$fw"
-tap_result $? "Spark Core: the file is in flash"
+expect_mem "$(flash)" $((0x5000)) 3072 "$fw" "Spark Core: the file is in flash"
 dfu --sim "$SPARK" -a 0 -s 0x08004000 -D "$fw"
-[ "$rc" -ne 0 ]
-tap_result $? "Spark Core: the read-only boot loader is refused"
+expect_fail "Spark Core: the read-only boot loader is refused"
 expect_cmds ERASE 3 "Spark Core: nothing erased by the refused run"
 
 # ============================================================ TDK Bluetooth
@@ -155,24 +149,21 @@ dfu --sim "$TDK" -D "$fw"
 expect_rc 0 "TDK: -D detaches, then downloads"
 [ "$(reqs DETACH)" -eq 1 ] && [ "$(reqs RESET)" -ge 1 ]
 tap_result $? "TDK: DETACH, then a USB reset (it will not detach by itself)"
-cmp -n 3072 "$fw" "$sim_dir/dev1.mem" >/dev/null
-tap_result $? "TDK: the firmware is in memory"
+expect_mem "$sim_dir/dev1.mem" 0 3072 "$fw" "TDK: the firmware is in memory"
 
 TDKX="$TDK:runtime_product=0x0321:product=0x0321"
 sim_new tdkx
 dfu --sim "$TDKX" -l
 expect_out '^Found DFU: \[04bf:0321\]' "unknown TDK: without the quirk, listed as DFU mode"
 dfu --sim "$TDKX" -D "$fw"
-[ "$rc" -ne 0 ]
-tap_result $? "unknown TDK: without the quirk, -D fails (appIDLE)"
+expect_fail "unknown TDK: without the quirk, -D fails (appIDLE)"
 sim_new tdkq
 dfu --sim "$TDKX" --quirk runtime-protocol-0 -l -v
 expect_out '^Found Runtime: \[04bf:0321\]' "quirk runtime-protocol-0: listed as run-time"
 expect_out 'quirks with --quirk: runtime-protocol-0' "quirk runtime-protocol-0: -l -v shows it"
 dfu --sim "$TDKX" --quirk runtime-protocol-0 -D "$fw"
 expect_rc 0 "quirk runtime-protocol-0: -D"
-cmp -n 3072 "$fw" "$sim_dir/dev1.mem" >/dev/null
-tap_result $? "quirk runtime-protocol-0: the firmware is in memory"
+expect_mem "$sim_dir/dev1.mem" 0 3072 "$fw" "quirk runtime-protocol-0: the firmware is in memory"
 
 # ============================================================ LPC-Link
 # Protocol 0 alone: DFU mode (the classic lists it as run-time and fails
@@ -195,8 +186,7 @@ dfu --sim "$LPC:fault=gone@GETSTATUS#6" -D "$fw"
 expect_rc 0 "gone during manifestation (LPC-Link 2): success, not an error"
 [ "$(logged 'DNLOAD wValue=2 wIndex=0 wLength=0 ')" -eq 1 ] && [ "$(logged 'GETSTATUS .*fault=gone')" -eq 1 ]
 tap_result $? "gone during manifestation: at the GETSTATUS after the zero-length DNLOAD"
-cmp -n 3072 "$fw" "$sim_dir/dev1.mem" >/dev/null
-tap_result $? "gone during manifestation: the firmware is in memory"
+expect_mem "$sim_dir/dev1.mem" 0 3072 "$fw" "gone during manifestation: the firmware is in memory"
 
 # ---- quirk transfer-size: a device that names no transfer size (but
 # takes 2048 bytes per request)
@@ -240,8 +230,7 @@ sim_new bmp
 mkdata "$scratch/bmp.bin" 6144
 dfu --sim "$BMP" -s 0x08002000:leave -D "$scratch/bmp.bin"
 expect_rc 0 "Black Magic: detach, -s 0x08002000:leave -D"
-mem_at "$sim_dir/dev1.alt0.0x08000000.mem" $((0x2000)) 6144 | cmp -s - "$scratch/bmp.bin"
-tap_result $? "Black Magic: the firmware is in flash"
+expect_mem "$(flash)" $((0x2000)) 6144 "$scratch/bmp.bin" "Black Magic: the firmware is in flash"
 dfu -l
 expect_out '^Found Runtime: \[1d50:6018\]' "Black Magic: back in its probe firmware"
 
@@ -255,8 +244,7 @@ expect_msg 'cannot upload, so 144 bytes of the erased pages outside the data wil
 	"Black Magic: says the page's rest is not kept, and which bytes"
 [ "$(reqs UPLOAD)" -eq 0 ]
 tap_result $? "Black Magic: no UPLOAD sent to a device without upload"
-mem_at "$sim_dir/dev1.alt0.0x08000000.mem" $((0x2000)) 6000 | cmp -s - "$scratch/bmp-odd.bin"
-tap_result $? "Black Magic: the odd-sized firmware is in flash"
+expect_mem "$(flash)" $((0x2000)) 6000 "$scratch/bmp-odd.bin" "Black Magic: the odd-sized firmware is in flash"
 
 # ---- gone-after-leave: it jumps away before it completes the leave request
 BMPH="$BMP:leave_status=2"
@@ -285,8 +273,7 @@ dfu --sim 'dfu10:detach_self_ms=300' --quirk no-detach-reset -D "$fw"
 expect_rc 0 "quirk no-detach-reset: -D"
 [ "$(reqs DETACH)" -eq 1 ] && [ "$(reqs RESET)" -eq 0 ]
 tap_result $? "quirk no-detach-reset: DETACH, and no USB reset"
-cmp -n 3072 "$fw" "$sim_dir/dev1.mem" >/dev/null
-tap_result $? "quirk no-detach-reset: the firmware is in memory"
+expect_mem "$sim_dir/dev1.mem" 0 3072 "$fw" "quirk no-detach-reset: the firmware is in memory"
 
 # ============================================================ --quirk parsing
 sim_new parse

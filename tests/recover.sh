@@ -12,15 +12,13 @@ sim_new error
 dfu --sim dfu-plain:state=dfuERROR -D "$fw"
 expect_rc 0 "download to a device that starts in dfuERROR"
 expect_reqs CLRSTATUS 1 "CLRSTATUS clears the error"
-head -c 2000 "$sim_dir/dev1.mem" | cmp -s - "$fw"
-tap_result $? "the file arrived"
+expect_mem "$sim_dir/dev1.mem" 0 2000 "$fw" "the file arrived"
 
 sim_new dnidle
 dfu --sim dfu-plain:state=dfuDNLOAD-IDLE -D "$fw"
 expect_rc 0 "download to a device that starts in dfuDNLOAD-IDLE"
 expect_reqs ABORT 1 "ABORT returns it to dfuIDLE"
-head -c 2000 "$sim_dir/dev1.mem" | cmp -s - "$fw"
-tap_result $? "the file arrived"
+expect_mem "$sim_dir/dev1.mem" 0 2000 "$fw" "the file arrived"
 
 sim_new upidle
 dfu --sim dfu-plain:state=dfuUPLOAD-IDLE -Z 1000 -U "$back"
@@ -29,7 +27,6 @@ first_abort=$(grep -n ' ABORT ' "$sim_dir/requests.log" | head -n 1 | cut -d: -f
 first_upload=$(grep -n ' UPLOAD ' "$sim_dir/requests.log" | head -n 1 | cut -d: -f1)
 [ -n "$first_abort" ] && [ "$first_abort" -lt "$first_upload" ]
 tap_result $? "ABORT returns it to dfuIDLE before the upload"
-head -c 1000 "$sim_dir/dev1.mem" | cmp -s - "$back"
-tap_result $? "the upload starts at the beginning"
+expect_mem "$sim_dir/dev1.mem" 0 1000 "$back" "the upload starts at the beginning"
 
 done_testing

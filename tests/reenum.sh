@@ -192,8 +192,7 @@ tap_result $? "nothing was written"
 sim_new wait
 dfu --sim dfu-plain:appear_ms=1500 -w -D "$fw"
 expect_rc 0 "-w waits for it"
-head -c 4096 "$sim_dir/dev1.mem" | cmp -s - "$fw"
-tap_result $? "... and flashes it"
+expect_mem "$sim_dir/dev1.mem" 0 4096 "$fw" "... and flashes it"
 sim_new waitshort
 dfu --sim dfu-plain:appear_ms=1500 --wait=1 -D "$fw"
 expect_rc 74 "--wait=1 gives up before it appears"

@@ -15,8 +15,7 @@ expect_rc 0 "download to a tolerant device"
 expect_err '^dfu-util: Warning: Invalid DFU suffix signature$' "a file without suffix gets the classic's warning"
 expect_reqs DNLOAD 6 "5 data blocks and the zero-length one"
 expect_reqs RESET 0 "a tolerant device needs no reset"
-head -c 5000 "$sim_dir/dev1.mem" | cmp -s - "$fw"
-tap_result $? "device memory holds the file"
+expect_mem "$sim_dir/dev1.mem" 0 5000 "$fw" "device memory holds the file"
 # Each data block: GETSTATUS (DNBUSY), wait, GETSTATUS (DNLOAD-IDLE).
 # The first GETSTATUS is the one that brings it to dfuIDLE before starting.
 gs=$(reqs GETSTATUS)
@@ -43,8 +42,7 @@ sim_new readme
 dfu --sim dfu-plain -Z 1024 -U "$back.1k"
 expect_rc 0 "read 1 KiB from a fresh device"
 expect_size "$back.1k" 1024 "exactly 1024 bytes written"
-head -c 1024 "$sim_dir/dev1.mem" | cmp -s - "$back.1k"
-tap_result $? "the bytes are the device's"
+expect_mem "$sim_dir/dev1.mem" 0 1024 "$back.1k" "the bytes are the device's"
 ls "$scratch" | grep -q 'back.bin.1k.' && st=1 || st=0
 tap_result $st "no temporary file left"
 
@@ -73,8 +71,7 @@ mkdata "$fw" 3000
 dfu --sim dfu-intolerant -D "$fw"
 expect_rc 0 "download to an intolerant device"
 expect_reqs RESET 1 "a USB reset ends manifestation"
-head -c 3000 "$sim_dir/dev1.mem" | cmp -s - "$fw"
-tap_result $? "intolerant device memory holds the file"
+expect_mem "$sim_dir/dev1.mem" 0 3000 "$fw" "intolerant device memory holds the file"
 rm -f "$back"
 dfu -Z 3000 -U "$back"
 expect_rc 0 "upload from the intolerant device after its reset"
@@ -93,8 +90,7 @@ sim_new stdin
 mkdata "$fw" 1500
 dfu_io "$fw" /dev/null --sim dfu-plain -D -
 expect_rc 0 "download from standard input"
-head -c 1500 "$sim_dir/dev1.mem" | cmp -s - "$fw"
-tap_result $? "stdin bytes reached the device"
+expect_mem "$sim_dir/dev1.mem" 0 1500 "$fw" "stdin bytes reached the device"
 
 # --- DFU 1.0 device
 sim_new dfu10

@@ -31,8 +31,7 @@ dfu --sim stm32f4 --sim-clock virtual -s 0x08000000 -D "$scratch/fw" --verify
 expect_rc 0 "DfuSe download with --verify"
 expect_msg "verify: [0-9]+ bytes read back, all as written" "... says all bytes were read back"
 expect_msg "Verify" "... with a Verify progress phase"
-mem_at "$(flash)" 0 40000 | cmp -s - "$scratch/fw"
-tap_result $? "... and the flash holds the file"
+expect_mem "$(flash)" 0 40000 "$scratch/fw" "... and the flash holds the file"
 
 sim_new flip
 dfu --sim stm32f4:fault=flip@0x08005000 --sim-clock virtual -s 0x08000000 -D "$scratch/fw" --verify
@@ -86,8 +85,7 @@ expect_msg "first at 0x08020000" "... at the start of the block it hit"
 sim_new stdin
 dfu_io "$scratch/fw" /dev/null --sim stm32f4 -s 0x08000000 -D - --verify
 expect_rc 0 "-D - with --verify"
-mem_at "$(flash)" 0 40000 | cmp -s - "$scratch/fw"
-tap_result $? "-D - with --verify: the flash holds the image"
+expect_mem "$(flash)" 0 40000 "$scratch/fw" "-D - with --verify: the flash holds the image"
 
 # ---------------------------------------------------------------- --skip-unchanged
 # The first three 16 KiB sectors hold random bytes; the image covers them.
@@ -115,8 +113,7 @@ expect_rc 0 "one sector changed"
 expect_msg "pages: 2 skipped \(unchanged\), 0 written without erase \(blank\), 1 erased" \
 	"... one page erased"
 expect_cmds ERASE 1 "... exactly one erase"
-mem_at "$(flash)" 0 49152 | cmp -s - "$scratch/img2"
-tap_result $? "... and the flash holds the new image"
+expect_mem "$(flash)" 0 49152 "$scratch/img2" "... and the flash holds the new image"
 expect_no_violation "... no write over unerased flash"
 [ "$n_writes" -gt 0 ]
 tap_result $? "(the first run wrote)"
@@ -129,8 +126,7 @@ expect_msg "pages: 0 skipped \(unchanged\), 3 written without erase \(blank\), 0
 	"... writes every page without erase"
 expect_cmds ERASE 0 "... no erase at all"
 expect_no_violation "... and no write over unerased flash"
-mem_at "$(flash)" 0 49152 | cmp -s - "$scratch/img"
-tap_result $? "... the flash holds the image"
+expect_mem "$(flash)" 0 49152 "$scratch/img" "... the flash holds the image"
 
 # Preserved bytes in a skipped page stay, a partly covered changed page keeps them.
 sim_new partial
@@ -141,8 +137,7 @@ dfu --sim stm32f4 --sim-clock virtual -s 0x08004100 -D "$scratch/small" --skip-u
 expect_rc 0 "100 bytes into a page of random bytes"
 expect_cmds ERASE 1 "... one erase"
 { head -c $((0x4100)) "$scratch/before"; cat "$scratch/small"; tail -c +$((0x4100 + 101)) "$scratch/before"; } > "$scratch/want"
-mem_at "$(flash)" 0 32768 | cmp -s - "$scratch/want"
-tap_result $? "... every other byte of the page preserved"
+expect_mem "$(flash)" 0 32768 "$scratch/want" "... every other byte of the page preserved"
 
 # ---------------------------------------------------------------- --dry-run
 sim_new dry
@@ -153,8 +148,7 @@ expect_msg "dry run, alt setting 0 .*3 pages to erase \(49152 bytes\), 49152 byt
 	"... prints pages to erase and bytes to write"
 expect_msg "DNLOAD requests .* about [0-9.]+ s of device time" "... transfers and device time"
 expect_no_dfu_reqs "... no DFU request at all"
-mem_at "$(flash)" 0 49152 | cmp -s - "$scratch/rnd"
-tap_result $? "... flash unchanged"
+expect_mem "$(flash)" 0 49152 "$scratch/rnd" "... flash unchanged"
 
 dfu --sim stm32f4 --sim-clock virtual -s 0x08000000 -D "$scratch/img" --dry-run --skip-unchanged
 expect_rc 0 "--dry-run --skip-unchanged"
@@ -163,8 +157,7 @@ expect_msg "0 pages skipped" "... counts skipped pages"
 tap_result $? "... the only DNLOADs are SET_ADDRESS"
 [ "$(reqs UPLOAD)" -gt 0 ]
 tap_result $? "... it read the pages"
-mem_at "$(flash)" 0 49152 | cmp -s - "$scratch/rnd"
-tap_result $? "... flash unchanged"
+expect_mem "$(flash)" 0 49152 "$scratch/rnd" "... flash unchanged"
 
 sim_new dryplain
 dfu --sim dfu-plain -D "$scratch/fw" --dry-run
