@@ -18,13 +18,7 @@
 
 #define FUZZ_MAX_ALTS 4
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_INITIALIZE_QUIET
 
 /* Well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
 static FUZZ_ORACLE int fuzz_valid_utf8(const unsigned char *s, size_t n)

@@ -15,13 +15,7 @@
 #include "dfuse_file.h"
 #include "errors.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_INITIALIZE_QUIET
 
 static FUZZ_ORACLE void fuzz_check_image(const struct dfuse_image *img, const uint8_t *buf, size_t len)
 {

@@ -95,6 +95,19 @@ static inline void fuzz_quiet(void)
 	stderr = null_err;
 }
 
+/*
+ * The LLVMFuzzerInitialize of a harness that needs nothing but quiet
+ * (fuzz_quiet); written once at file level in the harness.
+ */
+#define FUZZ_INITIALIZE_QUIET \
+	int LLVMFuzzerInitialize(int *argc, char ***argv) \
+	{ \
+		(void)argc; \
+		(void)argv; \
+		fuzz_quiet(); \
+		return 0; \
+	}
+
 /* Little-endian readers over the input, for harnesses that take fields from it. */
 struct fuzz_in {
 	const uint8_t *p;

@@ -692,13 +692,7 @@ static void fuzz_read_cfg(struct fuzz_cfg *c)
 	c->n_devices = h7 % (FUZZ_MAX_DEVICES + 1);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_INITIALIZE_QUIET
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -21,13 +21,7 @@
 
 #define FUZZ_MAX_ARGS 64
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_INITIALIZE_QUIET
 
 /* p is NULL, inside one of the arguments, or inside o->serial_buf. */
 static FUZZ_ORACLE int fuzz_points_into(const char *p, char *const *argv, int argc,

@@ -33,44 +33,48 @@
 #define FUZZ_MAX_PRESERVE_PAGE	(256u * 1024u)
 #define FUZZ_MAX_PLAN_RUNS	(1u << 14)
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+FUZZ_INITIALIZE_QUIET
+
+static uint64_t fuzz_erase_end(const struct dfuse_plan *p, size_t i)
 {
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
+	return (uint64_t)p->erases[i].address + p->erases[i].size;
 }
 
-/* addr lies in an erased page; erases are sorted (checked separately). */
-static FUZZ_ORACLE int fuzz_page_erased(const struct dfuse_plan *p, uint32_t addr)
+static uint64_t fuzz_run_end(const struct dfuse_plan *p, size_t i)
 {
-	size_t lo = 0, hi = p->n_erases;
+	return (uint64_t)p->runs[i].address + p->runs[i].len;
+}
+
+/* Of n sorted ranges whose ends end() gives, the first that ends after addr (n if none). */
+static FUZZ_ORACLE size_t fuzz_first_after(const struct dfuse_plan *p, size_t n,
+					  uint64_t (*end)(const struct dfuse_plan *, size_t),
+					  uint32_t addr)
+{
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if ((uint64_t)p->erases[mid].address + p->erases[mid].size <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < p->n_erases && p->erases[lo].address <= addr;
-}
-
-/* Index of the first run that ends after addr (n_runs if none). */
-static FUZZ_ORACLE size_t fuzz_run_after(const struct dfuse_plan *p, uint32_t addr)
-{
-	size_t lo = 0, hi = p->n_runs;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if ((uint64_t)p->runs[mid].address + p->runs[mid].len <= addr)
+		if (end(p, mid) <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+/* addr lies in an erased page; erases are sorted (checked separately). */
+static FUZZ_ORACLE int fuzz_page_erased(const struct dfuse_plan *p, uint32_t addr)
+{
+	size_t i = fuzz_first_after(p, p->n_erases, fuzz_erase_end, addr);
+
+	return i < p->n_erases && p->erases[i].address <= addr;
+}
+
+/* Index of the first run that ends after addr (n_runs if none). */
+static FUZZ_ORACLE size_t fuzz_run_after(const struct dfuse_plan *p, uint32_t addr)
+{
+	return fuzz_first_after(p, p->n_runs, fuzz_run_end, addr);
 }
 
 /*

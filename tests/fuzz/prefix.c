@@ -16,13 +16,7 @@
 #include "dfu_prefix.h"
 #include "errors.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_INITIALIZE_QUIET
 
 static void fuzz_round_trip(const uint8_t *data, size_t size, enum dfu_prefix_type type,
 			    uint32_t address)

@@ -13,46 +13,27 @@
 #include <config.h>
 
 #include "fuzz.h"
-#include "errors.h"
+#include "fuzz_segments.h"
 #include "uf2.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
-
-static volatile unsigned char fuzz_sink;
+FUZZ_INITIALIZE_QUIET
 
 static FUZZ_ORACLE void fuzz_check(const unsigned char *data, size_t size,
 				   const struct ihex_image *img, const struct uf2_info *info, int rc)
 {
-	uint64_t total = 0;
+	uint64_t total;
 	size_t i;
 
 	if (rc != 0) {
-		FUZZ_CHECK(rc == DFU_E_DATA || rc == DFU_E_NOMEM);
-		FUZZ_CHECK(img->n_segments == 0 && img->segments == NULL);
+		fuzz_check_refused(img, rc);
 		FUZZ_CHECK(info->n_blocks == 0 && info->n_skipped == 0 && !info->has_family);
 		return;
 	}
 	FUZZ_CHECK(uf2_is_uf2(data, size));
 	FUZZ_CHECK(size % UF2_BLOCK_SIZE == 0 && info->n_blocks == size / UF2_BLOCK_SIZE);
 	FUZZ_CHECK(info->n_skipped < info->n_blocks);
-	FUZZ_CHECK(img->n_segments > 0 && img->segments != NULL);
-	for (i = 0; i < img->n_segments; i++) {
-		const struct ihex_segment *s = &img->segments[i];
-
-		FUZZ_CHECK(s->size > 0 && s->data != NULL);
-		FUZZ_CHECK((uint64_t)s->address + s->size <= UINT64_C(0x100000000));
-		fuzz_sink ^= s->data[0] ^ s->data[s->size - 1];
-		total += s->size;
-		if (i > 0)
-			FUZZ_CHECK((uint64_t)img->segments[i - 1].address + img->segments[i - 1].size <
-				   s->address);
-	}
+	FUZZ_CHECK(img->n_segments > 0);
+	total = fuzz_check_segments(img);
 	FUZZ_CHECK(total <= (uint64_t)(info->n_blocks - info->n_skipped) * UF2_PAYLOAD_MAX);
 	/* A family only when a main-flash block carried the flag. */
 	if (info->has_family) {
