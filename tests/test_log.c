@@ -28,6 +28,22 @@ static int setup(void **state)
 	return 0;
 }
 
+/* The same, and what the test reports captured until its teardown. */
+static int setup_captured(void **state)
+{
+	setup(state);
+	capture_begin();
+	return 0;
+}
+
+/* The sink goes even when an assertion failed half way. */
+static int teardown_captured(void **state)
+{
+	(void)state;
+	capture_end();
+	return 0;
+}
+
 #define BAR0  "                         "
 #define BARF  "========================="
 
@@ -35,14 +51,11 @@ static int setup(void **state)
 
 static void test_progress_layout(void **state)
 {
-
 	(void)state;
-	capture_begin();
 	progress_start("Download", 1000, 0);
 	progress_update(500, 10);
 	progress_update(1000, 20);
 	progress_end(1000, 20);
-	capture_end();
 	assert_string_equal(capture_out(),
 		"\rDownload\t[" BAR0 "]   0%            0 bytes"
 		"\rDownload\t[============             ]  50%          500 bytes"
@@ -53,14 +66,11 @@ static void test_progress_layout(void **state)
 
 static void test_progress_erase_padded(void **state)
 {
-
 	(void)state;
-	capture_begin();
 	progress_start("Erase", 16384, 0);
 	progress_end(16384, 250);
 	progress_start("Upload", 10, 250);
 	progress_end(10, 260);
-	capture_end();
 	assert_string_equal(capture_out(),
 		"\rErase   \t[" BAR0 "]   0%            0 bytes"
 		"\rErase   \t[" BARF "] 100%        16384 bytes"
@@ -73,14 +83,11 @@ static void test_progress_erase_padded(void **state)
 /* The percentage moves the bar; the byte count alone redraws once a second. */
 static void test_progress_redraw_rate(void **state)
 {
-
 	(void)state;
-	capture_begin();
 	progress_start("Download", 1000000, 0);
 	progress_update(100, 10);	/* still 0%, 10 ms: not drawn */
 	progress_update(200, 1010);	/* still 0%, a second later: drawn */
 	progress_end(1000000, 2000);
-	capture_end();
 	assert_string_equal(capture_out(),
 		"\rDownload\t[" BAR0 "]   0%            0 bytes"
 		"\rDownload\t[" BAR0 "]   0%          200 bytes"
@@ -91,13 +98,10 @@ static void test_progress_redraw_rate(void **state)
 /* Unknown length (upload to the end of the device): 100% once it ended. */
 static void test_progress_unknown_total(void **state)
 {
-
 	(void)state;
-	capture_begin();
 	progress_start("Upload", 0, 0);
 	progress_update(4096, 2000);
 	progress_end(6000, 3000);
-	capture_end();
 	assert_string_equal(capture_out(),
 		"\rUpload\t[" BAR0 "]   0%            0 bytes"
 		"\rUpload\t[" BAR0 "]   0%         4096 bytes"
@@ -111,14 +115,11 @@ static void test_progress_unknown_total(void **state)
  */
 static void test_error_after_bar(void **state)
 {
-
 	(void)state;
-	capture_begin();
 	progress_start("Download", 100000, 0);
 	progress_update(300, 5);	/* 0%, not drawn yet */
 	log_error("device lost during DNLOAD block %d", 1);
 	log_hint("check the cable");
-	capture_end();
 	assert_string_equal(capture_out(),
 		"\rDownload\t[" BAR0 "]   0%            0 bytes"
 		"\rDownload\t[" BAR0 "]   0%          300 bytes\n");
@@ -130,14 +131,11 @@ static void test_error_after_bar(void **state)
 /* A note while the bar is drawn starts on a fresh line, too. */
 static void test_note_after_bar(void **state)
 {
-
 	(void)state;
-	capture_begin();
 	progress_start("Download", 100, 0);
 	log_note("device asks for a pause");
 	progress_update(100, 10);
 	progress_end(100, 10);
-	capture_end();
 	assert_string_equal(capture_out(),
 		"\rDownload\t[" BAR0 "]   0%            0 bytes\n"
 		"device asks for a pause\n"
@@ -148,9 +146,7 @@ static void test_note_after_bar(void **state)
 
 static void test_streams(void **state)
 {
-
 	(void)state;
-	capture_begin();
 	log_info("Found DFU: [%04x:%04x]", 0x0483, 0xdf11);
 	log_note("File downloaded successfully");
 	log_warn("odd descriptor");
@@ -161,7 +157,6 @@ static void test_streams(void **state)
 	log_set_verbosity(1);
 	log_debug(1, "shown with -v");
 	log_set_verbosity(0);
-	capture_end();
 	assert_string_equal(capture_out(),
 		"Found DFU: [0483:df11]\n"
 		"File downloaded successfully\n"
@@ -176,16 +171,13 @@ static void test_streams(void **state)
 /* -U -: stdout is the data's, everything else goes to stderr. */
 static void test_stdout_is_data(void **state)
 {
-
 	(void)state;
-	capture_begin();
 	log_set_stdout_is_data(1);
 	log_note("upload done");
 	log_warn("short");
 	progress_start("Upload", 10, 0);
 	progress_end(10, 1);
 	log_set_stdout_is_data(0);
-	capture_end();
 	assert_string_equal(capture_out(), "");
 	assert_string_equal(capture_err(),
 		"dfu-util: upload done\n"
@@ -213,14 +205,14 @@ static void test_real_streams(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_progress_layout, setup),
-		cmocka_unit_test_setup(test_progress_erase_padded, setup),
-		cmocka_unit_test_setup(test_progress_redraw_rate, setup),
-		cmocka_unit_test_setup(test_progress_unknown_total, setup),
-		cmocka_unit_test_setup(test_error_after_bar, setup),
-		cmocka_unit_test_setup(test_note_after_bar, setup),
-		cmocka_unit_test_setup(test_streams, setup),
-		cmocka_unit_test_setup(test_stdout_is_data, setup),
+		cmocka_unit_test_setup_teardown(test_progress_layout, setup_captured, teardown_captured),
+		cmocka_unit_test_setup_teardown(test_progress_erase_padded, setup_captured, teardown_captured),
+		cmocka_unit_test_setup_teardown(test_progress_redraw_rate, setup_captured, teardown_captured),
+		cmocka_unit_test_setup_teardown(test_progress_unknown_total, setup_captured, teardown_captured),
+		cmocka_unit_test_setup_teardown(test_error_after_bar, setup_captured, teardown_captured),
+		cmocka_unit_test_setup_teardown(test_note_after_bar, setup_captured, teardown_captured),
+		cmocka_unit_test_setup_teardown(test_streams, setup_captured, teardown_captured),
+		cmocka_unit_test_setup_teardown(test_stdout_is_data, setup_captured, teardown_captured),
 		cmocka_unit_test_setup(test_real_streams, setup),
 	};
 
