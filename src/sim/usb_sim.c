@@ -92,7 +92,8 @@ static void usb_sim_sleep_ms(struct usb_backend *be, unsigned int ms)
 	struct sim_bus *b = be->priv;
 	struct timespec ts;
 
-	b->sleep_ms_total += ms;
+	/* On the real clock --all's threads sleep here at once (usb_lock.c). */
+	__atomic_fetch_add(&b->sleep_ms_total, ms, __ATOMIC_RELAXED);
 	if (b->virtual_clock) {
 		b->vclock_us += (uint64_t)ms * 1000u;
 		return;
