@@ -51,6 +51,20 @@ expect_out '^3 of 3 devices succeeded' "the table's heading"
 expect_out '^PATH +SERIAL +RESULT +BYTES +SECONDS$' "the table's columns"
 expect_out '^1-2 +B2 +ok +6000 +[0-9]+\.[0-9][0-9]$' "a table row per device"
 
+# On a terminal: one line per device, redrawn in place, then the table.
+if script -qc true /dev/null >/dev/null 2>&1; then
+	sim_new tty
+	run script -qc "'$DFU_UTIL' --sim-state '$sim_dir' --sim dfu-plain:serial=A1,dfu-plain:serial=B2 --all -D '$fw'" /dev/null
+	printf '%s\n' "$out" > "$scratch/tty.out"
+	grep -qF "$(printf '\033[2A')" "$scratch/tty.out"
+	tap_result $? "on a terminal the device lines are redrawn in place"
+	expect_out '1-2 B2: Download done, 6000 bytes' "each device's line ends with its result"
+	expect_out '^1-1 +A1 +ok +6000 ' "the table follows"
+	ok "both devices hold the file" sh -c "head -c 6000 '$sim_dir/dev1.mem' | cmp -s - '$fw' && head -c 6000 '$sim_dir/dev2.mem' | cmp -s - '$fw'"
+else
+	skip "no script(1) to run dfu-util on a terminal"
+fi
+
 # Selectors narrow --all as they narrow a single device.
 sim_new narrow
 dfu --sim dfu-plain:serial=A1,dfu-plain:serial=B2,dfu-plain:serial=C3 --all -S B2 -D "$fw"

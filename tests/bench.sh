@@ -214,3 +214,47 @@ skip_row "  skip-unchanged: 1 sector" "$d" "$t_full"
 d="$work/f4-blank"
 run --sim stm32f4 --sim-state "$d" -a 0 -s 0x08000000 -D "$work/1m.bin" --skip-unchanged
 skip_row "  skip-unchanged: blank flash" "$d" "$t_full"
+
+# ---------------------------------------------------------------- issue 14
+# --all on the real clock: 4 simulated devices against 1, the same 1 MiB
+# download with short busy times.  The devices' waits overlap, so the
+# ratio of the wall times should stay near 1 (target <= 1.2).  Peak RSS:
+# the simulated devices live in the process (each its 1 MiB of memory), so
+# what one more device costs the host side is the growth minus that; the
+# file is read once and shared, so that is far below the file's size.
+# Best of three runs each, to keep a busy machine's noise out.
+if [ -x /usr/bin/time ]; then
+	all_prof="dfu-plain:memory_size=1048576:transfer_size=4096:dnload_busy_ms=2:poll_timeout_ms=2:manifest_ms=5"
+	# all_run N: "SECONDS MAXRSS_KB", the best of three runs on N devices.
+	all_run()
+	{
+		sims=
+		i=1
+		while [ "$i" -le "$1" ]; do
+			sims="$sims${sims:+,}$all_prof:serial=B$i"
+			i=$((i + 1))
+		done
+		for k in 1 2 3; do
+			/usr/bin/time -f '%e %M' -o "$work/time" "$DFU_UTIL" --sim-clock real \
+				--sim "$sims" --all -D "$work/1m.bin" >/dev/null 2>"$work/stderr" || {
+				echo "bench: dfu-util --all on $1 devices failed:" >&2
+				cat "$work/stderr" >&2
+				exit 1
+			}
+			tail -n 1 "$work/time"
+		done | sort -n | head -n 1
+	}
+	one=$(all_run 1)
+	four=$(all_run 4)
+	# A failure inside the pipeline above leaves a line short.
+	[ "$(echo $one $four | wc -w)" -eq 4 ] || exit 1
+	echo "$one $four" | awk '{
+		printf "%-30s %8s %9s %11.1f %11.1f %7.3f\n", "--all: 4 devices vs 1 (real)",
+		       "-", "-", $3 * 1000, $1 * 1000, $3 / $1
+		per = ($4 - $2) / 3
+		printf "  peak RSS: 1 device %d KiB, 4 devices %d KiB: %.0f KiB per extra device,\n", $2, $4, per
+		printf "  of which 1024 KiB simulated device memory; host side %.0f KiB (file: 1024 KiB, read once)\n", per - 1024
+	}'
+else
+	echo "--all: 4 devices vs 1 (real)   skipped: no /usr/bin/time"
+fi

@@ -202,6 +202,64 @@ static void test_real_streams(void **state)
 	assert_string_equal(capture_fd_end(), "dfu-util: error: an error\n  its hint\n");
 }
 
+/*
+ * --all: a device's thread writes every line with its "PATH SERIAL: "
+ * prefix, and its progress as whole lines (no carriage return) at every
+ * tenth; a bar counts its bytes for the table.
+ */
+static void test_device_lines(void **state)
+{
+	struct log_device *d = log_device_new("1-2", "SER9");
+
+	(void)state;
+	assert_non_null(d);
+	capture_begin();
+	log_set_device(d);
+	log_note("hello");
+	progress_start("Download", 1000, 0);
+	progress_update(50, 5);
+	progress_update(500, 10);
+	progress_update(1000, 20);
+	progress_end(1000, 20);
+	log_error("bad");
+	log_hint("try again");
+	log_set_device(NULL);
+	log_note("no device");
+	capture_end();
+	assert_string_equal(capture_out(),
+		"1-2 SER9: hello\n"
+		"1-2 SER9: Download\t[" BAR0 "]   0%            0 bytes\n"
+		"1-2 SER9: Download\t[============             ]  50%          500 bytes\n"
+		"1-2 SER9: Download\t[" BARF "] 100%         1000 bytes\n"
+		"1-2 SER9: Download done.\n"
+		"no device\n");
+	assert_string_equal(capture_err(),
+		"1-2 SER9: dfu-util: error: bad\n"
+		"1-2 SER9:   try again\n");
+	assert_true(log_device_bytes(d) == 1000);
+	log_device_free(d);
+}
+
+/* Without a serial, the path alone; a bar cut short counts as far as it got. */
+static void test_device_no_serial(void **state)
+{
+	struct log_device *d = log_device_new("1-3", "");
+
+	(void)state;
+	assert_non_null(d);
+	capture_begin();
+	log_set_device(d);
+	progress_start("Upload", 0, 0);
+	progress_update(4096, 10);
+	log_warn("stopped");
+	log_set_device(NULL);
+	capture_end();
+	assert_non_null(strstr(capture_out(), "1-3: warning: stopped\n"));
+	assert_null(strchr(capture_out(), '\r'));
+	assert_true(log_device_bytes(d) == 4096);
+	log_device_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +272,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_streams, setup_captured, teardown_captured),
 		cmocka_unit_test_setup_teardown(test_stdout_is_data, setup_captured, teardown_captured),
 		cmocka_unit_test_setup(test_real_streams, setup),
+		cmocka_unit_test_setup(test_device_lines, setup),
+		cmocka_unit_test_setup(test_device_no_serial, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
