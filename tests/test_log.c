@@ -213,7 +213,6 @@ static void test_device_lines(void **state)
 
 	(void)state;
 	assert_non_null(d);
-	capture_begin();
 	log_set_device(d);
 	log_note("hello");
 	progress_start("Download", 1000, 0);
@@ -225,7 +224,6 @@ static void test_device_lines(void **state)
 	log_hint("try again");
 	log_set_device(NULL);
 	log_note("no device");
-	capture_end();
 	assert_string_equal(capture_out(),
 		"1-2 SER9: hello\n"
 		"1-2 SER9: Download\t[" BAR0 "]   0%            0 bytes\n"
@@ -247,13 +245,11 @@ static void test_device_no_serial(void **state)
 
 	(void)state;
 	assert_non_null(d);
-	capture_begin();
 	log_set_device(d);
 	progress_start("Upload", 0, 0);
 	progress_update(4096, 10);
 	log_warn("stopped");
 	log_set_device(NULL);
-	capture_end();
 	assert_non_null(strstr(capture_out(), "1-3: warning: stopped\n"));
 	assert_null(strchr(capture_out(), '\r'));
 	assert_true(log_device_bytes(d) == 4096);
@@ -272,8 +268,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_streams, setup_captured, teardown_captured),
 		cmocka_unit_test_setup_teardown(test_stdout_is_data, setup_captured, teardown_captured),
 		cmocka_unit_test_setup(test_real_streams, setup),
-		cmocka_unit_test_setup(test_device_lines, setup),
-		cmocka_unit_test_setup(test_device_no_serial, setup),
+		cmocka_unit_test_setup_teardown(test_device_lines, setup_captured, teardown_captured),
+		cmocka_unit_test_setup_teardown(test_device_no_serial, setup_captured, teardown_captured),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
