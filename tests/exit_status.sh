@@ -9,9 +9,7 @@
 
 fw="$scratch/fw.bin"
 mkdata "$fw" 3000
-fixture "$fw" "$scratch/other.bin"
-step "$DFU_SUFFIX" -a "$scratch/other.bin" -v 1234 -p 5678
-mkdata "$scratch/exists.bin" 10
+status_inputs
 
 # The table: status, then the dfu-util arguments of one case (a fresh bus each).
 # Words are split by the shell; no argument has a space.
@@ -41,17 +39,15 @@ table="
 141	--sim dfu-plain:fault=signal=PIPE@block1 -D $fw
 "
 seen=""
-n=0
-printf '%s\n' "$table" > "$scratch/table"
-while IFS='	' read -r want args; do
-	[ -n "$want" ] || continue
-	n=$((n + 1))
-	sim_new "case$n"
-	# shellcheck disable=SC2086 # the table's words are the arguments
-	dfu $args
-	expect_rc "$want" "dfu-util $args"
+status_case()
+{
+	local want=$1
+	shift
+	dfu "$@"
+	expect_rc "$want" "dfu-util $*"
 	case " $seen " in *" $want "*) ;; *) seen="$seen $want" ;; esac
-done < "$scratch/table"
+}
+each_case "$table" status_case
 
 # 71: out of memory, from a simulated device too large for the address space
 # allowed.  Sanitizer builds reserve huge shadow memory, so skip it there.

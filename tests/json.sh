@@ -118,9 +118,7 @@ json_ok "escaping"
 json_has '[e for e in ev if e["event"] == "device"][0]["serial"] == "a\"b\\c\\\\d\\tÄ"' "the serial comes back unchanged"
 
 # Every exit status of the contract: with --json each one is a result.
-fixture "$fw" "$scratch/other.bin"
-step "$DFU_SUFFIX" -a "$scratch/other.bin" -v 1234 -p 5678
-mkdata "$scratch/exists.bin" 10
+status_inputs
 table="
 0	--sim dfu-plain -l
 64	--timeout 0 --sim dfu-plain -l
@@ -134,21 +132,19 @@ table="
 130	--sim dfu-plain:fault=signal=INT@block3 -D $fw
 143	--sim dfu-plain:fault=signal=TERM@block1 -D $fw
 "
-n=0
-printf '%s\n' "$table" > "$scratch/table"
-while IFS='	' read -r want args; do
-	[ -n "$want" ] || continue
-	n=$((n + 1))
-	sim_new "case$n"
-	# shellcheck disable=SC2086 # the table's words are the arguments
-	dfu --json $args
-	expect_rc "$want" "--json $args"
+json_case()
+{
+	local want=$1
+	shift
+	dfu --json "$@"
+	expect_rc "$want" "--json $*"
 	json_ok "exit $want"
 	if [ "$want" -ne 0 ]; then
 		json_has 'any(e["event"] == "message" and e["level"] == "error" for e in ev)' \
 			"exit $want: an error message"
 	fi
-done < "$scratch/table"
+}
+each_case "$table" json_case
 # An interrupted transfer counts what was sent.
 sim_new interrupted
 dfu --json --sim 'dfu-plain:fault=signal=INT@block3' -D "$fw"

@@ -32,6 +32,8 @@
 #   expect_mem FILE OFF LEN EXPECTED "what"  those bytes are file EXPECTED
 #   fixture SRC DST         copy a file into the scratch area, writable
 #   expect_cmds CMD N "what", has_cmd CMD "what", expect_no_violation "what"
+#   each_case TABLE FUNC    FUNC STATUS ARGS... per line of a table of cases
+#   status_inputs           the input files of the exit-status tables
 #   skip "why", skip_all "why"  one skipped check; the whole script skipped
 #   done_testing            print the plan; call last
 
@@ -324,6 +326,34 @@ expect_no_violation()
 {
 	[ "$(violations)" = "0" ]
 	tap_result $? "$1 (violations=$(violations))"
+}
+
+# ---- tables of cases
+
+# status_inputs: the input files of the exit-status tables, from $fw:
+# $scratch/other.bin (a suffix for another device, 1234:5678) and
+# $scratch/exists.bin (an upload target that exists).
+status_inputs()
+{
+	fixture "$fw" "$scratch/other.bin" &&
+		step "$DFU_SUFFIX" -a "$scratch/other.bin" -v 1234 -p 5678
+	mkdata "$scratch/exists.bin" 10
+}
+
+# each_case TABLE FUNC: for each line "STATUS<tab>ARGUMENTS" of TABLE, a
+# fresh bus, then FUNC STATUS ARGUMENTS... (split into words: no argument
+# has a space).
+each_case()
+{
+	local table=$1 fn=$2 n=0 want args
+	printf '%s\n' "$table" > "$scratch/table"
+	while IFS='	' read -r want args; do
+		[ -n "$want" ] || continue
+		n=$((n + 1))
+		sim_new "case$n"
+		# shellcheck disable=SC2086 # the table's words are the arguments
+		"$fn" "$want" $args
+	done < "$scratch/table"
 }
 
 # ---- skips: an optional part that is missing is a skip, never a pass
