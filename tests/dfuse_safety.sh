@@ -105,6 +105,18 @@ page_order()
 		done | uniq | tr '\n' ' ' | sed 's/ $//'
 }
 
+# old_content NAME SPEC IMAGE OFF: the first 64 KiB of the flash of a fresh
+# device SPEC into $scratch/NAMEbefore, and $scratch/NAMEfull: that with
+# IMAGE at offset OFF, what a download that keeps the rest leaves.
+old_content()
+{
+	sim_new "$1-before"
+	dfu --sim "$2" -a 0 -s 0x08000000:65536 -U "$scratch/$1before"
+	expect_rc 0 "$1: the old content"
+	fixture "$scratch/$1before" "$scratch/$1full"
+	splice "$scratch/$1full" "$4" "$3"
+}
+
 # STM32F4, 16 KiB sectors: 40000 bytes at 0x08000400 cover sectors 0-2;
 # sector 0 keeps 0x08000000-0x080003FF, sector 2 its tail.  Faults live in
 # the device's spec, so the old content comes from the profile's fill (a
@@ -112,11 +124,7 @@ page_order()
 F4_PAGE=16384
 F4_FILL='fill=0x08000000 0x10000 pattern'
 mkdata "$scratch/f4img" 40000
-sim_new f4-before
-dfu --sim "stm32f4:$F4_FILL" -a 0 -s 0x08000000:65536 -U "$scratch/f4before"
-expect_rc 0 "F4: the old content"
-cp "$scratch/f4before" "$scratch/f4full"
-splice "$scratch/f4full" 1024 "$scratch/f4img"
+old_content f4 "stm32f4:$F4_FILL" "$scratch/f4img" 1024
 # f4_setup NAME [FAULT]: a fresh device; $spec names it
 f4_setup()
 {
@@ -221,11 +229,7 @@ tap_result $? "F4 errWRITE: the closing message names the partly written sector"
 # 5000 bytes at 0x0800C200 cover six pages; the first keeps 512 old bytes.
 N_FILL='fill=0x0800C000 0x4000 pattern'
 mkdata "$scratch/nimg" 5000
-sim_new nano-before
-dfu --sim "dsonano:$N_FILL" -a 0 -s 0x08000000:65536 -U "$scratch/nbefore"
-expect_rc 0 "DSO Nano: the old content"
-cp "$scratch/nbefore" "$scratch/nfull"
-splice "$scratch/nfull" $((0xC200)) "$scratch/nimg"
+old_content n "dsonano:$N_FILL" "$scratch/nimg" $((0xC200))
 head -c 512 /dev/zero | tr '\0' '\377' > "$scratch/nblank"
 for k in 1 3 6; do
 	sim_new "nano-erase$k"
