@@ -132,9 +132,8 @@ expect_no_violation "no write over unerased flash"
 dfu -a 0 -s :mass-erase:force
 expect_rc 0 "mass erase as a command"
 expect_cmds MASS_ERASE 1 "one mass erase"
-mem_at "$(flash)" 0 $F4_FLASH_SIZE > "$scratch/after"
-head -c $F4_FLASH_SIZE /dev/zero | tr '\0' '\377' | cmp -s - "$scratch/after"
-tap_result $? "all flash reads as erased"
+mkfill "$scratch/erased" $F4_FLASH_SIZE
+expect_mem "$(flash)" 0 $F4_FLASH_SIZE "$scratch/erased" "all flash reads as erased"
 reqs_clear
 dfu -a 0 -s :mass-erase
 expect_rc 64 "mass erase without force is refused"

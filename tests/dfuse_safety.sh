@@ -87,7 +87,7 @@ done
 sim_new wlength-short
 dfu --sim stm32f4:block_by_wlength=1 -a 0 -s 0x08001234 -D "$scratch/data"
 expect_rc 0 "wLength-placing device: 5000 bytes into erased flash"
-head -c 65536 /dev/zero | tr '\0' '\377' > "$scratch/expect"
+mkfill "$scratch/expect" 65536
 splice "$scratch/expect" $((0x1234)) "$scratch/data"
 region 65536 | cmp -s - "$scratch/expect"
 tap_result $? "wLength-placing device: the short last block lands after the others"
@@ -145,7 +145,7 @@ f4_expect_stopped()
 		s=$((s + 1))
 	done
 	# the image's own bytes in sector 0 stay blank
-	head -c $((F4_PAGE - 1024)) /dev/zero | tr '\0' '\377' > "$scratch/blank"
+	mkfill "$scratch/blank" $((F4_PAGE - 1024))
 	splice "$scratch/f4want" 1024 "$scratch/blank"
 }
 f4_setup order
@@ -230,7 +230,7 @@ tap_result $? "F4 errWRITE: the closing message names the partly written sector"
 N_FILL='fill=0x0800C000 0x4000 pattern'
 mkdata "$scratch/nimg" 5000
 old_content n "dsonano:$N_FILL" "$scratch/nimg" $((0xC200))
-head -c 512 /dev/zero | tr '\0' '\377' > "$scratch/nblank"
+mkfill "$scratch/nblank" 512
 for k in 1 3 6; do
 	sim_new "nano-erase$k"
 	# pages 2..k of the image are written, its first page held

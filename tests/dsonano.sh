@@ -88,7 +88,7 @@ expect_rc 0 "the same with no-preserve"
 expect_no_violation "no-preserve: no write over unerased flash"
 head -c $((0x7800 - 0x7000)) "$scratch/around" > "$scratch/want-page"
 expect_mem "$(flash)" $((0x7000)) $((0x800)) "$scratch/want-page" "no-preserve: pages that are not erased keep their bytes"
-head -c $((0x92C - 0x800)) /dev/zero | tr '\0' '\377' > "$scratch/erased"
+mkfill "$scratch/erased" $((0x92C - 0x800))
 expect_mem "$(flash)" $((0x7800)) $((0x12C)) "$scratch/erased" "no-preserve: the rest of the first page is erased"
 
 # ---------------------------------------------------------------- refusals

@@ -30,6 +30,7 @@
 #   flash                   the region file of the STM32 flash at 0x08000000
 #   mem_at FILE OFF LEN     bytes of a DfuSe region file (erased tail padded)
 #   expect_mem FILE OFF LEN EXPECTED "what"  those bytes are file EXPECTED
+#   mkdata FILE SIZE        random bytes; mkfill FILE SIZE [OCTAL] one value
 #   fixture SRC DST         copy a file into the scratch area, writable
 #   expect_cmds CMD N "what", has_cmd CMD "what", expect_no_violation "what"
 #   each_case TABLE FUNC    FUNC STATUS ARGS... per line of a table of cases
@@ -251,6 +252,13 @@ ok()
 mkdata()
 {
 	head -c "$2" /dev/urandom > "$1"
+}
+
+# mkfill FILE SIZE [OCTAL]: SIZE bytes of one value, 0xFF (erased flash)
+# unless given as tr's octal escape: mkfill FILE 64 132 is 64 'Z's.
+mkfill()
+{
+	head -c "$2" /dev/zero | tr '\0' "\\${3:-377}" > "$1"
 }
 
 # Copy a fixture to a file the test may change: fixture SRC DST.  Under

@@ -17,6 +17,8 @@ BMP=blackmagic
 fw="$scratch/fw.bin"
 mkdata "$fw" 3072
 back="$scratch/back.bin"
+mkfill "$scratch/ff64" 64
+mkfill "$scratch/z64" 64 132
 
 # ============================================================ opc-20
 # bcdDFU 0x1a01 (DfuSe's 0x011a byte-swapped); the table knows it.
@@ -34,8 +36,7 @@ rm -f "$back"
 dfu --sim "$OPC" -a 1 -Z 64 -U "$back"
 expect_rc 0 "opc-20: -U -a 1 -Z 64"
 expect_size "$back" 64 "opc-20: the upload has the 64 bytes asked for (not DfuSe's 4-byte command list)"
-head -c 64 /dev/zero | tr '\0' '\377' | cmp -s - "$back"
-tap_result $? "opc-20: they are the SPI flash's (erased)"
+expect_same "$back" "$scratch/ff64" "opc-20: they are the SPI flash's (erased)"
 expect_msg 'driving 0483:df11 as DfuSe: quirk dfu-version=0x011a \(bcdDFU 1a01\)' "opc-20: a note names the reason"
 [ "$(logged 'UPLOAD wValue=2 .*cmd=READ addr=0x00000000 ')" -eq 1 ]
 tap_result $? "opc-20: read by DfuSe address"
@@ -44,8 +45,7 @@ sim_new opc-s
 rm -f "$back"
 dfu --sim "$OPC" -a 0 -s 0x08003000:64 -U "$back"
 expect_rc 0 "opc-20: -s 0x08003000:64 -U"
-head -c 64 /dev/zero | tr '\0' '\132' | cmp -s - "$back"
-tap_result $? "opc-20: the bytes at 0x08003000"
+expect_same "$back" "$scratch/z64" "opc-20: the bytes at 0x08003000"
 dfu --sim "$OPC" -a 0 -s 0x08004000 -D "$fw"
 expect_rc 0 "opc-20: -s 0x08004000 -D (was refused as plain DFU)"
 expect_mem "$(flash)" $((0x4000)) 3072 "$fw" "opc-20: the file is in flash at 0x08004000"
@@ -74,8 +74,7 @@ dfu --sim "$OPCX" -a 0 -s 0x08003000:64 -U "$back"
 expect_rc 0 "unknown opc-20: -s with a memory map name -U"
 expect_msg "driving 0483:df11 as DfuSe: -s given and alt setting 0's name is a DfuSe memory map \\(bcdDFU 1a01\\)" \
 	"unknown opc-20: a note names the memory map as the reason"
-head -c 64 /dev/zero | tr '\0' '\132' | cmp -s - "$back"
-tap_result $? "unknown opc-20: the bytes at 0x08003000"
+expect_same "$back" "$scratch/z64" "unknown opc-20: the bytes at 0x08003000"
 dfu --sim "$OPCX" -a 0 -s 0x08004000 -D "$fw"
 expect_rc 0 "unknown opc-20: -s -D by the memory map"
 expect_mem "$(flash)" $((0x4000)) 3072 "$fw" "unknown opc-20: the file is in flash"
