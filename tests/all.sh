@@ -83,6 +83,15 @@ for n in 1 2; do
 done
 expect_msg '^1-2 S2: verify' "each device verified"
 
+# A DfuSe command on every device: each leaves DFU mode.
+sim_new leave
+dfu --sim stm32f4:serial=S1,stm32f4:serial=S2 --all -s 0x08000000:leave
+expect_rc 0 "-s ADDRESS:leave --all"
+[ "$(logged '^[0-9]+ dev1 .*cmd=SET_ADDRESS')" -ge 1 ] && [ "$(logged '^[0-9]+ dev2 .*cmd=SET_ADDRESS')" -ge 1 ]
+tap_result $? "each device got its SET_ADDRESS"
+dfu -l
+expect_no_msg '^Found DFU: ' "neither is in DFU mode any more"
+
 # ---- one device fails, the others go on
 sim_new onefails
 dfu --sim dfu-plain:serial=A1,dfu-plain:serial=B2:fault=gone@DNLOAD#3,dfu-plain:serial=C3 --all -D "$fw"
