@@ -3,11 +3,13 @@
 /*
  * The one translation from enum dfu_err to a process exit status, so that
  * dfu-util and its companion tools agree with each other and with the
- * EXIT STATUS sections of their man pages.
+ * EXIT STATUS sections of their man pages; and the one from a USB backend's
+ * set-up failure to enum dfu_err.
  */
 #include <config.h>
 
 #include "errors.h"
+#include "usb.h"
 
 /* sysexits.h values (written out: not every libc ships the header). */
 int dfu_exit_status(int err)
@@ -29,5 +31,17 @@ int dfu_exit_status(int err)
 	case DFU_E_VERIFY:	return 3;
 	/* An unknown code is a bug; I/O error is the least misleading answer. */
 	default:		return 74;
+	}
+}
+
+int dfu_err_from_usb_setup(int usb_err)
+{
+	switch (usb_err) {
+	case USB_ERR_INVALID:	return DFU_E_USAGE;
+	case USB_ERR_CONFIG:	return DFU_E_DATA;
+	case USB_ERR_READ:	return DFU_E_NOINPUT;
+	case USB_ERR_WRITE:	return DFU_E_CANTCREAT;
+	case USB_ERR_NOMEM:	return DFU_E_NOMEM;
+	default:		return usb_err >= 0 ? DFU_OK : DFU_E_IO;
 	}
 }

@@ -29,4 +29,12 @@ enum dfu_err {
 /* The exit status (sysexits.h values) for 0 or a negative enum dfu_err. */
 int dfu_exit_status(int err);
 
+/*
+ * A USB backend's failed set-up (a negative enum usb_err from a
+ * constructor, src/usb.h) as the enum dfu_err main() exits with: a bad
+ * device list is a usage error, a bad profile or saved state bad data, and
+ * so on.  Failures of transfers are not mapped here: their callers decide.
+ */
+int dfu_err_from_usb_setup(int usb_err);
+
 #endif

@@ -64,9 +64,19 @@ static int main_lock_backend(struct usb_backend **be, int virtual_clock)
 	return 0;
 }
 
+/* What the simulated backend says after set-up goes through the log layer. */
+static void main_sim_report(enum usb_report kind, const char *text)
+{
+	if (kind == USB_REPORT_ERROR)
+		log_error("%s", text);
+	else
+		log_note("%s", text);
+}
+
 static int main_open_backend(const struct dfu_options *o, struct usb_backend **be)
 {
 	struct usb_sim_config cfg;
+	struct usb_why why;
 	const char *clock;
 	int env_dev, env_state;
 	int ret;
@@ -98,10 +108,14 @@ static int main_open_backend(const struct dfu_options *o, struct usb_backend **b
 			   env_dev || env_state ? "; set by " : "",
 			   env_dev ? "DFU_UTIL_SIM" : "", env_dev && env_state ? " and " : "",
 			   env_state ? "DFU_UTIL_SIM_STATE" : "");
-		/* usb_sim_init reports its own errors, as DFU_E_* codes. */
-		ret = usb_sim_init(be, &cfg);
-		if (ret < 0)
-			return ret;
+		cfg.report = main_sim_report;
+		ret = usb_sim_init(be, &cfg, &why);
+		if (ret < 0) {
+			log_error("%s", why.msg);
+			if (why.hint[0])
+				log_hint("%s", why.hint);
+			return dfu_err_from_usb_setup(ret);
+		}
 		/* --all: the simulated bus is one object the threads take turns on. */
 		if (o->all)
 			return main_lock_backend(be, cfg.virtual_clock);

@@ -3,6 +3,9 @@
 /* Backend-independent parts of the USB seam: naming its error codes. */
 #include <config.h>
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "usb.h"
 
 struct usb_err_text {
@@ -22,6 +25,10 @@ static const struct usb_err_text usb_err_texts[] = {
 	{ USB_ERR_NOMEM,     "USB_ERR_NOMEM",     "out of memory" },
 	{ USB_ERR_OVERFLOW,  "USB_ERR_OVERFLOW",  "device sent more data than requested" },
 	{ USB_ERR_INVALID,   "USB_ERR_INVALID",   "invalid parameter" },
+	{ USB_ERR_CONFIG,    "USB_ERR_CONFIG",    "invalid device description" },
+	{ USB_ERR_READ,      "USB_ERR_READ",      "cannot read the backend's files" },
+	{ USB_ERR_WRITE,     "USB_ERR_WRITE",     "cannot write the backend's state" },
+	/* the fallback for unknown codes: last */
 	{ USB_ERR_OTHER,     "USB_ERR_OTHER",     "unexpected USB error" },
 };
 
@@ -41,4 +48,17 @@ const char *usb_strerror(int err)
 const char *usb_errname(int err)
 {
 	return err >= 0 ? "USB_OK" : usb_err_lookup(err)->token;
+}
+
+int usb_why_set(struct usb_why *why, int err, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!why)
+		return err;
+	va_start(ap, fmt);
+	vsnprintf(why->msg, sizeof(why->msg), fmt, ap);
+	va_end(ap);
+	snprintf(why->hint, sizeof(why->hint), "%s", hint ? hint : "");
+	return err;
 }

@@ -9,8 +9,15 @@
  * simulated devices).  Nothing above this seam knows which one it talks to.
  *
  * Every operation returns >= 0 on success (a byte count for control) and a
- * negative enum usb_err on failure.  Backends never print errors: the
- * caller decides what the failure means and reports it (usb_strerror()).
+ * negative enum usb_err on failure: the only error domain that crosses this
+ * seam.  Backends never print.  The caller decides what a failure means and
+ * reports it once through log.c (usb_strerror() for the user, usb_errname()
+ * and usb_native_error() for -v -v).  What a backend has to say beyond a
+ * code travels in two ways, both chosen by the caller:
+ *   - a constructor that fails fills a struct usb_why (the sentence naming
+ *     the file, line or value at fault, and a hint);
+ *   - anything later (a note at exit, state that could not be saved) goes
+ *     to the report callback the caller gave the constructor.
  */
 
 #include <stddef.h>
@@ -28,12 +35,42 @@ enum usb_err {
 	USB_ERR_OVERFLOW  = -1009,	/* device sent more than asked for */
 	USB_ERR_INVALID   = -1010,	/* bad parameter */
 	USB_ERR_OTHER     = -1011,
+	/* Only from a constructor (the simulator's set-up, struct usb_why says more): */
+	USB_ERR_CONFIG    = -1012,	/* a profile, device list or saved state that does not parse */
+	USB_ERR_READ      = -1013,	/* a file the backend needs cannot be read */
+	USB_ERR_WRITE     = -1014,	/* the backend's own state cannot be created or written */
 };
 
 /* A short user sentence for an enum usb_err ("device stalled the request"). */
 const char *usb_strerror(int err);
 /* The token ("USB_ERR_STALL") for -v output. */
 const char *usb_errname(int err);
+
+/*
+ * Why a backend could not be set up, for the caller to report once: msg is
+ * the error sentence ("x.prof:3: unknown key 'colour'"), hint an optional
+ * line under it ("" when none).
+ */
+struct usb_why {
+	char msg[1024];
+	char hint[256];
+};
+
+#if defined(__GNUC__)
+#define USB_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define USB_PRINTF(a, b)
+#endif
+/* Fill why (when not NULL) with hint (NULL = none) and the message; returns err. */
+int usb_why_set(struct usb_why *why, int err, const char *hint, const char *fmt, ...)
+	USB_PRINTF(4, 5);
+
+/* What a backend reports after set-up, through the caller's callback. */
+enum usb_report {
+	USB_REPORT_NOTE,	/* a fact for the user: the virtual clock's summary */
+	USB_REPORT_ERROR,	/* something failed that the operation survives (state not saved) */
+};
+typedef void (*usb_report_fn)(enum usb_report kind, const char *text);
 
 #define USB_MAX_CONFIGS 8
 
@@ -124,8 +161,16 @@ struct usb_sim_config {
 	const char *devices;	/* "PROFILE[,PROFILE...]": built-in names or profile file paths; NULL = from state dir */
 	const char *state_dir;	/* persisted memory, state and request log; NULL = nothing persisted */
 	int virtual_clock;	/* 1: sleeps advance a virtual clock instantly */
+	usb_report_fn report;	/* NULL: the backend's later messages are dropped */
 };
-int usb_sim_init(struct usb_backend **be, const struct usb_sim_config *cfg);
+/*
+ * On failure: USB_ERR_INVALID (a device list that is not one, or no devices
+ * at all), USB_ERR_CONFIG (a profile or saved state that does not parse),
+ * USB_ERR_READ, USB_ERR_WRITE or USB_ERR_NOMEM, with why filled in.  The
+ * simulator's request trace is the file requests.log in the state
+ * directory, never a message.
+ */
+int usb_sim_init(struct usb_backend **be, const struct usb_sim_config *cfg, struct usb_why *why);
 
 /*
  * *out passes every call on to inner under one mutex, for several threads

@@ -25,6 +25,7 @@
 
 #include "dfu_proto.h"
 #include "errors.h"
+#include "log.h"
 #include "sim/sim.h"
 #include "usb.h"
 
@@ -41,11 +42,11 @@ static void load(struct sim_device *d, const char *name, const char *over)
 
 	assert_non_null(text);
 	sim_profile_defaults(&p);
-	assert_int_equal(sim_profile_parse(&p, text, name, 1), 0);
+	assert_int_equal(sim_profile_parse(&p, text, name, 1, NULL), 0);
 	if (over)
-		assert_int_equal(sim_profile_parse(&p, over, "test override", 0), 0);
-	assert_int_equal(sim_profile_finish(&p, name), 0);
-	assert_int_equal(sim_init(d, &p), 0);
+		assert_int_equal(sim_profile_parse(&p, over, "test override", 0, NULL), 0);
+	assert_int_equal(sim_profile_finish(&p, name, NULL), 0);
+	assert_int_equal(sim_init(d, &p, NULL), 0);
 }
 
 static int dn(struct sim_device *d, uint64_t t, uint16_t block, unsigned char *data, uint16_t len)
@@ -575,8 +576,8 @@ static void test_profile_parse_good(void **unused)
 
 	(void)unused;
 	sim_profile_defaults(&p);
-	assert_int_equal(sim_profile_parse(&p, text, "t", 1), 0);
-	assert_int_equal(sim_profile_finish(&p, "t"), 0);
+	assert_int_equal(sim_profile_parse(&p, text, "t", 1, NULL), 0);
+	assert_int_equal(sim_profile_finish(&p, "t", NULL), 0);
 	assert_string_equal(p.name, "mine");
 	assert_int_equal(p.vendor, 0x1234);
 	assert_int_equal(p.product, 4660);
@@ -593,7 +594,7 @@ static void test_profile_parse_good(void **unused)
 	assert_int_equal(p.transfer_size, 1024);	/* a default */
 
 	/* an override that lists alts replaces them */
-	assert_int_equal(sim_profile_parse(&p, "alt = only\n", "o", 0), 0);
+	assert_int_equal(sim_profile_parse(&p, "alt = only\n", "o", 0, NULL), 0);
 	assert_int_equal(p.n_alts, 1);
 	assert_string_equal(p.alt[0], "only");
 }
@@ -604,34 +605,34 @@ static int parse_bad(const char *text, int require)
 	int rc;
 
 	sim_profile_defaults(&p);
-	rc = sim_profile_parse(&p, text, "bad", require);
+	rc = sim_profile_parse(&p, text, "bad", require, NULL);
 	if (rc == 0)
-		rc = sim_profile_finish(&p, "bad");
+		rc = sim_profile_finish(&p, "bad", NULL);
 	return rc;
 }
 
 static void test_profile_parse_bad(void **unused)
 {
 	(void)unused;
-	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\ncolour = red\n", 1), DFU_E_DATA);
-	assert_int_equal(parse_bad("vendor = 0x10000\nproduct = 2\n", 1), DFU_E_DATA);
-	assert_int_equal(parse_bad("vendor = 12abc\nproduct = 2\n", 1), DFU_E_DATA);
-	assert_int_equal(parse_bad("vendor = -1\nproduct = 2\n", 1), DFU_E_DATA);
-	assert_int_equal(parse_bad("vendor = \nproduct = 2\n", 1), DFU_E_DATA);
-	assert_int_equal(parse_bad("product = 2\n", 1), DFU_E_DATA);
-	assert_int_equal(parse_bad("vendor = 2\n", 1), DFU_E_DATA);
-	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\njust text\n", 1), DFU_E_DATA);
-	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\n= 3\n", 1), DFU_E_DATA);
-	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\nfunc_length = 8\n", 1), DFU_E_DATA);
-	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\nstate = dfuBUSY\n", 1), DFU_E_DATA);
-	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\nstatus = errNONE\n", 1), DFU_E_DATA);
-	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\nfunc_location = x\n", 1), DFU_E_DATA);
-	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\nafter_manifest = x\n", 1), DFU_E_DATA);
+	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\ncolour = red\n", 1), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("vendor = 0x10000\nproduct = 2\n", 1), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("vendor = 12abc\nproduct = 2\n", 1), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("vendor = -1\nproduct = 2\n", 1), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("vendor = \nproduct = 2\n", 1), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("product = 2\n", 1), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("vendor = 2\n", 1), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\njust text\n", 1), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\n= 3\n", 1), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\nfunc_length = 8\n", 1), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\nstate = dfuBUSY\n", 1), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\nstatus = errNONE\n", 1), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\nfunc_location = x\n", 1), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\nafter_manifest = x\n", 1), USB_ERR_CONFIG);
 	/* consistency */
-	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\nruntime_vendor = 3\n", 1), DFU_E_DATA);
-	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\nstate = appIDLE\n", 1), DFU_E_DATA);
+	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\nruntime_vendor = 3\n", 1), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\nstate = appIDLE\n", 1), USB_ERR_CONFIG);
 	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\nmemory_size = 10\n"
-				   "firmware_size = 11\n", 1), DFU_E_DATA);
+				   "firmware_size = 11\n", 1), USB_ERR_CONFIG);
 	/* wTransferSize 0 models a broken device: allowed, the host refuses it */
 	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\ntransfer_size = 0\n", 1), 0);
 	/* fault injection: ACTION@TRIGGER */
@@ -641,27 +642,27 @@ static void test_profile_parse_bad(void **unused)
 	assert_int_equal(parse_bad("fault = status=errERASE@0x08004000\n", 0), 0);
 	assert_int_equal(parse_bad("fault = poll=0xffffff@block1\nfault = busy@block2\n", 0), 0);
 	assert_int_equal(parse_bad("fault = signal=TERM@UPLOAD#3\nfault = signal=INT@block0\n", 0), 0);
-	assert_int_equal(parse_bad("fault = stall\n", 0), DFU_E_DATA);
-	assert_int_equal(parse_bad("fault = stall@GETSTATUS\n", 0), DFU_E_DATA);
-	assert_int_equal(parse_bad("fault = stall@GETSTATUS#0\n", 0), DFU_E_DATA);
-	assert_int_equal(parse_bad("fault = stall@FROB#1\n", 0), DFU_E_DATA);
-	assert_int_equal(parse_bad("fault = explode@block1\n", 0), DFU_E_DATA);
-	assert_int_equal(parse_bad("fault = status=OK@block1\n", 0), DFU_E_DATA);
-	assert_int_equal(parse_bad("fault = status=errNOPE@block1\n", 0), DFU_E_DATA);
-	assert_int_equal(parse_bad("fault = poll=0x1000000@block1\n", 0), DFU_E_DATA);
-	assert_int_equal(parse_bad("fault = signal=KILL@block1\n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("fault = stall\n", 0), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("fault = stall@GETSTATUS\n", 0), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("fault = stall@GETSTATUS#0\n", 0), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("fault = stall@FROB#1\n", 0), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("fault = explode@block1\n", 0), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("fault = status=OK@block1\n", 0), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("fault = status=errNOPE@block1\n", 0), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("fault = poll=0x1000000@block1\n", 0), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("fault = signal=KILL@block1\n", 0), USB_ERR_CONFIG);
 	assert_int_equal(parse_bad("fault = signal=HUP@block1\nfault = signal=PIPE@erase3\n", 0), 0);
-	assert_int_equal(parse_bad("fault = stall@erase0\n", 0), DFU_E_DATA);
-	assert_int_equal(parse_bad("fault = busy@block65536\n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("fault = stall@erase0\n", 0), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("fault = busy@block65536\n", 0), USB_ERR_CONFIG);
 	assert_int_equal(parse_bad("fault = busy@block1\nfault = busy@block1\nfault = busy@block1\n"
 				   "fault = busy@block1\nfault = busy@block1\nfault = busy@block1\n"
 				   "fault = busy@block1\nfault = busy@block1\nfault = busy@block1\n", 0),
-			 DFU_E_DATA);
+			 USB_ERR_CONFIG);
 	assert_int_equal(parse_bad("desc_fault = string_odd\n", 0), 0);
-	assert_int_equal(parse_bad("desc_fault = odd\n", 0), DFU_E_DATA);
-	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\ninterface = 8\n", 1), DFU_E_DATA);
+	assert_int_equal(parse_bad("desc_fault = odd\n", 0), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\ninterface = 8\n", 1), USB_ERR_CONFIG);
 	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\npoll_timeout_ms = 0x1000000\n", 1),
-			 DFU_E_DATA);
+			 USB_ERR_CONFIG);
 	/* and the same lines are fine when correct */
 	assert_int_equal(parse_bad("vendor = 1\nproduct = 2\nfunc_length = 7\n", 1), 0);
 	/* overrides need no ids */
@@ -684,12 +685,12 @@ static void test_profile_tables(void **unused)
 		if (i > 0)
 			assert_true(strcmp(names[i - 1], names[i]) < 0);	/* sorted, unique */
 		sim_profile_defaults(&p);
-		assert_int_equal(sim_profile_parse(&p, sim_profile_builtin(names[i]), names[i], 1),
+		assert_int_equal(sim_profile_parse(&p, sim_profile_builtin(names[i]), names[i], 1, NULL),
 				 0);
-		assert_int_equal(sim_profile_finish(&p, names[i]), 0);
+		assert_int_equal(sim_profile_finish(&p, names[i], NULL), 0);
 		assert_string_equal(p.name, names[i]);
 		assert_true(strlen(sim_profile_summary(names[i])) > 10);
-		assert_int_equal(sim_init(&d, &p), 0);
+		assert_int_equal(sim_init(&d, &p, NULL), 0);
 		sim_free(&d);
 		n++;
 	}
@@ -726,7 +727,7 @@ static void test_profile_files(void **unused)
 			continue;
 		snprintf(spec, sizeof(spec), "%s/%s", dir, e->d_name);
 		cfg.devices = spec;
-		assert_int_equal(usb_sim_init(&be, &cfg), 0);
+		assert_int_equal(usb_sim_init(&be, &cfg, NULL), 0);
 		be->ops->exit(be);
 		n++;
 	}
@@ -930,12 +931,12 @@ static int remove_tmpdir(void **unused)
 static struct usb_backend *bus_up(const char *devices, int virt)
 {
 	struct usb_backend *be = NULL;
-	struct usb_sim_config cfg;
+	struct usb_sim_config cfg = { 0 };
 
 	cfg.devices = devices;
 	cfg.state_dir = tmpdir;
 	cfg.virtual_clock = virt;
-	assert_int_equal(usb_sim_init(&be, &cfg), 0);
+	assert_int_equal(usb_sim_init(&be, &cfg, NULL), 0);
 	assert_non_null(be);
 	return be;
 }
@@ -1301,16 +1302,16 @@ static void test_usb_sim_vanish_and_errors(void **unused)
 	cfg.virtual_clock = 1;
 	cfg.devices = "nonesuch";
 	be = (struct usb_backend *)&cfg;
-	assert_int_equal(usb_sim_init(&be, &cfg), DFU_E_DATA);
+	assert_int_equal(usb_sim_init(&be, &cfg, NULL), USB_ERR_CONFIG);
 	assert_null(be);
 	cfg.devices = "dfu-plain:colour=red";
-	assert_int_equal(usb_sim_init(&be, &cfg), DFU_E_DATA);
+	assert_int_equal(usb_sim_init(&be, &cfg, NULL), USB_ERR_CONFIG);
 	cfg.devices = "dfu-plain,";
-	assert_int_equal(usb_sim_init(&be, &cfg), DFU_E_USAGE);
+	assert_int_equal(usb_sim_init(&be, &cfg, NULL), USB_ERR_INVALID);
 	cfg.devices = "/nonexistent/x.prof";
-	assert_int_equal(usb_sim_init(&be, &cfg), DFU_E_NOINPUT);
+	assert_int_equal(usb_sim_init(&be, &cfg, NULL), USB_ERR_READ);
 	cfg.devices = NULL;
-	assert_int_equal(usb_sim_init(&be, &cfg), DFU_E_USAGE);
+	assert_int_equal(usb_sim_init(&be, &cfg, NULL), USB_ERR_INVALID);
 
 	/* a profile file, with an override */
 	snprintf(p, sizeof(p), "%s/my.prof", tmpdir);
@@ -1320,7 +1321,7 @@ static void test_usb_sim_vanish_and_errors(void **unused)
 	fclose(f);
 	snprintf(p, sizeof(p), "%s/my.prof:product=0x0002", tmpdir);
 	cfg.devices = p;
-	assert_int_equal(usb_sim_init(&be, &cfg), 0);
+	assert_int_equal(usb_sim_init(&be, &cfg, NULL), 0);
 	assert_int_equal(be->ops->enumerate(be, &l, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(le16(l[0].dev_desc + 8), 0xabcd);
@@ -1335,17 +1336,97 @@ static void test_usb_sim_vanish_and_errors(void **unused)
 	assert_int_equal(truncate(p, 100), 0);
 	cfg.devices = "dfu-plain";
 	cfg.state_dir = tmpdir;
-	assert_int_equal(usb_sim_init(&be, &cfg), DFU_E_DATA);
+	assert_int_equal(usb_sim_init(&be, &cfg, NULL), USB_ERR_CONFIG);
+}
+
+/* What reached the message layer while the backend ran: nothing, ever. */
+static size_t printed;
+
+static void count_printed(void *ctx, enum log_stream stream, const char *text, size_t len)
+{
+	(void)ctx;
+	(void)stream;
+	(void)text;
+	printed += len;
+}
+
+static char reported[4][512];
+static int n_reported;
+
+static void record_report(enum usb_report kind, const char *text)
+{
+	if (n_reported < 4)
+		snprintf(reported[n_reported++], sizeof(reported[0]), "%s%s",
+			 kind == USB_REPORT_ERROR ? "error: " : "note: ", text);
+}
+
+/*
+ * The seam's contract: the backend returns enum usb_err and never prints.
+ * Set-up failures come back in struct usb_why; later messages go to the
+ * caller's report callback.
+ */
+static void test_usb_sim_never_prints(void **unused)
+{
+	struct usb_sim_config cfg = { 0 };
+	struct usb_backend *be;
+	struct usb_handle *h;
+	struct usb_why why;
+	unsigned char desc[18];
+	char p[256], want[320];
+
+	(void)unused;
+	printed = 0;
+	n_reported = 0;
+	log_set_sink(count_printed, NULL);
+
+	cfg.devices = "dfu-plain:colour=red";
+	assert_int_equal(usb_sim_init(&be, &cfg, &why), USB_ERR_CONFIG);
+	assert_string_equal(why.msg, "--sim dfu-plain:colour=red:1: unknown key 'colour'");
+	assert_string_equal(why.hint, "see doc/sim-profile.txt for the keys a profile may set");
+	cfg.devices = "dfu-plain,";
+	assert_int_equal(usb_sim_init(&be, &cfg, &why), USB_ERR_INVALID);
+	assert_string_equal(why.msg, "invalid simulated device list 'dfu-plain,'");
+	cfg.devices = "/nonexistent/x.prof";
+	assert_int_equal(usb_sim_init(&be, &cfg, &why), USB_ERR_READ);
+	assert_string_equal(why.hint, "");
+	assert_int_equal(dfu_err_from_usb_setup(USB_ERR_CONFIG), DFU_E_DATA);
+	assert_int_equal(dfu_err_from_usb_setup(USB_ERR_INVALID), DFU_E_USAGE);
+	assert_int_equal(dfu_err_from_usb_setup(USB_ERR_READ), DFU_E_NOINPUT);
+	assert_int_equal(dfu_err_from_usb_setup(USB_ERR_WRITE), DFU_E_CANTCREAT);
+
+	/* a run whose state cannot be saved: both said through the callback */
+	cfg.devices = "dfu-plain";
+	cfg.state_dir = tmpdir;
+	cfg.virtual_clock = 1;
+	cfg.report = record_report;
+	assert_int_equal(usb_sim_init(&be, &cfg, &why), 0);
+	snprintf(p, sizeof(p), "%s/dev1.mem.tmp", tmpdir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	h = open_first(be, NULL);
+	assert_int_equal(usb_control(h, 0x80, 6, 0x0100, 0, desc, sizeof(desc), 100), 18);
+	be->ops->close(h);
+	be->ops->exit(be);
+	assert_int_equal(rmdir(p), 0);
+	/* at close, and again at exit; then the virtual clock's summary */
+	assert_int_equal(n_reported, 3);
+	snprintf(want, sizeof(want), "error: cannot write simulator state '%s': Is a directory", p);
+	assert_string_equal(reported[0], want);
+	assert_string_equal(reported[1], want);
+	assert_non_null(strstr(reported[2], "note: simulated: "));
+	assert_non_null(strstr(reported[2], " ms on the virtual clock"));
+
+	log_set_sink(NULL, NULL);
+	assert_int_equal(printed, 0);
 }
 
 static void test_usb_sim_real_clock(void **unused)
 {
 	struct usb_backend *be;
-	struct usb_sim_config cfg = { "dfu-plain", NULL, 0 };
+	struct usb_sim_config cfg = { .devices = "dfu-plain" };
 	uint64_t t0;
 
 	(void)unused;
-	assert_int_equal(usb_sim_init(&be, &cfg), 0);
+	assert_int_equal(usb_sim_init(&be, &cfg, NULL), 0);
 	t0 = be->ops->now_ms(be);
 	be->ops->sleep_ms(be, 2);
 	assert_true(be->ops->now_ms(be) >= t0 + 2);
@@ -1467,7 +1548,7 @@ static void test_dfuse_profile_keys(void **unused)
 	sim_profile_defaults(&p);
 	assert_int_equal(sim_profile_parse(&p, "vendor = 1\nproduct = 2\n"
 					   "erase_ms = 1K=30 64K=1000 7\n"
-					   "fill = 0x08000000 12K pattern\nfill = 0 4 0x5a\n", "t", 1), 0);
+					   "fill = 0x08000000 12K pattern\nfill = 0 4 0x5a\n", "t", 1, NULL), 0);
 	assert_int_equal(sim_erase_ms(&p, 1024), 30);
 	assert_int_equal(sim_erase_ms(&p, 65536), 1000);
 	assert_int_equal(sim_erase_ms(&p, 2048), 7);
@@ -1476,28 +1557,28 @@ static void test_dfuse_profile_keys(void **unused)
 	assert_int_equal(p.fill[0].value, SIM_FILL_PATTERN);
 	assert_int_equal(p.fill[1].value, 0x5a);
 
-	assert_int_equal(parse_bad("erase_ms = 16K=x\n", 0), DFU_E_DATA);
-	assert_int_equal(parse_bad("erase_ms = 16K=1 16K=2\n", 0), DFU_E_DATA);
-	assert_int_equal(parse_bad("erase_ms = \n", 0), DFU_E_DATA);
-	assert_int_equal(parse_bad("erase_ms = 0=5\n", 0), DFU_E_DATA);
-	assert_int_equal(parse_bad("fill = 0x100 16\n", 0), DFU_E_DATA);
-	assert_int_equal(parse_bad("fill = 0x100 16 0x100\n", 0), DFU_E_DATA);
-	assert_int_equal(parse_bad("fill = 0xffffffff 2 0\n", 0), DFU_E_DATA);
-	assert_int_equal(parse_bad("fill = 0 1 0 extra\n", 0), DFU_E_DATA);
+	assert_int_equal(parse_bad("erase_ms = 16K=x\n", 0), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("erase_ms = 16K=1 16K=2\n", 0), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("erase_ms = \n", 0), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("erase_ms = 0=5\n", 0), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("fill = 0x100 16\n", 0), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("fill = 0x100 16 0x100\n", 0), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("fill = 0xffffffff 2 0\n", 0), USB_ERR_CONFIG);
+	assert_int_equal(parse_bad("fill = 0 1 0 extra\n", 0), USB_ERR_CONFIG);
 
 	/* a DfuSe device needs a memory map in every alt string */
 	sim_profile_defaults(&p);
 	assert_int_equal(sim_profile_parse(&p, "vendor = 1\nproduct = 2\ndfu_version = 0x011a\n"
-					   "alt = Flash\n", "t", 1), 0);
-	assert_int_equal(sim_profile_finish(&p, "t"), DFU_E_DATA);
+					   "alt = Flash\n", "t", 1, NULL), 0);
+	assert_int_equal(sim_profile_finish(&p, "t", NULL), USB_ERR_CONFIG);
 	sim_profile_defaults(&p);
 	assert_int_equal(sim_profile_parse(&p, "vendor = 1\nproduct = 2\ndfuse = 1\n"
-					   "alt = @F/0x0/99999*999Mg\n", "t", 1), 0);
-	assert_int_equal(sim_profile_finish(&p, "t"), DFU_E_DATA);
+					   "alt = @F/0x0/99999*999Mg\n", "t", 1, NULL), 0);
+	assert_int_equal(sim_profile_finish(&p, "t", NULL), USB_ERR_CONFIG);
 	sim_profile_defaults(&p);
-	assert_int_equal(sim_profile_parse(&p, "vendor = 1\nproduct = 2\ndfuse = 2\n", "t", 1),
+	assert_int_equal(sim_profile_parse(&p, "vendor = 1\nproduct = 2\ndfuse = 2\n", "t", 1, NULL),
 			 0);
-	assert_int_equal(sim_profile_finish(&p, "t"), DFU_E_DATA);
+	assert_int_equal(sim_profile_finish(&p, "t", NULL), USB_ERR_CONFIG);
 }
 
 static void test_dfuse_set_address(void **unused)
@@ -2042,6 +2123,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_usb_sim_bus_presence, make_tmpdir, remove_tmpdir),
 		cmocka_unit_test_setup_teardown(test_usb_sim_descriptors, make_tmpdir, remove_tmpdir),
 		cmocka_unit_test_setup_teardown(test_usb_sim_vanish_and_errors, make_tmpdir,
+						remove_tmpdir),
+		cmocka_unit_test_setup_teardown(test_usb_sim_never_prints, make_tmpdir,
 						remove_tmpdir),
 		cmocka_unit_test(test_usb_sim_real_clock),
 		cmocka_unit_test(test_dfuse_profiles),

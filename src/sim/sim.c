@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "errors.h"
-#include "log.h"
 #include "sim.h"
 
 #define US_PER_MS 1000u
@@ -91,25 +89,23 @@ static void sim_apply_fills(struct sim_device *d, struct sim_region *r)
  * DfuSe: parse every alt's memory map and back each run of contiguous
  * segments with erased memory (0xFF), then apply the profile's fills.
  */
-static int sim_init_dfuse(struct sim_device *d)
+static int sim_init_dfuse(struct sim_device *d, struct usb_why *why)
 {
 	const struct sim_profile *p = &d->prof;
 	char err[256];
 	int a, j;
 
 	d->maps = calloc((size_t)p->n_alts, sizeof(*d->maps));
-	if (!d->maps) {
-		log_error("simulated device %s: out of memory", p->name);
-		return DFU_E_NOMEM;
-	}
+	if (!d->maps)
+		return usb_why_set(why, USB_ERR_NOMEM, NULL, "simulated device %s: out of memory",
+				   p->name);
 	d->n_regions = 0;
 	for (a = 0; a < p->n_alts; a++) {
 		struct dfuse_map *m = &d->maps[a];
 
-		if (dfuse_map_parse(p->alt[a], m, err, sizeof(err)) < 0) {
-			log_error("simulated device %s: alt %d: %s", p->name, a, err);
-			return DFU_E_DATA;
-		}
+		if (dfuse_map_parse(p->alt[a], m, err, sizeof(err)) < 0)
+			return usb_why_set(why, USB_ERR_CONFIG, NULL, "simulated device %s: alt %d: %s",
+					   p->name, a, err);
 		for (j = 0; j < m->n_segments; j++) {
 			const struct dfuse_segment *g = &m->seg[j];
 			struct sim_region *r;
@@ -118,11 +114,10 @@ static int sim_init_dfuse(struct sim_device *d)
 				d->region[d->n_regions - 1].size += g->last - g->start + 1;
 				continue;
 			}
-			if (d->n_regions == SIM_MAX_REGIONS) {
-				log_error("simulated device %s: more than %d memory regions", p->name,
-					  SIM_MAX_REGIONS);
-				return DFU_E_DATA;
-			}
+			if (d->n_regions == SIM_MAX_REGIONS)
+				return usb_why_set(why, USB_ERR_CONFIG, NULL,
+						   "simulated device %s: more than %d memory regions",
+						   p->name, SIM_MAX_REGIONS);
 			r = &d->region[d->n_regions++];
 			r->alt = a;
 			r->start = g->start;
@@ -133,11 +128,10 @@ static int sim_init_dfuse(struct sim_device *d)
 		struct sim_region *r = &d->region[j];
 
 		r->data = malloc(r->size);
-		if (!r->data) {
-			log_error("simulated device %s: out of memory for %lu bytes", p->name,
-				  (unsigned long)r->size);
-			return DFU_E_NOMEM;
-		}
+		if (!r->data)
+			return usb_why_set(why, USB_ERR_NOMEM, NULL,
+					   "simulated device %s: out of memory for %lu bytes", p->name,
+					   (unsigned long)r->size);
 		memset(r->data, 0xff, r->size);
 		sim_apply_fills(d, r);
 		r->dirty = 1;
@@ -145,14 +139,14 @@ static int sim_init_dfuse(struct sim_device *d)
 	return 0;
 }
 
-int sim_init(struct sim_device *d, const struct sim_profile *p)
+int sim_init(struct sim_device *d, const struct sim_profile *p, struct usb_why *why)
 {
 	int rc;
 
 	memset(d, 0, sizeof(*d));
 	d->prof = *p;
 	if (p->dfuse) {
-		rc = sim_init_dfuse(d);
+		rc = sim_init_dfuse(d, why);
 		if (rc < 0) {
 			sim_free(d);
 			return rc;
@@ -166,11 +160,10 @@ int sim_init(struct sim_device *d, const struct sim_profile *p)
 	d->region[0].size = p->memory_size;
 	/* calloc(0) may return NULL; a device without memory still needs a buffer */
 	d->region[0].data = malloc(p->memory_size ? p->memory_size : 1);
-	if (!d->region[0].data) {
-		log_error("simulated device %s: out of memory for %lu bytes", p->name,
-			  (unsigned long)p->memory_size);
-		return DFU_E_NOMEM;
-	}
+	if (!d->region[0].data)
+		return usb_why_set(why, USB_ERR_NOMEM, NULL,
+				   "simulated device %s: out of memory for %lu bytes", p->name,
+				   (unsigned long)p->memory_size);
 	sim_fill_pattern(d->region[0].data, p->memory_size, 0x5d1f0000u);
 	d->region[0].image_size = p->firmware_size;
 	d->region[0].dirty = 1;

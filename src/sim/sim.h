@@ -12,19 +12,25 @@
  *
  * The model does no I/O and has no clock: every entry point takes the
  * current time in microseconds.  Two front ends drive it: usb_sim.c (the
- * USB seam, for the unit and scenario tests and --sim) and, later, a USB
- * gadget through FunctionFS, which only forwards class requests; so the
- * standard requests (GET_DESCRIPTOR, SET_INTERFACE) live in the front end,
- * built from sim_build_descriptors() and sim_string().
+ * USB seam, for the unit and scenario tests and --sim) and the USB gadget
+ * in tests/gadget/ (through FunctionFS, for the VM tier), which only
+ * forwards class requests; so the standard requests (GET_DESCRIPTOR,
+ * SET_INTERFACE) live in the front end, built from sim_build_descriptors()
+ * and sim_string().
  *
  * sim_profile.c holds the profile text format, the built-in profiles and
- * the descriptor builder.
+ * the descriptor builder; both front ends load profiles through it.
+ *
+ * Nothing here prints: a failure returns a negative enum usb_err (the
+ * seam's one error domain) and fills a struct usb_why for the front end
+ * to report.
  */
 
 #include <stddef.h>
 #include <stdint.h>
 #include "dfu_proto.h"
 #include "dfuse_map.h"
+#include "usb.h"
 
 /* ------------------------------------------------------------ profiles */
 
@@ -178,22 +184,22 @@ void sim_profile_defaults(struct sim_profile *p);
  * Parse profile text into p (which the caller has set to defaults, or to a
  * profile being overridden).  origin names the text in messages ("file
  * x.prof", "built-in profile dfu-plain").  require_ids: 1 = vendor and
- * product must be present.  On error reports "ORIGIN:LINE: what" once and
- * returns DFU_E_DATA.
+ * product must be present.  On error returns USB_ERR_CONFIG with why saying
+ * "ORIGIN:LINE: what".
  */
 int sim_profile_parse(struct sim_profile *p, const char *text, const char *origin,
-		      int require_ids);
+		      int require_ids, struct usb_why *why);
 
-/* Set one key; 0 or DFU_E_DATA, reported with origin and line. */
+/* Set one key; 0 or USB_ERR_CONFIG, why naming origin and line. */
 int sim_profile_set(struct sim_profile *p, const char *key, const char *value,
-		    const char *origin, int line);
+		    const char *origin, int line, struct usb_why *why);
 
 /*
  * After parsing and overrides: resolve derived defaults (one unnamed alt
  * when none was given, firmware_size = memory_size when not given) and
- * check the whole profile; 0 or DFU_E_DATA (reported).
+ * check the whole profile; 0 or USB_ERR_CONFIG (why says what is wrong).
  */
-int sim_profile_finish(struct sim_profile *p, const char *origin);
+int sim_profile_finish(struct sim_profile *p, const char *origin, struct usb_why *why);
 
 /* Built-in profile text by name, NULL when unknown. */
 const char *sim_profile_builtin(const char *name);
@@ -201,11 +207,11 @@ const char *sim_profile_builtin(const char *name);
 /*
  * Build a profile from SPEC = NAME|PATH[:key=value...], as --sim takes it
  * and as the FunctionFS gadget serves it: a built-in profile or a profile
- * file, then the overrides.  Returns 0, DFU_E_NOINPUT (profile file
- * unreadable) or DFU_E_DATA, reported.
+ * file, then the overrides.  Returns 0, USB_ERR_READ (profile file
+ * unreadable) or USB_ERR_CONFIG, with why filled in.
  */
 #define SIM_SPEC_MAX	512
-int sim_profile_load(const char *spec, struct sim_profile *p);
+int sim_profile_load(const char *spec, struct sim_profile *p, struct usb_why *why);
 
 /* Read a whole small text file (a profile, simulator state), NUL-terminated; NULL with errno set. */
 #define SIM_FILE_MAX	(64 * 1024)
@@ -343,10 +349,11 @@ struct sim_device {
 
 /*
  * Create the device from a checked profile: memory filled with a
- * deterministic pattern, mode and state from the profile.  0 or
- * DFU_E_NOMEM (reported).
+ * deterministic pattern, mode and state from the profile.  0,
+ * USB_ERR_NOMEM or USB_ERR_CONFIG (a DfuSe map the model cannot back),
+ * with why filled in.
  */
-int sim_init(struct sim_device *d, const struct sim_profile *p);
+int sim_init(struct sim_device *d, const struct sim_profile *p, struct usb_why *why);
 void sim_free(struct sim_device *d);
 
 /* Restore the profile's initial mode and state (memory untouched). */

@@ -17,10 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "errors.h"
-#include "log.h"
 #include "number.h"
 #include "sim.h"
+#include "usb.h"
 
 /* ------------------------------------------------------------ built-ins */
 
@@ -422,15 +421,17 @@ static int sim_find_name(const char *const *names, int n, const char *v)
 	return -1;
 }
 
-static void sim_bad(const char *origin, int line, const char *key, const char *value,
-		    const char *why)
+/* A profile that does not parse: why says where and what. */
+#define sim_invalid(why, ...) usb_why_set(why, USB_ERR_CONFIG, NULL, __VA_ARGS__)
+
+static int sim_bad(struct usb_why *why, const char *origin, int line, const char *key,
+		   const char *value, const char *reason)
 {
 	if (line > 0)
-		log_error("%s:%d: invalid %s '%s'%s%s", origin, line, key, value,
-			  why ? ": " : "", why ? why : "");
-	else
-		log_error("%s: invalid %s '%s'%s%s", origin, key, value, why ? ": " : "",
-			  why ? why : "");
+		return sim_invalid(why, "%s:%d: invalid %s '%s'%s%s", origin, line, key, value,
+				   reason ? ": " : "", reason ? reason : "");
+	return sim_invalid(why, "%s: invalid %s '%s'%s%s", origin, key, value, reason ? ": " : "",
+			   reason ? reason : "");
 }
 
 /* Next space-separated word of *sp into w (NUL-terminated); 0 at the end. */
@@ -646,7 +647,7 @@ static int sim_parse_fault(struct sim_profile *p, const char *value)
 }
 
 int sim_profile_set(struct sim_profile *p, const char *key, const char *value,
-		    const char *origin, int line)
+		    const char *origin, int line, struct usb_why *why)
 {
 	const struct sim_key *k = NULL;
 	unsigned char *base = (unsigned char *)p;
@@ -661,12 +662,12 @@ int sim_profile_set(struct sim_profile *p, const char *key, const char *value,
 		}
 	}
 	if (!k) {
+		const char *hint = "see doc/sim-profile.txt for the keys a profile may set";
+
 		if (line > 0)
-			log_error("%s:%d: unknown key '%s'", origin, line, key);
-		else
-			log_error("%s: unknown key '%s'", origin, key);
-		log_hint("see doc/sim-profile.txt for the keys a profile may set");
-		return DFU_E_DATA;
+			return usb_why_set(why, USB_ERR_CONFIG, hint, "%s:%d: unknown key '%s'",
+					   origin, line, key);
+		return usb_why_set(why, USB_ERR_CONFIG, hint, "%s: unknown key '%s'", origin, key);
 	}
 
 	switch (k->kind) {
@@ -676,14 +677,11 @@ int sim_profile_set(struct sim_profile *p, const char *key, const char *value,
 	case K_FLEN:
 		max = k->kind == K_U8 || k->kind == K_FLEN ? 0xff :
 		      k->kind == K_U16 ? 0xffff : 0xffffffffu;
-		if (parse_number_quiet(value, max, &v) < 0) {
-			sim_bad(origin, line, key, value, "not a number in range");
-			return DFU_E_DATA;
-		}
-		if (k->kind == K_FLEN && v != 7 && v != 9) {
-			sim_bad(origin, line, key, value, "must be 9, or 7 for DFU 1.0");
-			return DFU_E_DATA;
-		}
+		if (parse_number_quiet(value, max, &v) < 0)
+			return sim_bad(why, origin, line, key, value, "not a number in range");
+		if (k->kind == K_FLEN && v != 7 && v != 9)
+			return sim_bad(why, origin, line, key, value,
+				       "must be 9, or 7 for DFU 1.0");
 		if (k->kind == K_U8 || k->kind == K_FLEN)
 			*(uint8_t *)(base + k->off) = (uint8_t)v;
 		else if (k->kind == K_U16)
@@ -692,90 +690,71 @@ int sim_profile_set(struct sim_profile *p, const char *key, const char *value,
 			*(uint32_t *)(base + k->off) = (uint32_t)v;
 		break;
 	case K_STR:
-		if (strlen(value) >= k->size) {
-			sim_bad(origin, line, key, value, "too long");
-			return DFU_E_DATA;
-		}
+		if (strlen(value) >= k->size)
+			return sim_bad(why, origin, line, key, value, "too long");
 		memcpy(base + k->off, value, strlen(value) + 1);
 		break;
 	case K_ALT:
-		if (p->n_alts >= SIM_MAX_ALTS) {
-			sim_bad(origin, line, key, value, "too many alt settings");
-			return DFU_E_DATA;
-		}
-		if (strlen(value) >= SIM_STR_MAX) {
-			sim_bad(origin, line, key, value, "too long");
-			return DFU_E_DATA;
-		}
+		if (p->n_alts >= SIM_MAX_ALTS)
+			return sim_bad(why, origin, line, key, value, "too many alt settings");
+		if (strlen(value) >= SIM_STR_MAX)
+			return sim_bad(why, origin, line, key, value, "too long");
 		memcpy(p->alt[p->n_alts++], value, strlen(value) + 1);
 		break;
 	case K_LOC:
 		n = sim_find_name(sim_loc_names, 5, value);
-		if (n < 0) {
-			sim_bad(origin, line, key, value,
-				"one of interface, every_alt, config, request, none");
-			return DFU_E_DATA;
-		}
+		if (n < 0)
+			return sim_bad(why, origin, line, key, value,
+				       "one of interface, every_alt, config, request, none");
 		p->func_location = (enum sim_func_loc)n;
 		break;
 	case K_AFTER:
 		n = sim_find_name(sim_after_names, 3, value);
-		if (n < 0) {
-			sim_bad(origin, line, key, value, "one of runtime, idle, vanish");
-			return DFU_E_DATA;
-		}
+		if (n < 0)
+			return sim_bad(why, origin, line, key, value,
+				       "one of runtime, idle, vanish");
 		p->after_manifest = (enum sim_after)n;
 		break;
 	case K_ERASE:
-		if (sim_parse_erase(p, value) < 0) {
-			sim_bad(origin, line, key, value,
+		if (sim_parse_erase(p, value) < 0)
+			return sim_bad(why, origin, line, key, value,
 				"expected SIZE=MS items (SIZE like 16K) and at most one bare MS");
-			return DFU_E_DATA;
-		}
 		break;
 	case K_FILL:
-		if (sim_parse_fill(p, value) < 0) {
-			sim_bad(origin, line, key, value,
+		if (sim_parse_fill(p, value) < 0)
+			return sim_bad(why, origin, line, key, value,
 				"expected ADDRESS LENGTH pattern|BYTE inside 4 GiB (at most 8 fills)");
-			return DFU_E_DATA;
-		}
 		break;
 	case K_FAULT:
-		if (sim_parse_fault(p, value) < 0) {
-			sim_bad(origin, line, key, value,
+		if (sim_parse_fault(p, value) < 0)
+			return sim_bad(why, origin, line, key, value,
 				"expected ACTION@TRIGGER: stall, stall-always, gone, busy, flip, status=errNAME, "
 				"poll=MS or signal=INT|TERM|HUP|PIPE, at REQUEST#N, blockN, eraseN or 0xADDRESS (at most 8)");
-			return DFU_E_DATA;
-		}
 		break;
 	case K_DESC:
 		n = sim_find_name(sim_desc_names, N_DESC_NAMES, value);
-		if (n < 0) {
-			sim_bad(origin, line, key, value,
+		if (n < 0)
+			return sim_bad(why, origin, line, key, value,
 				"one of none, func_blength_0, func_blength_long, string_surrogate, "
 				"string_odd, string_short");
-			return DFU_E_DATA;
-		}
 		p->desc_fault = (uint8_t)n;
 		break;
 	case K_STATE:
 		for (n = 0; n <= DFU_STATE_DFU_ERROR; n++)
 			if (strcmp(dfu_state_name(n), value) == 0)
 				break;
-		if (n > DFU_STATE_DFU_ERROR) {
-			sim_bad(origin, line, key, value, "not a DFU state name such as dfuIDLE");
-			return DFU_E_DATA;
-		}
+		if (n > DFU_STATE_DFU_ERROR)
+			return sim_bad(why, origin, line, key, value,
+				       "not a DFU state name such as dfuIDLE");
 		p->state = n;
 		break;
 	case K_STATUS:
 		for (n = 0; n <= DFU_STATUS_ERR_STALLEDPKT; n++)
 			if (strcmp(dfu_status_name(n), value) == 0)
 				break;
-		if (n > DFU_STATUS_ERR_STALLEDPKT) {
-			sim_bad(origin, line, key, value, "not a status name such as errADDRESS");
-			return DFU_E_DATA;
-		}
+		if (n > DFU_STATUS_ERR_STALLEDPKT)
+			return sim_bad(why, origin, line, key, value,
+				       "not a status name such as errADDRESS");
 		p->status = n;
 		break;
 	}
@@ -799,7 +778,7 @@ static int sim_is_space(char c)
 }
 
 int sim_profile_parse(struct sim_profile *p, const char *text, const char *origin,
-		      int require_ids)
+		      int require_ids, struct usb_why *why)
 {
 	char buf[512];
 	const char *s = text, *eol, *eq;
@@ -822,10 +801,8 @@ int sim_profile_parse(struct sim_profile *p, const char *text, const char *origi
 		if (ks == ke || *ks == '#')
 			continue;
 		eq = memchr(ks, '=', (size_t)(ke - ks));
-		if (!eq) {
-			log_error("%s:%d: expected 'key = value'", origin, line);
-			return DFU_E_DATA;
-		}
+		if (!eq)
+			return sim_invalid(why, "%s:%d: expected 'key = value'", origin, line);
 		vs = eq + 1;
 		ve = ke;
 		while (eq > ks && sim_is_space(eq[-1]))
@@ -841,14 +818,10 @@ int sim_profile_parse(struct sim_profile *p, const char *text, const char *origi
 			ve--;
 		}
 		vlen = (size_t)(ve - vs);
-		if (klen == 0 || klen >= sizeof(key)) {
-			log_error("%s:%d: expected 'key = value'", origin, line);
-			return DFU_E_DATA;
-		}
-		if (vlen >= sizeof(buf)) {
-			log_error("%s:%d: value too long", origin, line);
-			return DFU_E_DATA;
-		}
+		if (klen == 0 || klen >= sizeof(key))
+			return sim_invalid(why, "%s:%d: expected 'key = value'", origin, line);
+		if (vlen >= sizeof(buf))
+			return sim_invalid(why, "%s:%d: value too long", origin, line);
 		memcpy(key, ks, klen);
 		key[klen] = '\0';
 		memcpy(buf, vs, vlen);
@@ -859,35 +832,31 @@ int sim_profile_parse(struct sim_profile *p, const char *text, const char *origi
 			p->n_alts = 0;
 			alts_replaced = 1;
 		}
-		rc = sim_profile_set(p, key, buf, origin, line);
+		rc = sim_profile_set(p, key, buf, origin, line, why);
 		if (rc < 0)
 			return rc;
 	}
 
 	if (require_ids) {
-		if (!sim_seen(p, "vendor")) {
-			log_error("%s: missing required key 'vendor'", origin);
-			return DFU_E_DATA;
-		}
-		if (!sim_seen(p, "product")) {
-			log_error("%s: missing required key 'product'", origin);
-			return DFU_E_DATA;
-		}
+		if (!sim_seen(p, "vendor"))
+			return sim_invalid(why, "%s: missing required key 'vendor'", origin);
+		if (!sim_seen(p, "product"))
+			return sim_invalid(why, "%s: missing required key 'product'", origin);
 	}
 	return 0;
 }
 
-static int sim_check_ms(const char *origin, const char *key, uint32_t ms)
+static int sim_check_ms(const char *origin, const char *key, uint32_t ms, struct usb_why *why)
 {
-	if (ms > 0xffffff) {
-		log_error("%s: %s %lu does not fit in 24 bits", origin, key, (unsigned long)ms);
-		return DFU_E_DATA;
-	}
+	if (ms > 0xffffff)
+		return sim_invalid(why, "%s: %s %lu does not fit in 24 bits", origin, key,
+				   (unsigned long)ms);
 	return 0;
 }
 
 /* The DfuSe part of sim_profile_finish: every alt string must be a map. */
-static int sim_profile_finish_dfuse(struct sim_profile *p, const char *origin)
+static int sim_profile_finish_dfuse(struct sim_profile *p, const char *origin,
+				    struct usb_why *why)
 {
 	struct dfuse_map map;
 	char err[256];
@@ -896,26 +865,23 @@ static int sim_profile_finish_dfuse(struct sim_profile *p, const char *origin)
 
 	if (!sim_seen(p, "dfuse"))
 		p->dfuse = p->dfu_version == 0x011a;
-	if (p->dfuse > 1 || p->idle_poll > 1 || p->block_by_wlength > 1) {
-		log_error("%s: dfuse, idle_poll and block_by_wlength are 0 or 1", origin);
-		return DFU_E_DATA;
-	}
-	if (p->leave_status > 2 || p->busy_nak > 1 || p->runtime_protocol > 1) {
-		log_error("%s: leave_status is 0, 1 or 2; busy_nak and runtime_protocol 0 or 1",
-			  origin);
-		return DFU_E_DATA;
-	}
-	if (sim_check_ms(origin, "set_address_ms", p->set_address_ms) < 0 ||
-	    sim_check_ms(origin, "mass_erase_ms", p->mass_erase_ms) < 0 ||
-	    sim_check_ms(origin, "write_ms", p->write_ms) < 0)
-		return DFU_E_DATA;
+	if (p->dfuse > 1 || p->idle_poll > 1 || p->block_by_wlength > 1)
+		return sim_invalid(why, "%s: dfuse, idle_poll and block_by_wlength are 0 or 1",
+				   origin);
+	if (p->leave_status > 2 || p->busy_nak > 1 || p->runtime_protocol > 1)
+		return sim_invalid(why,
+			"%s: leave_status is 0, 1 or 2; busy_nak and runtime_protocol 0 or 1",
+				   origin);
+	if (sim_check_ms(origin, "set_address_ms", p->set_address_ms, why) < 0 ||
+	    sim_check_ms(origin, "mass_erase_ms", p->mass_erase_ms, why) < 0 ||
+	    sim_check_ms(origin, "write_ms", p->write_ms, why) < 0)
+		return USB_ERR_CONFIG;
 	if (!p->dfuse)
 		return 0;
 	for (i = 0; i < p->n_alts; i++) {
-		if (dfuse_map_parse(p->alt[i], &map, err, sizeof(err)) < 0) {
-			log_error("%s: alt %d is not a DfuSe memory map: %s", origin, i, err);
-			return DFU_E_DATA;
-		}
+		if (dfuse_map_parse(p->alt[i], &map, err, sizeof(err)) < 0)
+			return sim_invalid(why, "%s: alt %d is not a DfuSe memory map: %s", origin,
+					   i, err);
 		for (j = 0; j < map.n_segments; j++) {
 			const struct dfuse_segment *g = &map.seg[j];
 
@@ -925,27 +891,23 @@ static int sim_profile_finish_dfuse(struct sim_profile *p, const char *origin)
 				regions++;
 		}
 	}
-	if (regions > SIM_MAX_REGIONS) {
-		log_error("%s: the memory maps have %d separate regions, at most %d", origin,
-			  regions, SIM_MAX_REGIONS);
-		return DFU_E_DATA;
-	}
-	if (total > 256u * 1024 * 1024) {
-		log_error("%s: the memory maps describe %llu bytes, above the 256 MiB limit",
-			  origin, (unsigned long long)total);
-		return DFU_E_DATA;
-	}
+	if (regions > SIM_MAX_REGIONS)
+		return sim_invalid(why, "%s: the memory maps have %d separate regions, at most %d",
+				   origin, regions, SIM_MAX_REGIONS);
+	if (total > 256u * 1024 * 1024)
+		return sim_invalid(why,
+			"%s: the memory maps describe %llu bytes, above the 256 MiB limit", origin,
+				   (unsigned long long)total);
 	return 0;
 }
 
-int sim_profile_finish(struct sim_profile *p, const char *origin)
+int sim_profile_finish(struct sim_profile *p, const char *origin, struct usb_why *why)
 {
 	int rv = sim_seen(p, "runtime_vendor"), rp = sim_seen(p, "runtime_product");
 
-	if (rv != rp) {
-		log_error("%s: runtime_vendor and runtime_product go together", origin);
-		return DFU_E_DATA;
-	}
+	if (rv != rp)
+		return sim_invalid(why, "%s: runtime_vendor and runtime_product go together",
+				   origin);
 	p->has_runtime = rv;
 	if (p->n_alts == 0) {
 		p->n_alts = 1;
@@ -953,49 +915,36 @@ int sim_profile_finish(struct sim_profile *p, const char *origin)
 	}
 	if (p->firmware_size == UINT32_MAX)
 		p->firmware_size = p->memory_size;
-	if (p->firmware_size > p->memory_size) {
-		log_error("%s: firmware_size %lu is larger than memory_size %lu", origin,
-			  (unsigned long)p->firmware_size, (unsigned long)p->memory_size);
-		return DFU_E_DATA;
-	}
-	if (p->memory_size > 256u * 1024 * 1024) {
-		log_error("%s: memory_size %lu is above the 256 MiB limit", origin,
-			  (unsigned long)p->memory_size);
-		return DFU_E_DATA;
-	}
+	if (p->firmware_size > p->memory_size)
+		return sim_invalid(why, "%s: firmware_size %lu is larger than memory_size %lu",
+				   origin, (unsigned long)p->firmware_size,
+				   (unsigned long)p->memory_size);
+	if (p->memory_size > 256u * 1024 * 1024)
+		return sim_invalid(why, "%s: memory_size %lu is above the 256 MiB limit", origin,
+				   (unsigned long)p->memory_size);
 	/* transfer_size 0 is allowed: a broken device the host must refuse to use */
-	if (p->interface >= SIM_MAX_INTF || p->runtime_interface >= SIM_MAX_INTF) {
-		log_error("%s: interface numbers must be below %d", origin, SIM_MAX_INTF);
-		return DFU_E_DATA;
-	}
-	if (p->state >= 0 && p->state <= DFU_STATE_APP_DETACH && !p->has_runtime) {
-		log_error("%s: state %s needs runtime_vendor and runtime_product", origin,
-			  dfu_state_name(p->state));
-		return DFU_E_DATA;
-	}
-	if (p->manifest_ms > 0xffffff) {
-		log_error("%s: manifest_ms %lu does not fit in 24 bits", origin,
-			  (unsigned long)p->manifest_ms);
-		return DFU_E_DATA;
-	}
-	if (p->reenum_ms > SIM_MAX_BUS_DELAY_MS || p->appear_ms > SIM_MAX_BUS_DELAY_MS) {
-		log_error("%s: %s %lu ms is more than an hour", origin,
-			  p->reenum_ms > SIM_MAX_BUS_DELAY_MS ? "reenum_ms" : "appear_ms",
-			  (unsigned long)(p->reenum_ms > SIM_MAX_BUS_DELAY_MS ? p->reenum_ms :
-					  p->appear_ms));
-		return DFU_E_DATA;
-	}
-	if (p->dfu_hub_port > 15) {
-		log_error("%s: dfu_hub_port %u is not a hub port (1..15, or 0 for none)", origin,
-			  (unsigned int)p->dfu_hub_port);
-		return DFU_E_DATA;
-	}
-	if (p->poll_timeout_ms > 0xffffff) {
-		log_error("%s: poll_timeout_ms %lu does not fit in 24 bits", origin,
-			  (unsigned long)p->poll_timeout_ms);
-		return DFU_E_DATA;
-	}
-	return sim_profile_finish_dfuse(p, origin);
+	if (p->interface >= SIM_MAX_INTF || p->runtime_interface >= SIM_MAX_INTF)
+		return sim_invalid(why, "%s: interface numbers must be below %d", origin,
+				   SIM_MAX_INTF);
+	if (p->state >= 0 && p->state <= DFU_STATE_APP_DETACH && !p->has_runtime)
+		return sim_invalid(why, "%s: state %s needs runtime_vendor and runtime_product",
+				   origin, dfu_state_name(p->state));
+	if (p->manifest_ms > 0xffffff)
+		return sim_invalid(why, "%s: manifest_ms %lu does not fit in 24 bits", origin,
+				   (unsigned long)p->manifest_ms);
+	if (p->reenum_ms > SIM_MAX_BUS_DELAY_MS || p->appear_ms > SIM_MAX_BUS_DELAY_MS)
+		return sim_invalid(why, "%s: %s %lu ms is more than an hour", origin,
+				   p->reenum_ms > SIM_MAX_BUS_DELAY_MS ? "reenum_ms" : "appear_ms",
+				   (unsigned long)(p->reenum_ms > SIM_MAX_BUS_DELAY_MS ? p->reenum_ms :
+						   p->appear_ms));
+	if (p->dfu_hub_port > 15)
+		return sim_invalid(why,
+				   "%s: dfu_hub_port %u is not a hub port (1..15, or 0 for none)",
+				   origin, (unsigned int)p->dfu_hub_port);
+	if (p->poll_timeout_ms > 0xffffff)
+		return sim_invalid(why, "%s: poll_timeout_ms %lu does not fit in 24 bits", origin,
+				   (unsigned long)p->poll_timeout_ms);
+	return sim_profile_finish_dfuse(p, origin, why);
 }
 
 /* ------------------------------------------------------------ descriptors */
@@ -1210,7 +1159,7 @@ char *sim_read_text(const char *path)
 	return buf;
 }
 
-int sim_profile_load(const char *spec, struct sim_profile *p)
+int sim_profile_load(const char *spec, struct sim_profile *p, struct usb_why *why)
 {
 	char base[SIM_SPEC_MAX], over[SIM_SPEC_MAX + 1];
 	const char *colon = strchr(spec, ':'), *text;
@@ -1219,11 +1168,10 @@ int sim_profile_load(const char *spec, struct sim_profile *p)
 	char origin[SIM_SPEC_MAX + 32];
 	int rc;
 
-	if (blen == 0 || blen >= sizeof(base)) {
-		log_error("invalid simulated device '%s'", spec);
-		log_hint("give a built-in profile name or a profile file; '--sim help' lists the names");
-		return DFU_E_DATA;
-	}
+	if (blen == 0 || blen >= sizeof(base))
+		return usb_why_set(why, USB_ERR_CONFIG,
+			"give a built-in profile name or a profile file; '--sim help' lists the names",
+				   "invalid simulated device '%s'", spec);
 	memcpy(base, spec, blen);
 	base[blen] = '\0';
 
@@ -1234,18 +1182,17 @@ int sim_profile_load(const char *spec, struct sim_profile *p)
 	} else {
 		file_text = sim_read_text(base);
 		if (!file_text) {
-			if (!strchr(base, '/') && !strchr(base, '.')) {
-				log_error("unknown simulated device profile '%s'", base);
-				log_hint("'--sim help' lists the built-in profiles");
-				return DFU_E_DATA;
-			}
-			log_error("cannot read profile '%s': %s", base, strerror(errno));
-			return DFU_E_NOINPUT;
+			if (!strchr(base, '/') && !strchr(base, '.'))
+				return usb_why_set(why, USB_ERR_CONFIG,
+						   "'--sim help' lists the built-in profiles",
+						   "unknown simulated device profile '%s'", base);
+			return usb_why_set(why, USB_ERR_READ, NULL, "cannot read profile '%s': %s",
+					   base, strerror(errno));
 		}
 		text = file_text;
 		snprintf(origin, sizeof(origin), "%s", base);
 	}
-	rc = sim_profile_parse(p, text, origin, 1);
+	rc = sim_profile_parse(p, text, origin, 1, why);
 	free(file_text);
 	if (rc < 0)
 		return rc;
@@ -1257,9 +1204,9 @@ int sim_profile_load(const char *spec, struct sim_profile *p)
 			if (*s == ':')
 				*s = '\n';
 		snprintf(origin, sizeof(origin), "--sim %s", spec);
-		rc = sim_profile_parse(p, over, origin, 0);
+		rc = sim_profile_parse(p, over, origin, 0, why);
 		if (rc < 0)
 			return rc;
 	}
-	return sim_profile_finish(p, spec);
+	return sim_profile_finish(p, spec, why);
 }

@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "errors.h"
-#include "log.h"
 #include "number.h"
 #include "sim.h"
 #include "usb.h"
@@ -57,6 +56,7 @@ struct sim_bus {
 	uint64_t sleep_ms_total;
 	unsigned long transfers;
 	uint8_t next_devnum;
+	usb_report_fn report;		/* the caller's, for what is said after set-up */
 };
 
 struct sim_handle {
@@ -106,6 +106,22 @@ static void usb_sim_sleep_ms(struct usb_backend *be, unsigned int ms)
 
 /* ------------------------------------------------------------ files */
 
+/* Say something through the caller's report callback (the backend never prints). */
+static void usb_sim_say(struct sim_bus *b, enum usb_report kind, const char *fmt, ...)
+	USB_PRINTF(3, 4);
+static void usb_sim_say(struct sim_bus *b, enum usb_report kind, const char *fmt, ...)
+{
+	char text[4352];
+	va_list ap;
+
+	if (!b->report)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	b->report(kind, text);
+}
+
 static void usb_sim_path(char *out, size_t len, const char *dir, const char *name, int n)
 {
 	if (n > 0)
@@ -114,9 +130,12 @@ static void usb_sim_path(char *out, size_t len, const char *dir, const char *nam
 		snprintf(out, len, "%s/%s", dir, name);
 }
 
-/* Write data to path through a temporary file and rename(), so a reader
- * never sees half a file.  Reports and returns DFU_E_CANTCREAT. */
-static int usb_sim_write_file(const char *path, const void *data, size_t len)
+/*
+ * Write data to path through a temporary file and rename(), so a reader
+ * never sees half a file.  A failure is reported (the device's memory
+ * would be lost) and returns USB_ERR_WRITE.
+ */
+static int usb_sim_write_file(struct sim_bus *b, const char *path, const void *data, size_t len)
 {
 	char tmp[4096];
 	FILE *f;
@@ -125,15 +144,17 @@ static int usb_sim_write_file(const char *path, const void *data, size_t len)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "wb");
 	if (!f) {
-		log_error("cannot write simulator state '%s': %s", tmp, strerror(errno));
-		return DFU_E_CANTCREAT;
+		usb_sim_say(b, USB_REPORT_ERROR, "cannot write simulator state '%s': %s", tmp,
+			    strerror(errno));
+		return USB_ERR_WRITE;
 	}
 	ok = fwrite(data, 1, len, f) == len;
 	ok = (fclose(f) == 0) && ok;
 	if (!ok || rename(tmp, path) < 0) {
-		log_error("cannot write simulator state '%s': %s", path, strerror(errno));
+		usb_sim_say(b, USB_REPORT_ERROR, "cannot write simulator state '%s': %s", path,
+			    strerror(errno));
 		unlink(tmp);
-		return DFU_E_CANTCREAT;
+		return USB_ERR_WRITE;
 	}
 	return 0;
 }
@@ -171,7 +192,7 @@ static int usb_sim_save_regions(struct sim_bus *b, struct sim_slot *s)
 		while (len > 0 && r->data[len - 1] == 0xff)
 			len--;
 		usb_sim_region_path(path, sizeof(path), b->dir, s->index, r);
-		rc = usb_sim_write_file(path, r->data, len);
+		rc = usb_sim_write_file(b, path, r->data, len);
 		if (rc < 0)
 			return rc;
 		r->dirty = 0;
@@ -213,19 +234,20 @@ static int usb_sim_save_slot(struct sim_bus *b, struct sim_slot *s)
 		     d->pending, dfu_status_name(d->pending_status), d->pending_ms,
 		     d->last_poll_ms, d->count.violations);
 	if (n < 0 || (size_t)n >= sizeof(text)) {
-		log_error("simulated device %d: state too large to save", s->index);
-		return DFU_E_CANTCREAT;
+		usb_sim_say(b, USB_REPORT_ERROR, "simulated device %d: state too large to save",
+			    s->index);
+		return USB_ERR_WRITE;
 	}
 	if (sim_is_dfuse(d)) {
 		rc = usb_sim_save_regions(b, s);
 	} else {
 		usb_sim_path(path, sizeof(path), b->dir, "mem", s->index);
-		rc = usb_sim_write_file(path, d->region[0].data, d->region[0].size);
+		rc = usb_sim_write_file(b, path, d->region[0].data, d->region[0].size);
 	}
 	if (rc < 0)
 		return rc;
 	usb_sim_path(path, sizeof(path), b->dir, "state", s->index);
-	return usb_sim_write_file(path, text, (size_t)n);
+	return usb_sim_write_file(b, path, text, (size_t)n);
 }
 
 static int usb_sim_save(struct sim_bus *b)
@@ -246,8 +268,8 @@ static int usb_sim_save(struct sim_bus *b)
 		     "devices=%d\nvirtual=%d\nclock_us=%" PRIu64 "\nnext_devnum=%u\n",
 		     b->n, b->virtual_clock, usb_sim_now_us(b), b->next_devnum);
 	usb_sim_path(path, sizeof(path), b->dir, "bus.state", 0);
-	if (usb_sim_write_file(path, text, (size_t)n) < 0 && rc == 0)
-		rc = DFU_E_CANTCREAT;
+	if (usb_sim_write_file(b, path, text, (size_t)n) < 0 && rc == 0)
+		rc = USB_ERR_WRITE;
 	return rc;
 }
 
@@ -294,18 +316,21 @@ static int usb_sim_name_index(const char *(*namef)(int), int n, const char *v)
 	return -1;
 }
 
-static int usb_sim_bad_state(const char *path, const char *what)
+#define USB_SIM_START_OVER "remove the state directory to start over"
+#define USB_SIM_NAME_THEM "name the devices with --sim PROFILE (or DFU_UTIL_SIM)"
+
+static int usb_sim_bad_state(struct usb_why *why, const char *path, const char *what)
 {
-	log_error("simulator state '%s' is damaged: %s", path, what);
-	log_hint("remove the state directory to start over");
-	return DFU_E_DATA;
+	return usb_why_set(why, USB_ERR_CONFIG, USB_SIM_START_OVER,
+			   "simulator state '%s' is damaged: %s", path, what);
 }
 
 /*
  * The DfuSe fields of devN.state.  They are optional so that a state
  * directory from before DfuSe still loads (missing = reset values).
  */
-static int usb_sim_load_dfuse(struct sim_device *d, const char *text, const char *path)
+static int usb_sim_load_dfuse(struct sim_device *d, const char *text, const char *path,
+			      struct usb_why *why)
 {
 	char v[64];
 	uint64_t x;
@@ -313,45 +338,45 @@ static int usb_sim_load_dfuse(struct sim_device *d, const char *text, const char
 
 	if (usb_sim_field(text, "away_until_us", v, sizeof(v)) == 0) {
 		if (parse_number_quiet(v, UINT64_MAX, &x) < 0)
-			return usb_sim_bad_state(path, "away_until_us");
+			return usb_sim_bad_state(why, path, "away_until_us");
 		d->away_until_us = x;
 	}
 	if (usb_sim_field(text, "address", v, sizeof(v)) == 0) {
 		if (parse_number_quiet(v, UINT32_MAX, &x) < 0)
-			return usb_sim_bad_state(path, "address");
+			return usb_sim_bad_state(why, path, "address");
 		d->address = (uint32_t)x;
 	}
 	if (usb_sim_field(text, "pending", v, sizeof(v)) == 0) {
 		if (parse_number_quiet(v, SIM_PENDING_LEAVE, &x) < 0)
-			return usb_sim_bad_state(path, "pending");
+			return usb_sim_bad_state(why, path, "pending");
 		d->pending = (int)x;
 	}
 	if (usb_sim_field(text, "pending_status", v, sizeof(v)) == 0) {
 		i = usb_sim_name_index(dfu_status_name, DFU_STATUS_ERR_STALLEDPKT + 1, v);
 		if (i < 0)
-			return usb_sim_bad_state(path, "pending_status");
+			return usb_sim_bad_state(why, path, "pending_status");
 		d->pending_status = i;
 	}
 	if (usb_sim_field(text, "pending_ms", v, sizeof(v)) == 0) {
 		if (parse_number_quiet(v, 0xffffff, &x) < 0)
-			return usb_sim_bad_state(path, "pending_ms");
+			return usb_sim_bad_state(why, path, "pending_ms");
 		d->pending_ms = (uint32_t)x;
 	}
 	if (usb_sim_field(text, "last_poll_ms", v, sizeof(v)) == 0) {
 		if (parse_number_quiet(v, 0xffffff, &x) < 0)
-			return usb_sim_bad_state(path, "last_poll_ms");
+			return usb_sim_bad_state(why, path, "last_poll_ms");
 		d->last_poll_ms = (uint32_t)x;
 	}
 	if (usb_sim_field(text, "violations", v, sizeof(v)) == 0) {
 		if (parse_number_quiet(v, ULONG_MAX, &x) < 0)
-			return usb_sim_bad_state(path, "violations");
+			return usb_sim_bad_state(why, path, "violations");
 		d->count.violations = (unsigned long)x;
 	}
 	return 0;
 }
 
 /* Read the DfuSe region files back (over erased memory: they omit trailing 0xFF). */
-static int usb_sim_load_regions(struct sim_bus *b, struct sim_slot *s)
+static int usb_sim_load_regions(struct sim_bus *b, struct sim_slot *s, struct usb_why *why)
 {
 	char path[4096];
 	size_t n;
@@ -363,16 +388,15 @@ static int usb_sim_load_regions(struct sim_bus *b, struct sim_slot *s)
 
 		usb_sim_region_path(path, sizeof(path), b->dir, s->index, r);
 		f = fopen(path, "rb");
-		if (!f) {
-			log_error("cannot read simulator memory '%s': %s", path, strerror(errno));
-			log_hint("remove the state directory to start over");
-			return DFU_E_NOINPUT;
-		}
+		if (!f)
+			return usb_why_set(why, USB_ERR_READ, USB_SIM_START_OVER,
+					   "cannot read simulator memory '%s': %s", path,
+					   strerror(errno));
 		memset(r->data, 0xff, r->size);
 		n = fread(r->data, 1, r->size, f);
 		if (ferror(f) || (n == r->size && fgetc(f) != EOF)) {
 			fclose(f);
-			return usb_sim_bad_state(path, "larger than the memory region");
+			return usb_sim_bad_state(why, path, "larger than the memory region");
 		}
 		fclose(f);
 		r->dirty = 0;
@@ -382,7 +406,7 @@ static int usb_sim_load_regions(struct sim_bus *b, struct sim_slot *s)
 
 /* Restore a device from devN.state and devN.mem (profile already loaded). */
 static int usb_sim_load_slot(struct sim_bus *b, struct sim_slot *s, const char *text,
-			     const char *path)
+			     const char *path, struct usb_why *why)
 {
 	struct sim_device *d = &s->dev;
 	char v[64], mpath[4096];
@@ -404,24 +428,24 @@ static int usb_sim_load_slot(struct sim_bus *b, struct sim_slot *s, const char *
 
 	for (i = 0; i < (int)(sizeof(nums) / sizeof(nums[0])); i++)
 		if (usb_sim_field_num(text, nums[i].key, nums[i].max, &val[i]) < 0)
-			return usb_sim_bad_state(path, nums[i].key);
+			return usb_sim_bad_state(why, path, nums[i].key);
 	if (val[4] != usb_sim_memory_total(d) || val[5] > d->region[0].size ||
 	    val[7] > d->region[0].size || val[8] > d->region[0].size)
-		return usb_sim_bad_state(path, "memory size does not match the profile");
+		return usb_sim_bad_state(why, path, "memory size does not match the profile");
 
 	if (usb_sim_field(text, "mode", v, sizeof(v)) < 0 ||
 	    (strcmp(v, "dfu") != 0 && strcmp(v, "runtime") != 0))
-		return usb_sim_bad_state(path, "mode");
+		return usb_sim_bad_state(why, path, "mode");
 	d->mode = strcmp(v, "dfu") == 0 ? SIM_MODE_DFU : SIM_MODE_RUNTIME;
 	if (usb_sim_field(text, "state", v, sizeof(v)) < 0 ||
 	    (i = usb_sim_name_index(dfu_state_name, DFU_STATE_DFU_ERROR + 1, v)) < 0)
-		return usb_sim_bad_state(path, "state");
+		return usb_sim_bad_state(why, path, "state");
 	d->state = i;
 	if ((d->mode == SIM_MODE_DFU) != (d->state >= DFU_STATE_DFU_IDLE))
-		return usb_sim_bad_state(path, "state does not fit the mode");
+		return usb_sim_bad_state(why, path, "state does not fit the mode");
 	if (usb_sim_field(text, "status", v, sizeof(v)) < 0 ||
 	    (i = usb_sim_name_index(dfu_status_name, DFU_STATUS_ERR_STALLEDPKT + 1, v)) < 0)
-		return usb_sim_bad_state(path, "status");
+		return usb_sim_bad_state(why, path, "status");
 	d->status = i;
 	d->gone = (int)val[0];
 	d->generation = (unsigned int)val[1];
@@ -436,29 +460,27 @@ static int usb_sim_load_slot(struct sim_bus *b, struct sim_slot *s, const char *
 	d->fw_valid = (int)val[11];
 	d->busy_until_us = val[12];
 	d->detach_until_us = val[13];
-	if (usb_sim_load_dfuse(d, text, path) < 0)
-		return DFU_E_DATA;
+	if (usb_sim_load_dfuse(d, text, path, why) < 0)
+		return USB_ERR_CONFIG;
 	if (sim_is_dfuse(d))
-		return usb_sim_load_regions(b, s);
+		return usb_sim_load_regions(b, s, why);
 
 	usb_sim_path(mpath, sizeof(mpath), b->dir, "mem", s->index);
 	f = fopen(mpath, "rb");
-	if (!f) {
-		log_error("cannot read simulator memory '%s': %s", mpath, strerror(errno));
-		log_hint("remove the state directory to start over");
-		return DFU_E_NOINPUT;
-	}
+	if (!f)
+		return usb_why_set(why, USB_ERR_READ, USB_SIM_START_OVER,
+				   "cannot read simulator memory '%s': %s", mpath, strerror(errno));
 	n = fread(d->region[0].data, 1, d->region[0].size, f);
 	if (n != d->region[0].size || fgetc(f) != EOF) {
 		fclose(f);
-		return usb_sim_bad_state(mpath, "size does not match memory_size");
+		return usb_sim_bad_state(why, mpath, "size does not match memory_size");
 	}
 	fclose(f);
 	return 0;
 }
 
-/* Split "A,B,C" into specs; returns the count or DFU_E_USAGE (reported). */
-static int usb_sim_split(const char *devices, char specs[][SIM_SPEC_MAX])
+/* Split "A,B,C" into specs; returns the count or USB_ERR_INVALID. */
+static int usb_sim_split(const char *devices, char specs[][SIM_SPEC_MAX], struct usb_why *why)
 {
 	const char *p = devices;
 	int n = 0;
@@ -467,16 +489,14 @@ static int usb_sim_split(const char *devices, char specs[][SIM_SPEC_MAX])
 		const char *e = strchr(p, ',');
 		size_t len = e ? (size_t)(e - p) : strlen(p);
 
-		if (len == 0 || len >= SIM_SPEC_MAX) {
-			log_error("invalid simulated device list '%s'", devices);
-			log_hint("expected PROFILE[:key=value...][,PROFILE...]");
-			return DFU_E_USAGE;
-		}
-		if (n == SIM_MAX_DEVICES) {
-			log_error("too many simulated devices in '%s' (at most %d)", devices,
-				  SIM_MAX_DEVICES);
-			return DFU_E_USAGE;
-		}
+		if (len == 0 || len >= SIM_SPEC_MAX)
+			return usb_why_set(why, USB_ERR_INVALID,
+					   "expected PROFILE[:key=value...][,PROFILE...]",
+					   "invalid simulated device list '%s'", devices);
+		if (n == SIM_MAX_DEVICES)
+			return usb_why_set(why, USB_ERR_INVALID, NULL,
+					   "too many simulated devices in '%s' (at most %d)",
+					   devices, SIM_MAX_DEVICES);
 		memcpy(specs[n], p, len);
 		specs[n][len] = '\0';
 		n++;
@@ -949,7 +969,7 @@ static void usb_sim_write_stats(struct sim_bus *b)
 		     b->n ? b->slot[0].dev.prof.usb_byte_ns : 0, (unsigned)SIM_RESET_US,
 		     violations, away_us);
 	usb_sim_path(path, sizeof(path), b->dir, "stats", 0);
-	usb_sim_write_file(path, text, (size_t)n);
+	usb_sim_write_file(b, path, text, (size_t)n);
 }
 
 static void usb_sim_free_bus(struct sim_bus *b)
@@ -977,8 +997,9 @@ static void usb_sim_exit(struct usb_backend *be)
 	}
 	/* The point of the virtual clock: say how long it would have taken. */
 	if (b->virtual_clock && b->transfers)
-		log_note("simulated: %lu control transfers, %.1f ms on the virtual clock",
-			 b->transfers, (double)(usb_sim_now_us(b) - b->start_us) / 1000.0);
+		usb_sim_say(b, USB_REPORT_NOTE,
+			    "simulated: %lu control transfers, %.1f ms on the virtual clock",
+			    b->transfers, (double)(usb_sim_now_us(b) - b->start_us) / 1000.0);
 	usb_sim_free_bus(b);
 }
 
@@ -1003,7 +1024,8 @@ static const struct usb_ops usb_sim_ops = {
 /* ------------------------------------------------------------ init */
 
 /* Create the devices from specs, fresh. */
-static int usb_sim_create(struct sim_bus *b, char specs[][SIM_SPEC_MAX], int n)
+static int usb_sim_create(struct sim_bus *b, char specs[][SIM_SPEC_MAX], int n,
+			  struct usb_why *why)
 {
 	struct sim_profile p;
 	int i, rc;
@@ -1011,10 +1033,10 @@ static int usb_sim_create(struct sim_bus *b, char specs[][SIM_SPEC_MAX], int n)
 	for (i = 0; i < n; i++) {
 		struct sim_slot *s = &b->slot[i];
 
-		rc = sim_profile_load(specs[i], &p);
+		rc = sim_profile_load(specs[i], &p, why);
 		if (rc < 0)
 			return rc;
-		rc = sim_init(&s->dev, &p);
+		rc = sim_init(&s->dev, &p, why);
 		if (rc < 0)
 			return rc;
 		b->n = i + 1;
@@ -1064,7 +1086,7 @@ static void usb_sim_remove_stale(const char *dir, int from, int to)
  * With a state directory: restore the stored bus when it holds the same
  * devices (or when none are named), else create the named ones afresh.
  */
-static int usb_sim_restore(struct sim_bus *b, const char *devices)
+static int usb_sim_restore(struct sim_bus *b, const char *devices, struct usb_why *why)
 {
 	static char specs[SIM_MAX_DEVICES][SIM_SPEC_MAX];
 	char path[4096], v[SIM_SPEC_MAX];
@@ -1076,33 +1098,31 @@ static int usb_sim_restore(struct sim_bus *b, const char *devices)
 	bus_text = sim_read_text(path);
 	if (bus_text && usb_sim_field_num(bus_text, "devices", SIM_MAX_DEVICES, &n_stored) < 0) {
 		free(bus_text);
-		return usb_sim_bad_state(path, "devices");
+		return usb_sim_bad_state(why, path, "devices");
 	}
 	if (devices) {
-		n = usb_sim_split(devices, specs);
+		n = usb_sim_split(devices, specs, why);
 		if (n < 0) {
 			free(bus_text);
 			return n;
 		}
 	}
-	if (!bus_text && !devices) {
-		log_error("no simulated devices: '%s' holds none", b->dir);
-		log_hint("name the devices with --sim PROFILE (or DFU_UTIL_SIM)");
-		return DFU_E_USAGE;
-	}
+	if (!bus_text && !devices)
+		return usb_why_set(why, USB_ERR_INVALID, USB_SIM_NAME_THEM,
+				   "no simulated devices: '%s' holds none", b->dir);
 
 	/* the stored devices, with their specs */
 	for (i = 0; bus_text && i < (int)n_stored; i++) {
 		usb_sim_path(path, sizeof(path), b->dir, "state", i + 1);
 		dev_text[i] = sim_read_text(path);
 		if (!dev_text[i]) {
-			log_error("cannot read simulator state '%s': %s", path, strerror(errno));
-			log_hint("remove the state directory to start over");
-			rc = DFU_E_NOINPUT;
+			rc = usb_why_set(why, USB_ERR_READ, USB_SIM_START_OVER,
+					 "cannot read simulator state '%s': %s", path,
+					 strerror(errno));
 			goto out;
 		}
 		if (usb_sim_field(dev_text[i], "spec", v, sizeof(v)) < 0) {
-			rc = usb_sim_bad_state(path, "spec");
+			rc = usb_sim_bad_state(why, path, "spec");
 			goto out;
 		}
 		if (!devices)
@@ -1124,12 +1144,12 @@ static int usb_sim_restore(struct sim_bus *b, const char *devices)
 		if (b->virtual_clock && (int)x == 1 &&
 		    usb_sim_field_num(bus_text, "clock_us", UINT64_MAX, &b->vclock_us) < 0) {
 			usb_sim_path(path, sizeof(path), b->dir, "bus.state", 0);
-			rc = usb_sim_bad_state(path, "clock_us");
+			rc = usb_sim_bad_state(why, path, "clock_us");
 			goto out;
 		}
 	}
 
-	rc = usb_sim_create(b, specs, n);
+	rc = usb_sim_create(b, specs, n, why);
 	if (rc < 0 || !same) {
 		/* all stored devices were replaced: their files go, the new ones come at exit */
 		if (rc == 0 && bus_text)
@@ -1139,7 +1159,7 @@ static int usb_sim_restore(struct sim_bus *b, const char *devices)
 
 	for (i = 0; i < n; i++) {
 		usb_sim_path(path, sizeof(path), b->dir, "state", i + 1);
-		rc = usb_sim_load_slot(b, &b->slot[i], dev_text[i], path);
+		rc = usb_sim_load_slot(b, &b->slot[i], dev_text[i], path, why);
 		if (rc < 0)
 			goto out;
 		if (bus_text) {
@@ -1171,7 +1191,7 @@ out:
 	return rc;
 }
 
-int usb_sim_init(struct usb_backend **be, const struct usb_sim_config *cfg)
+int usb_sim_init(struct usb_backend **be, const struct usb_sim_config *cfg, struct usb_why *why)
 {
 	static char specs[SIM_MAX_DEVICES][SIM_SPEC_MAX];
 	struct sim_bus *b;
@@ -1180,28 +1200,27 @@ int usb_sim_init(struct usb_backend **be, const struct usb_sim_config *cfg)
 
 	*be = NULL;
 	b = calloc(1, sizeof(*b));
-	if (!b) {
-		log_error("out of memory");
-		return DFU_E_NOMEM;
-	}
+	if (!b)
+		return usb_why_set(why, USB_ERR_NOMEM, NULL, "out of memory");
 	b->be.ops = &usb_sim_ops;
 	b->be.priv = b;
 	b->virtual_clock = cfg->virtual_clock ? 1 : 0;
+	b->report = cfg->report;
 
 	if (cfg->state_dir) {
 		b->dir = strdup(cfg->state_dir);
 		if (!b->dir) {
 			free(b);
-			log_error("out of memory");
-			return DFU_E_NOMEM;
+			return usb_why_set(why, USB_ERR_NOMEM, NULL, "out of memory");
 		}
 		if (mkdir(b->dir, 0777) < 0 && errno != EEXIST) {
-			log_error("cannot create simulator state directory '%s': %s", b->dir,
-				  strerror(errno));
+			rc = usb_why_set(why, USB_ERR_WRITE, NULL,
+					 "cannot create simulator state directory '%s': %s",
+					 b->dir, strerror(errno));
 			usb_sim_free_bus(b);
-			return DFU_E_CANTCREAT;
+			return rc;
 		}
-		rc = usb_sim_restore(b, cfg->devices);
+		rc = usb_sim_restore(b, cfg->devices, why);
 		if (rc < 0) {
 			usb_sim_free_bus(b);
 			return rc;
@@ -1209,21 +1228,21 @@ int usb_sim_init(struct usb_backend **be, const struct usb_sim_config *cfg)
 		usb_sim_path(path, sizeof(path), b->dir, "requests.log", 0);
 		b->log = fopen(path, "a");
 		if (!b->log) {
-			log_error("cannot write '%s': %s", path, strerror(errno));
+			rc = usb_why_set(why, USB_ERR_WRITE, NULL, "cannot write '%s': %s", path,
+					 strerror(errno));
 			usb_sim_free_bus(b);
-			return DFU_E_CANTCREAT;
+			return rc;
 		}
 		/* line by line, so the log is complete even if the program dies */
 		setvbuf(b->log, NULL, _IOLBF, 0);
 	} else {
 		if (!cfg->devices) {
-			log_error("no simulated devices named");
-			log_hint("name the devices with --sim PROFILE (or DFU_UTIL_SIM)");
 			free(b);
-			return DFU_E_USAGE;
+			return usb_why_set(why, USB_ERR_INVALID, USB_SIM_NAME_THEM,
+					   "no simulated devices named");
 		}
-		n = usb_sim_split(cfg->devices, specs);
-		rc = n < 0 ? n : usb_sim_create(b, specs, n);
+		n = usb_sim_split(cfg->devices, specs, why);
+		rc = n < 0 ? n : usb_sim_create(b, specs, n, why);
 		if (rc < 0) {
 			usb_sim_free_bus(b);
 			return rc;

@@ -641,10 +641,19 @@ static void gadget_usage(void)
 		"PROFILE[:KEY=VALUE...]\n");
 }
 
+/* The profile loader and the model never print: say why they failed. */
+static void gadget_say_why(const struct usb_why *why)
+{
+	log_error("%s", why->msg);
+	if (why->hint[0])
+		log_hint("%s", why->hint);
+}
+
 int main(int argc, char **argv)
 {
 	static struct gadget g;
 	struct sim_profile prof;
+	struct usb_why why;
 	struct sigaction sa;
 	char udc[sizeof(((struct dirent *)0)->d_name)];
 	const char *mnt = NULL;
@@ -690,16 +699,20 @@ int main(int argc, char **argv)
 	else
 		snprintf(g.mnt, sizeof(g.mnt), "/dev/ffs-%s", g.name);
 
-	rc = sim_profile_load(argv[optind], &prof);
-	if (rc < 0)
-		return dfu_exit_status(rc);
+	rc = sim_profile_load(argv[optind], &prof, &why);
+	if (rc < 0) {
+		gadget_say_why(&why);
+		return dfu_exit_status(dfu_err_from_usb_setup(rc));
+	}
 	if (!g.udc) {
 		if (gadget_find_udc(udc, sizeof(udc)) < 0)
 			return 74;
 		g.udc = udc;
 	}
-	if (sim_init(&g.dev, &prof) < 0)
+	if (sim_init(&g.dev, &prof, &why) < 0) {
+		gadget_say_why(&why);
 		return 71;
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = gadget_on_signal;	/* no SA_RESTART: poll() returns early */
