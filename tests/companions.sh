@@ -90,6 +90,7 @@ expect_rc 0 "-V"
 fixture "$kat/fw.bin" mode.bin
 chmod 640 mode.bin
 tool dfu-suffix -a mode.bin
+expect_rc 0 "dfu-suffix -a on a file of mode 640"
 [ "$(stat -c %a mode.bin 2>/dev/null || stat -f %Lp mode.bin)" = 640 ]
 tap_result $? "the file keeps its permissions"
 [ -z "$(ls | grep '\.bin\.')" ]
@@ -201,6 +202,7 @@ expect_same s.bin "$kat/fw.bin" "Stellaris delete gives back the original"
 # A suffix stays at the end, with a fresh CRC.
 fixture "$kat/fw-lpc.bin" ls.bin
 tool dfu-suffix -a ls.bin -v 1fc9 -p 000c
+expect_rc 0 "dfu-suffix -a after an LPC prefix"
 expect_same ls.bin "$kat/fw-lpc-suffix.bin" "suffix after an LPC prefix matches the known answer"
 fixture "$kat/fw.bin" sl.bin
 tool dfu-suffix -a sl.bin -v 1fc9 -p 000c

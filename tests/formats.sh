@@ -100,9 +100,10 @@ tap_result $? "-s address with a HEX file: no request sent"
 # A DFU suffix is honoured: checked, then left out of the data.
 sim_new suffix
 fixture "$kat/fmt.srec" "$scratch/sfx.srec"
-"$DFU_SUFFIX" -a "$scratch/sfx.srec" -v 0483 -p df11 >/dev/null 2>&1
-tap_result $? "dfu-suffix adds a suffix to an S-record file"
+run "$DFU_SUFFIX" -a "$scratch/sfx.srec" -v 0483 -p df11
+expect_rc 0 "dfu-suffix adds a suffix to an S-record file"
 dfu --sim stm32f4 -a 0 -s $A -D "$pattern"
+expect_rc 0 "the pattern before the suffixed file"
 dfu -a 0 -D "$scratch/sfx.srec"
 expect_rc 0 "an S-record file with a DFU suffix"
 expect_same "$(flash)" "$scratch/mem-stm32f4-bin" "... leaves the same memory"
@@ -212,19 +213,21 @@ tap_result $? "a cut .dfu file: refused, no request sent"
 # ELF and UF2 input: the same .dfu as from the HEX file objcopy made.
 w="$scratch/pack"
 mkdir -p "$w"
-"$DFUSE_PACK" -i "$kat/fmt.hex" "$w/hex.dfu" >/dev/null 2>&1
-tap_result $? "dfuse-pack -i fmt.hex"
+run "$DFUSE_PACK" -i "$kat/fmt.hex" "$w/hex.dfu"
+expect_rc 0 "dfuse-pack -i fmt.hex"
 for f in fmt.elf fmt-be.elf fmt64.elf; do
 	rm -f "$w/elf.dfu"
-	"$DFUSE_PACK" -e "$kat/$f" "$w/elf.dfu" >/dev/null 2>&1
-	tap_result $? "dfuse-pack -e $f"
+	run "$DFUSE_PACK" -e "$kat/$f" "$w/elf.dfu"
+	expect_rc 0 "dfuse-pack -e $f"
 	expect_same "$w/hex.dfu" "$w/elf.dfu" "dfuse-pack -e $f: the same .dfu as from the HEX file"
 done
-"$DFUSE_PACK" -u "$kat/fmt.uf2" "$w/uf2.dfu" >/dev/null 2>&1
-tap_result $? "dfuse-pack -u fmt.uf2"
+run "$DFUSE_PACK" -u "$kat/fmt.uf2" "$w/uf2.dfu"
+expect_rc 0 "dfuse-pack -u fmt.uf2"
 expect_same "$w/hex.dfu" "$w/uf2.dfu" "dfuse-pack -u: the same .dfu as from the HEX file"
-"$DFUSE_PACK" -u "$scratch/order.uf2" "$w/bad.dfu" >/dev/null 2>"$scratch/stderr"
-[ $? -eq 65 ] && [ ! -e "$w/bad.dfu" ] && grep -q "out of sequence" "$scratch/stderr"
-tap_result $? "dfuse-pack -u: a malformed UF2 file is refused, nothing written"
+run "$DFUSE_PACK" -u "$scratch/order.uf2" "$w/bad.dfu"
+expect_rc 65 "dfuse-pack -u: a malformed UF2 file is refused"
+expect_err "out of sequence" "... saying why"
+[ ! -e "$w/bad.dfu" ]
+tap_result $? "... and nothing written"
 
 done_testing

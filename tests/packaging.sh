@@ -86,6 +86,7 @@ fi
 # cannot be opened: -v hints at permissions, naming the rule's file.
 sim_new nothing
 dfu --sim stm32f4 -s :leave
+expect_rc 0 "simulated, nothing: the only device leaves DFU mode"
 dfu --list --verbose
 expect_rc 0 "simulated, nothing: --list --verbose"
 expect_msg 'nothing found' "simulated, nothing: says so with -v"

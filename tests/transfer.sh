@@ -106,6 +106,7 @@ expect_same "$fw" "$back" "round trip on a DFU 1.0 device"
 sim_new short
 mkdata "$fw" 3000
 dfu --sim dfu-plain -D "$fw"
+expect_rc 0 "a 3000-byte image"
 rm -f "$back"
 dfu -Z 4000 -U "$back"
 expect_rc 65 "-Z 4000 from a 3000-byte image is an error"
