@@ -64,6 +64,8 @@ static _Thread_local struct log_device *log_dev;
  * --all on a terminal: the last n lines of the terminal are the devices'
  * progress lines, redrawn in place; messages are written above them.
  */
+#define LOG_BOARD_MAX 20
+
 static struct {
 	int on, drawn, n;
 	FILE *f;
@@ -233,7 +235,8 @@ void log_board_begin(struct log_device *const *devs, int n)
 {
 	pthread_mutex_lock(&log_lock);
 	board.f = log_report_stream();
-	if (!log_sink && n > 0 && isatty(fileno(board.f))) {
+	/* More lines than a usual terminal shows would scroll: whole lines then. */
+	if (!log_sink && n > 0 && n <= LOG_BOARD_MAX && isatty(fileno(board.f))) {
 		board.on = 1;
 		board.drawn = 0;
 		board.n = n;

@@ -157,6 +157,17 @@ for n in 1 2 3; do
 done
 expect_msg '^1-2 R2: detaching .* \(path 1-2\)' "each detach is reported for its device"
 
+# A boot loader already in DFU mode beside them, left out by -d RUNTIME,DFU:
+# each run-time device is found again on its own port, the bystander is
+# never touched.
+sim_new bystander
+dfu --sim runtime:serial=R1,dfu-plain:serial=P,runtime:serial=R3 --all -d 1d50:6018,1d50:6017 -D "$fw"
+expect_rc 0 "two run-time devices beside a DFU-mode bystander"
+ok "device 1 holds the file" has_image 1 "$fw"
+ok "device 3 holds the file" has_image 3 "$fw"
+[ "$(dev_reqs 2 DNLOAD)" -eq 0 ] && [ "$(dev_reqs 2 DETACH)" -eq 0 ]
+tap_result $? "the bystander got nothing"
+
 sim_new detach_e
 dfu --sim runtime:serial=R1,runtime:serial=R2 --all -e
 expect_rc 0 "-e --all"
