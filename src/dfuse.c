@@ -945,7 +945,8 @@ static int dfuse_exec_steps(struct dfuse_exec *x, const struct dfuse_exec_option
 			const struct dfuse_run *r = &plan->runs[st->index];
 			unsigned int flags = plan->every_block ? DFUSE_WRITE_ADDRESS_EVERY_BLOCK : 0;
 
-			if (r->page != DFUSE_NO_PAGE)
+			/* An image start is written whole, blank or mass-erased too. */
+			if (r->page != DFUSE_NO_PAGE || st->image_start)
 				flags |= DFUSE_WRITE_NO_STOP;
 			if (opt->will_reset && i == last_write)
 				flags |= DFUSE_WRITE_WILL_RESET;

@@ -152,10 +152,28 @@ static int dfuse_plan_chunks(struct dfuse_plan *plan, const struct dfuse_chunk *
 	return 0;
 }
 
-/* Check one chunk against the map and add the pages it needs erased. */
+/* Append a page to a sorted list; chunks come sorted, so a shared page is always the last one. */
+static int dfuse_add_page(struct dfuse_page **pages, size_t *n, size_t *cap, uint64_t address,
+			  uint32_t size)
+{
+	if (*n && (*pages)[*n - 1].address == address)
+		return 0;
+	if (dfuse_grow((void **)pages, cap, *n, sizeof(**pages)))
+		return DFU_E_NOMEM;
+	memset(&(*pages)[*n], 0, sizeof(**pages));
+	(*pages)[*n].address = (uint32_t)address;
+	(*pages)[*n].size = size;
+	(*n)++;
+	return 0;
+}
+
+/*
+ * Check one chunk against the map and add the pages it needs erased (with
+ * a mass erase: the pages it writes, to blanks[]).
+ */
 static int dfuse_plan_chunk_pages(struct dfuse_plan *plan, const struct dfuse_map *map,
 				  const struct dfuse_chunk *c, const struct dfuse_plan_options *opt,
-				  size_t *cap)
+				  size_t *cap, size_t *blank_cap)
 {
 	uint64_t addr = c->address, end = (uint64_t)c->address + c->len;
 	char l[64];
@@ -181,20 +199,17 @@ static int dfuse_plan_chunk_pages(struct dfuse_plan *plan, const struct dfuse_ma
 			log_hint("nothing was erased; add :force to -s to write there anyway");
 			return DFU_E_DATA;
 		}
-		if (dfuse_segment_can(seg, DFUSE_ERASABLE) && !opt->mass_erase) {
+		if (dfuse_segment_can(seg, DFUSE_ERASABLE)) {
 			for (page = dfuse_segment_page_start(seg, (uint32_t)addr); page < piece_end;
 			     page += seg->page_size) {
-				/* Chunks are sorted, so a shared page is always the last one. */
-				if (plan->n_erases &&
-				    plan->erases[plan->n_erases - 1].address == page)
-					continue;
-				if (dfuse_grow((void **)&plan->erases, cap, plan->n_erases,
-					       sizeof(plan->erases[0])))
-					return DFU_E_NOMEM;
-				plan->erases[plan->n_erases].address = (uint32_t)page;
-				plan->erases[plan->n_erases].size = seg->page_size;
-				plan->n_erases++;
-				plan->erase_bytes += seg->page_size;
+				int rc = opt->mass_erase ?
+					 dfuse_add_page(&plan->blanks, &plan->n_blanks, blank_cap,
+							page, seg->page_size) :
+					 dfuse_add_page(&plan->erases, &plan->n_erases, cap, page,
+							seg->page_size);
+
+				if (rc)
+					return rc;
 			}
 		}
 		addr = piece_end;
@@ -325,11 +340,35 @@ static int dfuse_plan_preserve(struct dfuse_plan *plan, const struct dfuse_map *
 	return 0;
 }
 
+/*
+ * A page (erased or blank) not adjacent to the page below it starts an
+ * image of its own: its first page.
+ */
+static void dfuse_mark_firsts(struct dfuse_plan *plan)
+{
+	size_t e = 0, b = 0;
+	uint64_t prev_end = 0;
+	int any = 0;
+
+	while (e < plan->n_erases || b < plan->n_blanks) {
+		struct dfuse_page *pg;
+
+		if (b == plan->n_blanks ||
+		    (e < plan->n_erases && plan->erases[e].address < plan->blanks[b].address))
+			pg = &plan->erases[e++];
+		else
+			pg = &plan->blanks[b++];
+		pg->first = !any || prev_end != pg->address;
+		prev_end = (uint64_t)pg->address + pg->size;
+		any = 1;
+	}
+}
+
 int dfuse_plan_build(const struct dfuse_map *map, const struct dfuse_chunk *chunks,
 		     size_t n_chunks, const struct dfuse_plan_options *opt,
 		     struct dfuse_plan *plan)
 {
-	size_t erase_cap = 0, warn_cap = 0, i;
+	size_t erase_cap = 0, blank_cap = 0, warn_cap = 0, i;
 	int rc;
 
 	memset(plan, 0, sizeof(*plan));
@@ -339,19 +378,18 @@ int dfuse_plan_build(const struct dfuse_map *map, const struct dfuse_chunk *chun
 	if (!rc)
 		rc = dfuse_plan_chunks(plan, chunks, n_chunks);
 	for (i = 0; !rc && i < plan->n_chunks; i++)
-		rc = dfuse_plan_chunk_pages(plan, map, &plan->chunks[i], opt, &erase_cap);
+		rc = dfuse_plan_chunk_pages(plan, map, &plan->chunks[i], opt, &erase_cap,
+					    &blank_cap);
 	if (rc)
 		goto fail;
+	for (i = 0; i < plan->n_erases; i++)
+		plan->erase_bytes += plan->erases[i].size;
 	plan->transfer_size = opt->transfer_size;
 	plan->mass_erase = opt->mass_erase;
 	plan->every_block = opt->set_address_every_block != 0;
 	plan->preserve = opt->preserve != 0;
 	plan->max_blocks = opt->set_address_every_block ? 1 : DFUSE_MAX_BLOCKS_PER_RUN;
-	/* A page not adjacent to the one before starts an image of its own. */
-	for (i = 0; i < plan->n_erases; i++)
-		plan->erases[i].first = i == 0 ||
-			(uint64_t)plan->erases[i - 1].address + plan->erases[i - 1].size !=
-			plan->erases[i].address;
+	dfuse_mark_firsts(plan);
 	if (opt->preserve && !opt->mass_erase) {
 		rc = dfuse_plan_preserve(plan, map, opt->no_upload, &warn_cap);
 		if (rc)
@@ -470,31 +508,60 @@ static int dfuse_add_run(struct dfuse_plan *plan, struct dfuse_run **runs, size_
  * where a run from addr must end at the latest: the end of that page, or
  * the start of the next erased page.
  */
-static size_t dfuse_page_of(const struct dfuse_plan *plan, uint64_t addr, uint64_t *limit)
+static size_t dfuse_find_page(const struct dfuse_page *pages, size_t n, uint64_t addr,
+			      uint64_t *limit)
 {
-	size_t lo = 0, hi = plan->n_erases;
+	size_t lo = 0, hi = n;
 
 	/* First page that ends after addr. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if ((uint64_t)plan->erases[mid].address + plan->erases[mid].size <= addr)
+		if ((uint64_t)pages[mid].address + pages[mid].size <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	*limit = FOUR_GIB;
-	if (lo == plan->n_erases)
+	if (lo == n)
 		return DFUSE_NO_PAGE;
-	if (plan->erases[lo].address <= addr) {
-		*limit = (uint64_t)plan->erases[lo].address + plan->erases[lo].size;
+	if (pages[lo].address <= addr) {
+		*limit = (uint64_t)pages[lo].address + pages[lo].size;
 		return lo;
 	}
-	*limit = plan->erases[lo].address;
+	*limit = pages[lo].address;
 	return DFUSE_NO_PAGE;
 }
 
-/* Cut [a, end) of span bytes at src into runs: max_run long, inside one page each. */
+static size_t dfuse_page_of(const struct dfuse_plan *plan, uint64_t addr, uint64_t *limit)
+{
+	return dfuse_find_page(plan->erases, plan->n_erases, addr, limit);
+}
+
+/*
+ * Where a run from addr must end at the latest for blanks[]: the first
+ * page of an image gets runs of its own (it is written last); the other
+ * blank pages of an image may share runs.
+ */
+static uint64_t dfuse_blank_limit(const struct dfuse_plan *plan, uint64_t addr)
+{
+	uint64_t limit;
+	size_t p = dfuse_find_page(plan->blanks, plan->n_blanks, addr, &limit);
+
+	if (p == DFUSE_NO_PAGE || plan->blanks[p].first)
+		return limit;
+	while (p + 1 < plan->n_blanks && !plan->blanks[p + 1].first &&
+	       plan->blanks[p + 1].address == limit) {
+		p++;
+		limit = (uint64_t)plan->blanks[p].address + plan->blanks[p].size;
+	}
+	return limit;
+}
+
+/*
+ * Cut [a, end) of span bytes at src into runs: max_run long, inside one
+ * erased page each, and never across the edge of an image's first page.
+ */
 static int dfuse_cut_runs(struct dfuse_plan *plan, struct dfuse_run **runs, size_t *n,
 			  size_t *cap, uint64_t a, uint64_t end, const unsigned char *src)
 {
@@ -502,9 +569,12 @@ static int dfuse_cut_runs(struct dfuse_plan *plan, struct dfuse_run **runs, size
 	uint64_t start = a;
 
 	while (a < end) {
-		uint64_t limit, len;
+		uint64_t limit, blank_limit, len;
 		size_t page = dfuse_page_of(plan, a, &limit);
 
+		blank_limit = dfuse_blank_limit(plan, a);
+		if (blank_limit < limit)
+			limit = blank_limit;
 		len = end - a < max_run ? end - a : max_run;
 		if (a + len > limit)
 			len = limit - a;
@@ -517,69 +587,141 @@ static int dfuse_cut_runs(struct dfuse_plan *plan, struct dfuse_run **runs, size
 }
 
 static int dfuse_add_step(struct dfuse_plan *plan, size_t *cap, enum dfuse_step_kind kind,
-			  size_t index, int stop_ok)
+			  size_t index, int stop_ok, int image_start)
 {
 	if (dfuse_grow((void **)&plan->steps, cap, plan->n_steps, sizeof(plan->steps[0])))
 		return DFU_E_NOMEM;
 	plan->steps[plan->n_steps].kind = kind;
 	plan->steps[plan->n_steps].index = index;
 	plan->steps[plan->n_steps].stop_ok = stop_ok;
+	plan->steps[plan->n_steps].image_start = image_start;
 	plan->n_steps++;
 	return 0;
 }
 
-/* Write the runs of page p: only the first may be a place to stop. */
-static int dfuse_step_page_runs(struct dfuse_plan *plan, size_t *cap, size_t p, int stop_ok)
+/* A page of the order: erased (erase = its index in erases[]) or blank (DFUSE_NO_PAGE). */
+struct dfuse_unit {
+	uint32_t address;
+	uint32_t size;
+	size_t erase;
+	int first;
+	size_t first_run, n_runs;
+};
+
+/* Write the runs of unit u: only the first may be a place to stop. */
+static int dfuse_step_unit_runs(struct dfuse_plan *plan, size_t *cap, const struct dfuse_unit *u,
+				int stop_ok, int image_start)
 {
 	size_t r;
 
-	for (r = 0; r < plan->erases[p].n_runs; r++)
-		if (dfuse_add_step(plan, cap, DFUSE_STEP_WRITE, plan->erases[p].first_run + r,
-				   stop_ok && r == 0))
+	for (r = 0; r < u->n_runs; r++)
+		if (dfuse_add_step(plan, cap, DFUSE_STEP_WRITE, u->first_run + r,
+				   stop_ok && r == 0, image_start))
 			return DFU_E_NOMEM;
 	return 0;
+}
+
+/* The erased and blank pages in address order, each with its runs. */
+static struct dfuse_unit *dfuse_plan_units(const struct dfuse_plan *plan, size_t *np,
+					   unsigned char *in_unit)
+{
+	size_t n = plan->n_erases + plan->n_blanks, e = 0, b = 0, k, ri = 0;
+	struct dfuse_unit *u = calloc(n ? n : 1, sizeof(*u));
+
+	if (!u)
+		return NULL;
+	for (k = 0; k < n; k++) {
+		const struct dfuse_page *pg;
+
+		if (b == plan->n_blanks ||
+		    (e < plan->n_erases && plan->erases[e].address < plan->blanks[b].address)) {
+			pg = &plan->erases[e];
+			u[k].erase = e++;
+		} else {
+			pg = &plan->blanks[b++];
+			u[k].erase = DFUSE_NO_PAGE;
+		}
+		u[k].address = pg->address;
+		u[k].size = pg->size;
+		u[k].first = pg->first;
+		/*
+		 * Runs are sorted and never cross an erased page or a first page;
+		 * one may cover several other blank pages and counts for the
+		 * one it starts in.
+		 */
+		while (ri < plan->n_runs && plan->runs[ri].address < pg->address)
+			ri++;
+		u[k].first_run = ri;
+		while (ri < plan->n_runs &&
+		       plan->runs[ri].address < (uint64_t)pg->address + pg->size) {
+			in_unit[ri] = 1;
+			ri++;
+		}
+		u[k].n_runs = ri - u[k].first_run;
+	}
+	*np = n;
+	return u;
 }
 
 /* The order of execution (see dfuse_plan_layout in dfuse_plan.h). */
 static int dfuse_plan_steps(struct dfuse_plan *plan)
 {
-	size_t cap = 0, ri = 0, g, p, end;
+	size_t cap = 0, ri = 0, g, p, end, n_units = 0;
+	unsigned char *in_unit = calloc(plan->n_runs ? plan->n_runs : 1, 1);
+	struct dfuse_unit *u = in_unit ? dfuse_plan_units(plan, &n_units, in_unit) : NULL;
+	int rc = DFU_E_NOMEM;
 
+	if (!u) {
+		log_error("out of memory");
+		goto out;
+	}
 	for (p = 0; p < plan->n_erases; p++) {
 		plan->erases[p].first_run = 0;
 		plan->erases[p].n_runs = 0;
 	}
-	for (ri = plan->n_runs; ri-- > 0;) {
-		if (plan->runs[ri].page == DFUSE_NO_PAGE)
+	for (p = 0; p < n_units; p++) {
+		if (u[p].erase == DFUSE_NO_PAGE)
 			continue;
-		plan->erases[plan->runs[ri].page].first_run = ri;
-		plan->erases[plan->runs[ri].page].n_runs++;
+		plan->erases[u[p].erase].first_run = u[p].first_run;
+		plan->erases[u[p].erase].n_runs = u[p].n_runs;
 	}
-	ri = 0;
-	for (g = 0; g < plan->n_erases; g = end) {
-		for (end = g + 1; end < plan->n_erases && !plan->erases[end].first; end++)
+	for (g = 0; g < n_units; g = end) {
+		for (end = g + 1; end < n_units && !u[end].first; end++)
 			;
-		/* Runs in memory that is not erased, below this group. */
-		for (; ri < plan->n_runs && plan->runs[ri].address < plan->erases[g].address; ri++)
-			if (plan->runs[ri].page == DFUSE_NO_PAGE &&
-			    dfuse_add_step(plan, &cap, DFUSE_STEP_WRITE, ri, 1))
-				return DFU_E_NOMEM;
-		if (dfuse_add_step(plan, &cap, DFUSE_STEP_ERASE, g, 1))
-			return DFU_E_NOMEM;
+		/* Runs in memory that is neither erased nor blank, below this group. */
+		for (; ri < plan->n_runs && plan->runs[ri].address < u[g].address; ri++)
+			if (!in_unit[ri] && dfuse_add_step(plan, &cap, DFUSE_STEP_WRITE, ri, 1, 0))
+				goto out;
+		if (u[g].erase != DFUSE_NO_PAGE &&
+		    dfuse_add_step(plan, &cap, DFUSE_STEP_ERASE, u[g].erase, 1, 0))
+			goto out;
 		for (p = g + 1; p < end; p++) {
-			if (dfuse_add_step(plan, &cap, DFUSE_STEP_ERASE, p, 1) ||
-			    dfuse_step_page_runs(plan, &cap, p, 0))
-				return DFU_E_NOMEM;
+			if (u[p].erase != DFUSE_NO_PAGE) {
+				if (dfuse_add_step(plan, &cap, DFUSE_STEP_ERASE, u[p].erase, 1, 0) ||
+				    dfuse_step_unit_runs(plan, &cap, &u[p], 0, 0))
+					goto out;
+			} else if (dfuse_step_unit_runs(plan, &cap, &u[p], 1, 0)) {
+				goto out;
+			}
 		}
-		/* The image start last: stopping before it leaves the first page blank. */
-		if (dfuse_step_page_runs(plan, &cap, g, end > g + 1))
-			return DFU_E_NOMEM;
+		/*
+		 * The image start last: stopping before it leaves the first page
+		 * blank.  An erased first page that is the whole image is
+		 * written right after its erase, with no stop in between.
+		 */
+		if (dfuse_step_unit_runs(plan, &cap, &u[g],
+					 u[g].erase == DFUSE_NO_PAGE || end > g + 1, 1))
+			goto out;
 	}
 	for (; ri < plan->n_runs; ri++)
-		if (plan->runs[ri].page == DFUSE_NO_PAGE &&
-		    dfuse_add_step(plan, &cap, DFUSE_STEP_WRITE, ri, 1))
-			return DFU_E_NOMEM;
-	return 0;
+		if (!in_unit[ri] && dfuse_add_step(plan, &cap, DFUSE_STEP_WRITE, ri, 1, 0))
+			goto out;
+	rc = 0;
+out:
+	/* dfuse_add_step reported its failure */
+	free(u);
+	free(in_unit);
+	return rc;
 }
 
 int dfuse_plan_layout(struct dfuse_plan *plan)
@@ -758,10 +900,17 @@ static int dfuse_plan_cut_chunks(struct dfuse_plan *plan, uint64_t start, uint64
 	return 0;
 }
 
+static int dfuse_page_cmp(const void *a, const void *b)
+{
+	const struct dfuse_page *x = a, *y = b;
+
+	return x->address < y->address ? -1 : x->address > y->address;
+}
+
 int dfuse_plan_skip(struct dfuse_plan *plan, const unsigned char *action)
 {
 	struct dfuse_read *reads = NULL;
-	size_t n_reads = 0, cap = 0, i, k, ri;
+	size_t n_reads = 0, cap = 0, blank_cap = plan->n_blanks, i, k, ri;
 	int rc;
 
 	for (i = 0; i < plan->n_erases; i++) {
@@ -811,7 +960,7 @@ int dfuse_plan_skip(struct dfuse_plan *plan, const unsigned char *action)
 	free(plan->reads);
 	plan->reads = reads;
 	plan->n_reads = n_reads;
-	/* Only the pages still erased stay in erases[]. */
+	/* Only the pages still erased stay in erases[]; blank ones join blanks[]. */
 	plan->erase_bytes = 0;
 	for (i = 0, k = 0; i < plan->n_erases; i++) {
 		if (action[i] == DFUSE_PAGE_SKIP) {
@@ -820,6 +969,10 @@ int dfuse_plan_skip(struct dfuse_plan *plan, const unsigned char *action)
 		}
 		if (action[i] == DFUSE_PAGE_BLANK) {
 			plan->pages_blank++;
+			if (dfuse_grow((void **)&plan->blanks, &blank_cap, plan->n_blanks,
+				       sizeof(plan->blanks[0])))
+				return DFU_E_NOMEM;	/* reported */
+			plan->blanks[plan->n_blanks++] = plan->erases[i];
 			continue;
 		}
 		plan->erases[k] = plan->erases[i];
@@ -827,10 +980,10 @@ int dfuse_plan_skip(struct dfuse_plan *plan, const unsigned char *action)
 		k++;
 	}
 	plan->n_erases = k;
-	for (i = 0; i < plan->n_erases; i++)
-		plan->erases[i].first = i == 0 ||
-			(uint64_t)plan->erases[i - 1].address + plan->erases[i - 1].size !=
-			plan->erases[i].address;
+	if (plan->n_blanks > 1)
+		qsort(plan->blanks, plan->n_blanks, sizeof(plan->blanks[0]), dfuse_page_cmp);
+	/* A blank page still belongs to its image: its first page is still written last. */
+	dfuse_mark_firsts(plan);
 	plan->skip_checked = 1;
 	return dfuse_plan_layout(plan);
 nomem:
@@ -860,6 +1013,7 @@ void dfuse_plan_free(struct dfuse_plan *plan)
 		free(plan->reads[i].data);
 	free(plan->reads);
 	free(plan->erases);
+	free(plan->blanks);
 	free(plan->runs);
 	free(plan->rescues);
 	free(plan->steps);
@@ -939,8 +1093,10 @@ void dfuse_plan_describe(const struct dfuse_plan *plan)
 		if (st->kind == DFUSE_STEP_ERASE) {
 			const struct dfuse_page *pg = &plan->erases[st->index];
 
-			if (pg->first && plan->n_erases > 1 &&
-			    (st->index + 1 < plan->n_erases && !plan->erases[st->index + 1].first)) {
+			/* Its runs held back behind the rest of its image. */
+			if (pg->n_runs && !(i + 1 < plan->n_steps &&
+					    plan->steps[i + 1].kind == DFUSE_STEP_WRITE &&
+					    plan->steps[i + 1].index == pg->first_run)) {
 				log_note("  page 0x%08lX: erase first; written last (image start)",
 					 (unsigned long)pg->address);
 				continue;
@@ -961,13 +1117,18 @@ void dfuse_plan_describe(const struct dfuse_plan *plan)
 		/* Adjacent runs outside erased pages: one line. */
 		while (j < plan->n_steps && plan->steps[j].kind == DFUSE_STEP_WRITE &&
 		       plan->runs[plan->steps[j].index].page == DFUSE_NO_PAGE &&
+		       plan->steps[j].image_start == st->image_start &&
 		       plan->steps[j].index == plan->steps[j - 1].index + 1 &&
 		       plan->runs[plan->steps[j].index].address ==
 		       plan->runs[plan->steps[j - 1].index].address +
 		       plan->runs[plan->steps[j - 1].index].len)
 			j++;
 		dfuse_describe_runs(plan, st->index, j - i, runs, sizeof(runs));
-		log_note("  write %s%s", runs, plan->mass_erase ? "" : " (not erased)");
+		if (st->image_start)
+			log_note("  write %s last (image start%s)", runs,
+				 plan->mass_erase ? "" : ", not erased");
+		else
+			log_note("  write %s%s", runs, plan->mass_erase ? "" : " (not erased)");
 	}
 	for (i = 0; i < plan->n_warnings; i++)
 		log_note("  warning: %s", plan->warnings[i]);

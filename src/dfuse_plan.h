@@ -107,6 +107,11 @@ struct dfuse_step {
 	enum dfuse_step_kind kind;
 	size_t index;
 	int stop_ok;
+	/*
+	 * A write of a group's first page (the image start), held back until
+	 * the rest of its group is written: not to be stopped half-way.
+	 */
+	int image_start;
 };
 
 struct dfuse_block {
@@ -126,6 +131,16 @@ struct dfuse_plan {
 	size_t n_erases;
 	struct dfuse_page *erases;	/* sorted, each page once */
 	uint64_t erase_bytes;
+
+	/*
+	 * Pages written without an erase of their own that still form images
+	 * with the erased ones: blank pages (--skip-unchanged) and, with a
+	 * mass erase, every erasable page the data touches.  Sorted, each
+	 * once; first as in erases[] (computed over both lists); first_run
+	 * and n_runs unused: their runs have page DFUSE_NO_PAGE.
+	 */
+	size_t n_blanks;
+	struct dfuse_page *blanks;
 
 	size_t n_reads;
 	struct dfuse_read *reads;	/* sorted, disjoint, never touching the data */
@@ -195,11 +210,14 @@ int dfuse_plan_build(const struct dfuse_map *map, const struct dfuse_chunk *chun
  * page) is written again when any byte of it is not 0xFF; adjacent bytes
  * merge into one run, cut at the end of each erased page.
  *
- * Steps, without a mass erase: in address order, each group of adjacent
- * erased pages is: erase its first page; then for each other page, erase
- * it and write its runs; then write the first page's runs.  Runs outside
- * erased memory come in address order between the groups.  With a mass
- * erase, the runs in address order.  Returns 0 or DFU_E_NOMEM (reported).
+ * Steps: in address order, each group of adjacent pages (erased ones and
+ * blanks[]) is: erase its first page (when it is erased); then for each
+ * other page, erase it (when erased) and write its runs; then write the
+ * first page's runs (image_start).  So the page holding an image's start
+ * is written last, after a mass erase and over blank pages too, and an
+ * interrupted download never leaves a startable half image.  Runs in
+ * memory that is neither come in address order between the groups.
+ * Returns 0 or DFU_E_NOMEM (reported).
  */
 int dfuse_plan_layout(struct dfuse_plan *plan);
 
@@ -221,9 +239,10 @@ enum dfuse_page_action dfuse_plan_page_action(const struct dfuse_plan *plan, siz
 
 /*
  * Apply one action per page (action[i] for erases[i]): skipped pages lose
- * their data and read-backs, blank pages their erase (their data becomes
- * runs outside erased memory), erases[] keeps only the pages still erased
- * (an image start among them is still written last), and the counts are
+ * their data and read-backs, blank pages their erase (they move to
+ * blanks[]; their data becomes runs outside erased memory, still ordered
+ * as part of their image), erases[] keeps only the pages still erased
+ * (an image start among them or the blanks is still written last), and the counts are
  * kept in pages_skipped / pages_blank.  Read-backs of kept pages are kept
  * with their bytes.  Then lays the runs out again.  Returns 0 or
  * DFU_E_NOMEM (reported).

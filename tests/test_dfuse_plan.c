@@ -801,9 +801,25 @@ static void test_mass_erase(void **state)
 	assert_int_equal(p.n_erases, 0);
 	assert_int_equal(p.n_reads, 0);
 	assert_int_equal(p.n_warnings, 0);
-	assert_int_equal(p.n_runs, 1);
+	/*
+	 * After the mass erase every sector is blank: the image's first
+	 * sector gets a run of its own and is written last.
+	 */
+	assert_int_equal(p.n_blanks, 2);
+	assert_int_equal(p.blanks[0].address, 0x08004000);
+	assert_true(p.blanks[0].first);
+	assert_int_equal(p.blanks[1].address, 0x08008000);
+	assert_false(p.blanks[1].first);
+	assert_int_equal(p.n_runs, 2);
 	assert_int_equal(p.runs[0].address, 0x0800792C);
-	assert_int_equal(p.runs[0].n_blocks, 2);
+	assert_int_equal(p.runs[0].len, 0x08008000 - 0x0800792C);
+	assert_int_equal(p.runs[1].address, 0x08008000);
+	assert_int_equal(p.n_steps, 2);
+	assert_int_equal(p.steps[0].index, 1);
+	assert_false(p.steps[0].image_start);
+	assert_int_equal(p.steps[1].index, 0);
+	assert_true(p.steps[1].image_start);
+	assert_true(p.steps[1].stop_ok);
 	dfuse_plan_free(&p);
 	free(data);
 }
@@ -1019,13 +1035,21 @@ static void test_order_two_images(void **state)
 	assert_step(&p, 5, DFUSE_STEP_WRITE, 0x08012000, 1);
 	dfuse_plan_free(&p);
 
-	/* a mass erase: the runs in address order, any of them a place to stop */
+	/*
+	 * A mass erase: the same images over blank pages, each image's first
+	 * page still written last; any image start is a place to stop.
+	 */
 	o.mass_erase = 1;
 	assert_int_equal(dfuse_plan_build(&m, c, 2, &o, &p), 0);
+	assert_plan_sane(&p);
 	assert_int_equal(p.n_erases, 0);
-	assert_int_equal(p.n_steps, p.n_runs);
+	assert_int_equal(p.n_steps, 3);
 	assert_step(&p, 0, DFUSE_STEP_WRITE, 0x08010000, 1);
-	assert_step(&p, p.n_steps - 1, DFUSE_STEP_WRITE, p.runs[p.n_runs - 1].address, 1);
+	assert_true(p.steps[0].image_start);
+	assert_step(&p, 1, DFUSE_STEP_WRITE, 0x08012400, 1);
+	assert_false(p.steps[1].image_start);
+	assert_step(&p, 2, DFUSE_STEP_WRITE, 0x08012000, 1);
+	assert_true(p.steps[2].image_start);
 	dfuse_plan_free(&p);
 	free(a);
 	free(b);
@@ -1100,9 +1124,12 @@ static void test_skip_unchanged(void **state)
 	assert_int_equal(p.n_erases, 2);
 	assert_erase(&p, 0, 0x08010000, 1024);
 	assert_erase(&p, 1, 0x08010C00, 1024);
-	/* no longer adjacent: each its own image start */
+	/* page 0 alone; the blank page 2 starts the image of pages 2-3 */
 	assert_true(p.erases[0].first);
-	assert_true(p.erases[1].first);
+	assert_int_equal(p.n_blanks, 1);
+	assert_int_equal(p.blanks[0].address, 0x08010800);
+	assert_true(p.blanks[0].first);
+	assert_false(p.erases[1].first);
 	/* nothing is written to the skipped page; the blank one outside erased pages */
 	for (i = 0; i < p.n_runs; i++) {
 		const struct dfuse_run *r = &p.runs[i];
@@ -1116,6 +1143,75 @@ static void test_skip_unchanged(void **state)
 	assert_int_equal(p.runs[p.erases[0].first_run].len, 1024);
 	assert_int_equal(p.preserved_bytes, 0x100);
 	assert_int_equal(p.write_bytes, 0x100 + 0x300 + 0x400 + 0x100);
+	dfuse_plan_free(&p);
+	free(data);
+}
+
+/*
+ * --skip-unchanged with a blank first page: the image start is still
+ * written last, after every erased page of the image (it used to go
+ * first, as memory that is not erased).
+ */
+static void test_skip_blank_first_page_last(void **state)
+{
+	struct dfuse_plan_options o = opts(1024);
+	struct dfuse_map m;
+	struct dfuse_plan p;
+	unsigned char *data = pattern(0xC00, 24);
+	struct dfuse_chunk c = { 0x08010100, data, 0xC00, NULL };
+	unsigned char action[4] = { DFUSE_PAGE_BLANK, DFUSE_PAGE_ERASE, DFUSE_PAGE_ERASE,
+				    DFUSE_PAGE_ERASE };
+	const char *out;
+
+	(void)state;
+	load_map(NANO_MAP, &m);
+	assert_int_equal(dfuse_plan_build(&m, &c, 1, &o, &p), 0);
+	assert_int_equal(dfuse_plan_skip(&p, action), 0);
+	assert_plan_sane(&p);
+	assert_int_equal(p.pages_blank, 1);
+	assert_int_equal(p.n_erases, 3);
+	assert_false(p.erases[0].first);
+	assert_int_equal(p.n_steps, 7);
+	assert_step(&p, 0, DFUSE_STEP_ERASE, 0x08010400, 1);
+	assert_step(&p, 1, DFUSE_STEP_WRITE, 0x08010400, 0);
+	assert_step(&p, 2, DFUSE_STEP_ERASE, 0x08010800, 1);
+	assert_step(&p, 3, DFUSE_STEP_WRITE, 0x08010800, 0);
+	assert_step(&p, 4, DFUSE_STEP_ERASE, 0x08010C00, 1);
+	assert_step(&p, 5, DFUSE_STEP_WRITE, 0x08010C00, 0);
+	/* the blank image start, whole: a place to stop before it, not inside it */
+	assert_step(&p, 6, DFUSE_STEP_WRITE, 0x08010100, 1);
+	assert_true(p.steps[6].image_start);
+	assert_int_equal(p.runs[p.steps[6].index].page, DFUSE_NO_PAGE);
+	assert_int_equal(p.runs[p.steps[6].index].len, 0x300);
+	capture_begin();
+	dfuse_plan_describe(&p);
+	capture_end();
+	out = capture_all();
+	assert_non_null(strstr(out, "  write 0x08010100-0x080103FF (768 bytes, 1 run) last "
+				    "(image start, not erased)\n"));
+	dfuse_plan_free(&p);
+
+	/* an erased image start with a blank page behind it: erased first, written last */
+	action[0] = DFUSE_PAGE_ERASE;
+	action[1] = DFUSE_PAGE_BLANK;
+	action[2] = DFUSE_PAGE_SKIP;
+	action[3] = DFUSE_PAGE_SKIP;
+	assert_int_equal(dfuse_plan_build(&m, &c, 1, &o, &p), 0);
+	assert_int_equal(dfuse_plan_skip(&p, action), 0);
+	assert_plan_sane(&p);
+	assert_int_equal(p.n_erases, 1);
+	assert_true(p.erases[0].first);
+	assert_int_equal(p.n_steps, 3);
+	assert_step(&p, 0, DFUSE_STEP_ERASE, 0x08010000, 1);
+	assert_step(&p, 1, DFUSE_STEP_WRITE, 0x08010400, 1);
+	assert_false(p.steps[1].image_start);
+	assert_step(&p, 2, DFUSE_STEP_WRITE, 0x08010100, 1);
+	assert_true(p.steps[2].image_start);
+	capture_begin();
+	dfuse_plan_describe(&p);
+	capture_end();
+	out = capture_all();
+	assert_non_null(strstr(out, "  page 0x08010000: erase first; written last (image start)\n"));
 	dfuse_plan_free(&p);
 	free(data);
 }
@@ -1291,6 +1387,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_address_accepted),
 		cmocka_unit_test(test_skip_unchanged),
+		cmocka_unit_test(test_skip_blank_first_page_last),
 		cmocka_unit_test(test_address_refused),
 		cmocka_unit_test(test_address_null),
 		cmocka_unit_test(test_nano_lib_and_app),
