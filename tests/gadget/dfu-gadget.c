@@ -8,7 +8,7 @@
  * (dummy_hcd in the VM test tier) goes through libusb, usbfs and the
  * kernel's USB core like it would with hardware.
  *
- *   dfu-gadget [-v] [-c CONFIGFS] [-u UDC] [-n NAME] [-m MOUNTDIR] PROFILE[:KEY=VALUE...]
+ *   dfu-gadget [-v] [-t TRACEFILE] [-c CONFIGFS] [-u UDC] [-n NAME] [-m MOUNTDIR] PROFILE[:KEY=VALUE...]
  *
  * PROFILE is a built-in simulator profile (dfu-util --sim help lists them)
  * or a profile file, loaded by the simulator's own loader as --sim does;
@@ -53,6 +53,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -77,6 +78,7 @@ struct gadget {
 	int gone;			/* disconnected for good */
 	unsigned int generation;	/* model generation the descriptors were made for */
 	uint64_t t0_us;
+	FILE *trace;			/* -t: one timestamped line per ep0 event */
 	struct sim_device dev;
 	unsigned long setups, stalls, enumerations;
 };
@@ -98,6 +100,30 @@ static uint64_t gadget_now_us(const struct gadget *g)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u - g->t0_us;
+}
+
+/*
+ * -t FILE: "MICROSECONDS EVENT..." per ep0 event, on CLOCK_MONOTONIC as
+ * it is (not relative to t0), so that it lines up with the host tool's
+ * start and end times that tests/vm/stopwatch records on the same clock.
+ */
+static void gadget_trace(const struct gadget *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void gadget_trace(const struct gadget *g, const char *fmt, ...)
+{
+	struct timespec ts;
+	va_list ap;
+
+	if (!g->trace)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	fprintf(g->trace, "%llu ", (unsigned long long)ts.tv_sec * 1000000u +
+		(unsigned long long)ts.tv_nsec / 1000u);
+	va_start(ap, fmt);
+	vfprintf(g->trace, fmt, ap);
+	va_end(ap);
+	fputc('\n', g->trace);
+	fflush(g->trace);
 }
 
 /* ------------------------------------------------------------ configfs */
@@ -486,6 +512,8 @@ static void gadget_setup(struct gadget *g, const struct usb_ctrlrequest *c)
 	int r;
 
 	g->setups++;
+	gadget_trace(g, "setup %02x %02x %04x %u", c->bRequestType, c->bRequest,
+		     le16toh(c->wValue), wLength);
 	if (!in && wLength > 0) {
 		n = read(g->ep0, gadget_buf, wLength);
 		if (n < 0) {
@@ -561,8 +589,10 @@ static int gadget_event(struct gadget *g, const struct usb_functionfs_event *ev)
 		gadget_setup(g, &ev->u.setup);
 		return gadget_follow_model(g);
 	case FUNCTIONFS_DISABLE:
+		gadget_trace(g, "disable");
 		return gadget_after_reset(g);
 	case FUNCTIONFS_ENABLE:
+		gadget_trace(g, "enable");
 		log_debug(2, "interface enabled (configuration or alt setting)");
 		return 0;
 	default:
@@ -637,7 +667,7 @@ static int gadget_find_udc(char *out, size_t len)
 static void gadget_usage(void)
 {
 	fprintf(stderr,
-		"usage: dfu-gadget [-v] [-c CONFIGFS] [-u UDC] [-n NAME] [-m MOUNTDIR] "
+		"usage: dfu-gadget [-v] [-t TRACEFILE] [-c CONFIGFS] [-u UDC] [-n NAME] [-m MOUNTDIR] "
 		"PROFILE[:KEY=VALUE...]\n");
 }
 
@@ -663,10 +693,17 @@ int main(int argc, char **argv)
 	g.configfs = "/sys/kernel/config";
 	g.name = "dfu";
 	g.ep0 = -1;
-	while ((opt = getopt(argc, argv, "vc:u:n:m:h")) != -1) {
+	while ((opt = getopt(argc, argv, "vt:c:u:n:m:h")) != -1) {
 		switch (opt) {
 		case 'v':
 			verbose++;
+			break;
+		case 't':
+			g.trace = fopen(optarg, "a");
+			if (!g.trace) {
+				log_error("cannot open %s: %s", optarg, strerror(errno));
+				return 74;
+			}
 			break;
 		case 'c':
 			g.configfs = optarg;
@@ -732,6 +769,8 @@ int main(int argc, char **argv)
 	log_debug(1, "%lu requests, %lu stalled, %lu enumerations", g.setups, g.stalls,
 		  g.enumerations);
 	sim_free(&g.dev);
+	if (g.trace)
+		fclose(g.trace);
 	return rc < 0 ? 74 : 0;
 }
 

@@ -15,10 +15,16 @@
 #   DFU_GADGET        tests/gadget/dfu-gadget (required)
 #   UEVENT_RELAY      tests/vm/uevent-relay (required)
 #   DFUSE_PACK        dfuse-pack, to make the .dfu test file (optional)
+#   STOPWATCH         tests/vm/stopwatch, for the timing of ours against
+#                     classic (default: next to UEVENT_RELAY; optional)
 #   DFU_UTIL_CLASSIC  the reference client (default /usr/bin/dfu-util, optional)
 #   DFU_VM_CACHE      the kernel cache (default $HOME/.cache/dfu-util-vm)
 #   QEMU              default qemu-system-x86_64
-#   DFU_VM_TIMEOUT    seconds before the VM is killed (default 180)
+#   DFU_VM_TIMEOUT    seconds before the VM is killed (default 600)
+#   DFU_VM_ICOUNT     1: QEMU -icount shift=0,sleep=off, so that the guest's
+#                     clock counts its instructions (a nanosecond each) and
+#                     its sleeps, not the host's time: timings that do not
+#                     depend on the host's load (the boot takes longer)
 #
 # Exit status: QEMU's (0 when /init powered off), 124 on the timeout.
 
@@ -58,6 +64,8 @@ fi
 set -- "$@"
 extra=
 [ -x "$classic" ] && extra="$classic=/opt/classic/dfu-util"
+stopwatch=${STOPWATCH:-$(dirname "$UEVENT_RELAY")/stopwatch}
+[ -x "$stopwatch" ] && extra="$extra $stopwatch=/opt/stopwatch"
 # shellcheck disable=SC2086
 sh "$here/mkinitramfs.sh" "$work/initrd.cpio" "$kdir" "$here" \
 	"$DFU_UTIL=/opt/new/dfu-util" "$DFU_GADGET=/opt/dfu-gadget" \
@@ -66,9 +74,16 @@ sh "$here/mkinitramfs.sh" "$work/initrd.cpio" "$kdir" "$here" \
 kernel=$kdir/vmlinux
 [ -f "$kernel" ] || kernel=$kdir/vmlinuz
 
+icount=
+if [ "${DFU_VM_ICOUNT:-0}" = 1 ]; then
+	icount="-icount shift=0,sleep=off"
+	set -- "$@" dfuvm_clock=icount
+fi
+
 # TCG only: KVM on these machines is nested and hangs Debian kernels early.
 status=0
-timeout "${DFU_VM_TIMEOUT:-180}" "$qemu" -accel tcg -m 512 -smp 1 \
+# shellcheck disable=SC2086
+timeout "${DFU_VM_TIMEOUT:-600}" "$qemu" -accel tcg $icount -m 512 -smp 1 \
 	-kernel "$kernel" -initrd "$work/initrd.cpio" \
 	-nic none -no-reboot -nographic -monitor none \
 	-append "console=ttyS0 quiet panic=-1 $*" </dev/null || status=$?

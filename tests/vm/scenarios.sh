@@ -28,6 +28,7 @@
 # scenario: dsonano
 # scenario: dfuse-leave
 # scenario: dfuse-leave-vanish
+# scenario: timing
 #
 # Settings come from the kernel command line (the kernel hands unknown
 # name=value words to init as environment): dfuvm_dfuse=0 skips the DfuSe
@@ -333,6 +334,172 @@ sc_dfuse_leave() { leave_test "$F4_FAST" dfuse-leave "$1"; }
 # ones are: the GETSTATUS that follows finds no device
 sc_dfuse_leave_vanish() { leave_test "$F4_FAST:leave_status=0" dfuse-leave-vanish "$1"; }
 
+# ---------------------------------------------------------------- timing
+
+# Ours against classic, per operation, in this boot: each tool runs the
+# same job REPS times (dfuvm_reps=N, default 5) against one gadget that
+# stamps every request it sees (dfu-gadget -t).  The tools take turns, and
+# the one that goes first alternates: TCG translates code the first time
+# it runs, and the libraries both tools share (libc, libusb, libudev) are
+# then translated already for whichever runs second.  One run of each
+# before the first operation is not counted for the same reason.
+# Printed, never asserted:
+#
+#   @@ speed OP: ours S s, classic S s, ours/classic R (median of N, CLOCK)
+#   @@ phases OP TOOL: start>SET_INTERFACE S, start>first request S,
+#      requests S, last request>exit S; N requests, cpu S, minflt N
+#   @@ runs OP TOOL S S S...
+#
+# CLOCK is "wall clock" (the guest's, which runs with the host's), or
+# "guest instruction time" when tests/vm/run.sh boots with DFU_VM_ICOUNT=1
+# (QEMU -icount: one nanosecond per guest instruction, sleeps in virtual
+# time; free of the host's load, blind to TCG's translation costs).  The
+# phases are medians too, from the gadget's stamps between each run's
+# start and end: process start, libusb, the device scan and the string
+# descriptors come before SET_INTERFACE (the gadget sees it as an ENABLE
+# event) and the first class request; closing, the reset and process exit
+# after the last one.  requests counts the class requests the gadget saw
+# (standard ones never reach it); cpu and minflt are the tool's own.
+REPS=${dfuvm_reps:-5}
+STOPWATCH=/opt/stopwatch
+if [ "${dfuvm_clock:-}" = icount ]; then
+	CLOCK="guest instruction time"
+else
+	CLOCK="wall clock"
+fi
+
+# median of the numbers on stdin, one a line
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# time_run TOOL OP VID:PID ARGS...: one timed run, appended to $W/sw.TOOLNAME
+time_run() {
+	tool=$1
+	t=$(tool_name "$tool")
+	op=$2
+	id=$3
+	shift 3
+	wait_for present "$id" 30
+	rm -f $W/t.up
+	$STOPWATCH $W/sw.$t "$tool" "$@" >$W/timing.out 2>&1 </dev/null
+	st=$?
+	if [ $st != 0 ]; then
+		eval "bad_$t=\"$op: exit status $st\""
+		cp $W/timing.out $W/timing.failed.$t
+	fi
+}
+
+# time_op OP VID:PID ARGS...: REPS runs per tool; the current gadget's trace is $gtrace
+time_op() {
+	op=$1
+	id=$2
+	shift 2
+	rm -f $W/sw.ours $W/sw.classic
+	i=0
+	while [ $i -lt "$REPS" ]; do
+		if [ $((i % 2)) = 0 ]; then
+			time_run $NEW "$op" "$id" "$@"
+			time_run $OLD "$op" "$id" "$@"
+		else
+			time_run $OLD "$op" "$id" "$@"
+			time_run $NEW "$op" "$id" "$@"
+		fi
+		i=$((i + 1))
+	done
+	for t in ours classic; do
+		[ -f $W/sw.$t ] || continue
+		awk '{ printf "%.4f\n", ($2 - $1) / 1e6 }' $W/sw.$t >$W/runs.$t
+		median <$W/runs.$t >$W/med.$t
+		say "runs $op $t $(tr '\n' ' ' <$W/runs.$t)"
+		# per run: start>SET_INTERFACE, start>first class request,
+		# first>last request, last request>exit, requests, CPU, page faults
+		awk -v trace="$gtrace" '
+		BEGIN {
+			while ((getline l < trace) > 0) {
+				split(l, f, " ")
+				t[++n] = f[1]; kind[n] = f[2]
+			}
+		}
+		{
+			en = first = last = 0; c = 0
+			for (k = 1; k <= n; k++) {
+				if (t[k] < $1 || t[k] > $2) continue
+				if (kind[k] == "enable" && !en) en = t[k]
+				if (kind[k] != "setup") continue
+				if (!c) first = t[k]
+				last = t[k]; c++
+			}
+			printf "%s %s %s %s %d %.4f %d\n",
+				en ? sprintf("%.4f", (en - $1) / 1e6) : "-",
+				c ? sprintf("%.4f", (first - $1) / 1e6) : "-",
+				c ? sprintf("%.4f", (last - first) / 1e6) : "-",
+				c ? sprintf("%.4f", ($2 - last) / 1e6) : "-", c, ($4 + $5) / 1e6, $6
+		}' $W/sw.$t >$W/ph.$t
+		say "phases $op $t: start>SET_INTERFACE $(ph_col 1), start>first request $(ph_col 2), requests $(ph_col 3), last request>exit $(ph_col 4); $(ph_col 5) requests, cpu $(ph_col 6), minflt $(ph_col 7)"
+	done
+	[ -f $W/med.ours ] && [ -f $W/med.classic ] || return 0
+	o=$(cat $W/med.ours)
+	c=$(cat $W/med.classic)
+	say "speed $op: ours $o s, classic $c s, ours/classic $(awk -v o="$o" -v c="$c" 'BEGIN { printf "%.2f", (c > 0 ? o / c : 0) }') (median of $REPS, $CLOCK)"
+}
+
+# ph_col N: the median of column N of $W/ph.$t ("-" where nothing was seen)
+ph_col() { cut -d' ' -f"$1" $W/ph.$t | grep -v '^-$' | median; }
+
+# timing_gadget PROFILE VID:PID: a fresh gadget that stamps its requests
+timing_gadget() {
+	gadget_stop
+	gn=$((gn + 1))
+	glog=$W/gadget$gn.log
+	gtrace=$W/trace$gn
+	: >$gtrace
+	$GADGET -t $gtrace -n g$gn "$1" >"$glog" 2>&1 &
+	gpid=$!
+	wait_for present "$2" 50
+}
+
+timing() {
+	if [ -z "$OLD" ] || [ ! -x $STOPWATCH ]; then
+		skip_all timing "needs classic dfu-util and tests/vm/stopwatch in the image"
+		return
+	fi
+	bad_ours=
+	bad_classic=
+	timing_ops
+	for t in ours classic; do
+		eval "why=\$bad_$t"
+		if [ -z "$why" ]; then
+			say "ok timing ($t)"
+		else
+			say "fail timing ($t) # $why"
+			echo "@@ #   tool output:"
+			details $W/timing.failed.$t 8
+		fi
+	done
+}
+
+timing_ops() {
+	mkdata $W/t256.bin 256
+	mkdata $W/t100.bin 100
+	timing_gadget stm32f4 0483:df11 || { bad_ours="gadget failed"; bad_classic=$bad_ours; return; }
+	# not counted: the first runs translate the shared libraries' code
+	rm -f $W/sw.ours $W/sw.classic
+	time_run $NEW warm-up 0483:df11 -l
+	time_run $OLD warm-up 0483:df11 -l
+	for t in ours classic; do
+		say "runs warm-up $t $(awk '{ printf "%.4f ", ($2 - $1) / 1e6 }' $W/sw.$t 2>/dev/null)"
+	done
+	rm -f $W/sw.ours $W/sw.classic
+	time_op list 0483:df11 -l
+	time_op dfuse-upload-256KiB 0483:df11 -d 0483:df11 -a 0 -s 0x08000000:262144 -U $W/t.up
+	if [ "${dfuvm_dfuse:-1}" != 0 ]; then
+		timing_gadget "$F4_FAST" 0483:df11 || { bad_ours="gadget failed"; bad_classic=$bad_ours; return; }
+		time_op dfuse-download-256KiB 0483:df11 -d 0483:df11 -a 0 -s 0x08000000 -D $W/t256.bin
+	fi
+	timing_gadget dfu-plain 1209:2002 || { bad_ours="gadget failed"; bad_classic=$bad_ours; return; }
+	time_op plain-download-100KiB 1209:2002 -d 1209:2002 -a 0 -D $W/t100.bin
+	time_op plain-upload-100KiB 1209:2002 -d 1209:2002 -a 0 -U $W/t.up
+}
+
 # ---------------------------------------------------------------- main
 
 [ -x $OLD ] || OLD=
@@ -361,6 +528,9 @@ for sc in list-dfuse:sc_list_dfuse: list-runtime:sc_list_runtime: \
 		say "skip $m_name (classic) # classic dfu-util not in the image"
 	fi
 done
+if [ -z "$dfuvm_only" ] || [ "$dfuvm_only" = timing ]; then
+	timing
+fi
 gadget_stop
 # problems the gadgets noted on the way (tear-down, kernel refusals), for the record
 cat $W/gadget*.log 2>/dev/null | grep -E 'error|cannot|warning' | sort -u | sed 's/^/@@ gadget: /'
