@@ -206,6 +206,7 @@ for f in /usr/bin/dfu-util /usr/bin/dfu-suffix /usr/bin/dfu-prefix /usr/bin/dfus
 	/usr/share/bash-completion/completions/dfu-suffix \
 	/usr/share/bash-completion/completions/dfu-prefix \
 	/usr/share/bash-completion/completions/dfuse-pack \
+	/usr/share/zsh/vendor-completions/_dfu-util \
 	/usr/share/metainfo/io.github.dfu_util.dfu_util.metainfo.xml \
 	/usr/share/doc/dfu-util/README /usr/share/doc/dfu-util/AUTHORS \
 	/usr/share/doc/dfu-util/sim-profile.txt /usr/share/doc/dfu-util/vm-tier.txt \
