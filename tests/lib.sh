@@ -81,11 +81,17 @@ sim_new()
 # run CMD ARGS...: CMD with no input; its exit status in $rc, its stdout in
 # $out, its stderr in $err (and the command in $last_cmd, for a failure's
 # report).  Put variables in its environment with env: run env V=x CMD...
-run()
+# (lib_run is the same under a name no script redefines: dfu uses it.)
+lib_run()
 {
 	last_cmd="$*"
 	out=$("$@" 2>"$scratch/stderr" </dev/null) && rc=0 || rc=$?
 	err=$(cat "$scratch/stderr")
+}
+
+run()
+{
+	lib_run "$@"
 }
 
 # run_merged CMD ARGS...: as run, both streams in $out as a reader that
@@ -100,7 +106,7 @@ run_merged()
 # dfu ARGS...: dfu-util on the bus of the last sim_new.
 dfu()
 {
-	run "$DFU_UTIL" --sim-state "$sim_dir" "$@"
+	lib_run "$DFU_UTIL" --sim-state "$sim_dir" "$@"
 	last_cmd="dfu-util $*"
 }
 
