@@ -2,6 +2,8 @@
 /* Copyright 2026 The dfu-util authors */
 #include <config.h>
 
+#include <string.h>
+
 #include "dfu_proto.h"
 
 static const char *const state_names[] = {
@@ -50,6 +52,24 @@ const char *dfu_state_name(int state)
 const char *dfu_status_name(int status)
 {
 	return status >= 0 && status < N(status_names) ? status_names[status] : "unknown";
+}
+
+static int dfu_name_index(const char *const *names, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+int dfu_state_from_name(const char *name)
+{
+	return dfu_name_index(state_names, N(state_names), name);
+}
+
+int dfu_status_from_name(const char *name)
+{
+	return dfu_name_index(status_names, N(status_names), name);
 }
 
 const char *dfu_status_text(int status)

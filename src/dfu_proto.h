@@ -76,6 +76,9 @@ enum dfu_status {
 const char *dfu_state_name(int state);
 /* "OK", "errTARGET", ...; "unknown" outside the enum. */
 const char *dfu_status_name(int status);
+/* The reverse: the state or status a name stands for, or -1 (profiles, saved state). */
+int dfu_state_from_name(const char *name);
+int dfu_status_from_name(const char *name);
 /* One user sentence per status ("device's firmware is corrupt"...). */
 const char *dfu_status_text(int status);
 /* "DETACH", "DNLOAD", ... */

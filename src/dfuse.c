@@ -229,6 +229,24 @@ static int dfuse_await_reset(struct dfu_session *s, const char *what)
 }
 
 /*
+ * After a block of n bytes, in both loops: count it for the progress bar
+ * (done, when not NULL), and take the next block number, or a fresh
+ * SET_ADDRESS where the number would wrap.
+ */
+static void dfuse_next_block(struct dfu_session *s, uint16_t *block, int *need_address,
+			     uint64_t *done, size_t n)
+{
+	if (done) {
+		*done += n;
+		progress_update(*done, usb_now_ms(s->be));
+	}
+	if (*block == DFUSE_LAST_BLOCK)
+		*need_address = 1;
+	else
+		(*block)++;
+}
+
+/*
  * The write loop shared by dfuse_write and the executor.  done, when not
  * NULL, counts bytes for the progress bar the caller started.
  */
@@ -293,14 +311,7 @@ static int dfuse_write_blocks(struct dfu_session *s, uint32_t addr, const unsign
 		rc = dfuse_wait(s, what);
 		if (rc < 0)
 			return rc;
-		if (done) {
-			*done += chunk;
-			progress_update(*done, usb_now_ms(s->be));
-		}
-		if (block == DFUSE_LAST_BLOCK)
-			need_address = 1;
-		else
-			block++;
+		dfuse_next_block(s, &block, &need_address, done, chunk);
 	}
 	return 0;
 }
@@ -386,14 +397,7 @@ static int dfuse_read_blocks(struct dfu_session *s, uint32_t addr, uint64_t len,
 		if (rc < 0)
 			goto out;
 		off += keep;
-		if (done) {
-			*done += keep;
-			progress_update(*done, usb_now_ms(s->be));
-		}
-		if (block == DFUSE_LAST_BLOCK)
-			need_address = 1;
-		else
-			block++;
+		dfuse_next_block(s, &block, &need_address, done, keep);
 	}
 	/* Back to dfuIDLE (harmless if a short last block already got it there). */
 	rc = dfu_abort(s);

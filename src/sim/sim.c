@@ -261,15 +261,21 @@ static int sim_stall(struct sim_device *d)
 	return SIM_STALL;
 }
 
-static void sim_enter_dfu(struct sim_device *d)
+/* dfuIDLE with no transfer under way (CLRSTATUS, ABORT, a restart). */
+static void sim_idle(struct sim_device *d)
 {
-	d->mode = SIM_MODE_DFU;
 	d->state = DFU_STATE_DFU_IDLE;
-	d->status = DFU_STATUS_OK;
-	d->alt = 0;
 	d->dl_block = 0;
 	d->dl_offset = 0;
 	d->ul_offset = 0;
+}
+
+static void sim_enter_dfu(struct sim_device *d)
+{
+	d->mode = SIM_MODE_DFU;
+	sim_idle(d);
+	d->status = DFU_STATUS_OK;
+	d->alt = 0;
 	d->busy_until_us = 0;
 	d->detach_until_us = 0;
 	d->generation++;
@@ -304,12 +310,9 @@ static int sim_leave_dfu(struct sim_device *d)
 		/* fall through */
 	case SIM_AFTER_IDLE:
 	default:
-		d->state = DFU_STATE_DFU_IDLE;
+		sim_idle(d);
 		d->status = DFU_STATUS_OK;
 		d->alt = 0;
-		d->dl_block = 0;
-		d->dl_offset = 0;
-		d->ul_offset = 0;
 		d->busy_until_us = 0;
 		return 0;
 	}
@@ -1143,20 +1146,14 @@ int sim_control(struct sim_device *d, uint64_t now_us, uint8_t bmRequestType, ui
 	case DFU_CLRSTATUS:
 		if (d->state != DFU_STATE_DFU_ERROR)
 			return sim_stall(d);
-		d->state = DFU_STATE_DFU_IDLE;
+		sim_idle(d);
 		d->status = DFU_STATUS_OK;
-		d->dl_block = 0;
-		d->dl_offset = 0;
-		d->ul_offset = 0;
 		return 0;
 	case DFU_ABORT:
 		if (d->state != DFU_STATE_DFU_IDLE && d->state != DFU_STATE_DFU_DNLOAD_IDLE &&
 		    d->state != DFU_STATE_DFU_UPLOAD_IDLE)
 			return sim_stall(d);
-		d->state = DFU_STATE_DFU_IDLE;
-		d->dl_block = 0;
-		d->dl_offset = 0;
-		d->ul_offset = 0;
+		sim_idle(d);
 		return 0;
 	case DFU_DNLOAD:
 		return sim_dnload(d, wValue, data, wLength);

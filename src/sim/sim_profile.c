@@ -584,11 +584,9 @@ static int sim_parse_fault(struct sim_profile *p, const char *value)
 			return -1;
 		memcpy(name, eq + 1, n);
 		name[n] = '\0';
-		for (i = DFU_STATUS_ERR_TARGET; i <= DFU_STATUS_ERR_STALLEDPKT; i++)
-			if (strcmp(dfu_status_name(i), name) == 0)
-				break;
-		if (i > DFU_STATUS_ERR_STALLEDPKT)
-			return -1;
+		i = dfu_status_from_name(name);
+		if (i <= DFU_STATUS_OK)
+			return -1;	/* a fault is an error status */
 		f.action = SIM_FAULT_STATUS;
 		f.value = (uint32_t)i;
 	} else if (eq && (size_t)(eq - value) == 4 && strncmp(value, "poll", 4) == 0) {
@@ -740,19 +738,15 @@ int sim_profile_set(struct sim_profile *p, const char *key, const char *value,
 		p->desc_fault = (uint8_t)n;
 		break;
 	case K_STATE:
-		for (n = 0; n <= DFU_STATE_DFU_ERROR; n++)
-			if (strcmp(dfu_state_name(n), value) == 0)
-				break;
-		if (n > DFU_STATE_DFU_ERROR)
+		n = dfu_state_from_name(value);
+		if (n < 0)
 			return sim_bad(why, origin, line, key, value,
 				       "not a DFU state name such as dfuIDLE");
 		p->state = n;
 		break;
 	case K_STATUS:
-		for (n = 0; n <= DFU_STATUS_ERR_STALLEDPKT; n++)
-			if (strcmp(dfu_status_name(n), value) == 0)
-				break;
-		if (n > DFU_STATUS_ERR_STALLEDPKT)
+		n = dfu_status_from_name(value);
+		if (n < 0)
 			return sim_bad(why, origin, line, key, value,
 				       "not a status name such as errADDRESS");
 		p->status = n;

@@ -244,16 +244,6 @@ static int sim_state_field_num(const char *text, const char *key, uint64_t max, 
 	return parse_number_quiet(v, max, out) < 0 ? -1 : 0;
 }
 
-static int sim_state_name_index(const char *(*namef)(int), int n, const char *v)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(namef(i), v) == 0)
-			return i;
-	return -1;
-}
-
 #define SIM_STATE_START_OVER "remove the state directory to start over"
 
 static int sim_state_bad(struct usb_why *why, const char *path, const char *what)
@@ -289,7 +279,7 @@ static int sim_state_load_dfuse(struct sim_device *d, const char *text, const ch
 		d->pending = (int)x;
 	}
 	if (sim_state_field(text, "pending_status", v, sizeof(v)) == 0) {
-		i = sim_state_name_index(dfu_status_name, DFU_STATUS_ERR_STALLEDPKT + 1, v);
+		i = dfu_status_from_name(v);
 		if (i < 0)
 			return sim_state_bad(why, path, "pending_status");
 		d->pending_status = i;
@@ -375,13 +365,13 @@ int sim_state_load(const char *dir, struct sim_slot *s, const char *text, struct
 		return sim_state_bad(why, path, "mode");
 	d->mode = strcmp(v, "dfu") == 0 ? SIM_MODE_DFU : SIM_MODE_RUNTIME;
 	if (sim_state_field(text, "state", v, sizeof(v)) < 0 ||
-	    (i = sim_state_name_index(dfu_state_name, DFU_STATE_DFU_ERROR + 1, v)) < 0)
+	    (i = dfu_state_from_name(v)) < 0)
 		return sim_state_bad(why, path, "state");
 	d->state = i;
 	if ((d->mode == SIM_MODE_DFU) != (d->state >= DFU_STATE_DFU_IDLE))
 		return sim_state_bad(why, path, "state does not fit the mode");
 	if (sim_state_field(text, "status", v, sizeof(v)) < 0 ||
-	    (i = sim_state_name_index(dfu_status_name, DFU_STATUS_ERR_STALLEDPKT + 1, v)) < 0)
+	    (i = dfu_status_from_name(v)) < 0)
 		return sim_state_bad(why, path, "status");
 	d->status = i;
 	d->gone = (int)val[0];
