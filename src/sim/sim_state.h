@@ -47,6 +47,7 @@ struct sim_bus {
 	uint64_t sleep_ms_total;
 	unsigned long transfers;
 	uint8_t next_devnum;
+	int signal_raised;		/* a fault=signal fired: later ones do not */
 	usb_report_fn report;		/* the caller's, for what is said after set-up */
 };
 

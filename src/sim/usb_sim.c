@@ -498,7 +498,16 @@ static int usb_sim_control(struct usb_handle *h, uint8_t bmRequestType, uint8_t 
 		int sig = s->dev.raise_signal;
 
 		s->dev.raise_signal = 0;
-		raise(sig);
+		/*
+		 * One Ctrl-C per process: a second one means "quit now,
+		 * cleanup or not", which no fault stands for.  With --all
+		 * several devices may carry a signal fault as a backstop;
+		 * whichever fires first is the user's one key press.
+		 */
+		if (!b->signal_raised) {
+			b->signal_raised = 1;
+			raise(sig);
+		}
 	}
 	if (r == SIM_STALL)
 		return USB_ERR_STALL;
