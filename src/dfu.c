@@ -508,6 +508,20 @@ int dfu_wait_idle(struct dfu_session *s, struct dfu_status_reply *st, const char
 	}
 }
 
+int dfu_dnload_last(struct dfu_session *s, uint16_t block, const char *gone)
+{
+	int rc = dfu_request(s, DFU_RT_OUT, DFU_DNLOAD, block, NULL, 0);
+
+	/* gone-after-leave: it may restart or jump away before it completes the request. */
+	if (rc == USB_ERR_NO_DEVICE || (rc < 0 && s->gone_after_leave)) {
+		log_note("%s", gone);
+		log_debug(1, "zero-length DNLOAD (block %u): %s", (unsigned int)block,
+			  usb_errname(rc));
+		return 1;
+	}
+	return rc;
+}
+
 /*
  * After the zero-length DNLOAD.  Returns 0 when the device is back in
  * dfuIDLE, 1 when it needs (or already had) a reset.
@@ -520,13 +534,9 @@ static int dfu_manifest(struct dfu_session *s, uint16_t block)
 	int rc;
 
 	events_phase("manifest");
-	rc = dfu_request(s, DFU_RT_OUT, DFU_DNLOAD, block, NULL, 0);
-	/* gone-after-leave: it may restart before it completes the request. */
-	if (rc == USB_ERR_NO_DEVICE || (rc < 0 && s->gone_after_leave)) {
-		log_note("device left the bus to manifest the new firmware");
-		log_debug(1, "DNLOAD (end of download): %s", usb_errname(rc));
+	rc = dfu_dnload_last(s, block, "device left the bus to manifest the new firmware");
+	if (rc == 1)
 		return 1;
-	}
 	if (rc < 0) {
 		char reason[160] = "";
 

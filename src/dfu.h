@@ -69,6 +69,15 @@ int dfu_getstatus_or_gone(struct dfu_session *s, struct dfu_status_reply *st, co
 			  const char *when);
 
 /*
+ * The zero-length DNLOAD that ends a download (DFU) or asks a DfuSe
+ * device to leave: 1 when the device dropped off the bus, or any request
+ * failed on a gone-after-leave device (note gone is shown, the USB error
+ * at -v), else dfu_request()'s result (0, or a negative enum usb_err for
+ * the caller to report).
+ */
+int dfu_dnload_last(struct dfu_session *s, uint16_t block, const char *gone);
+
+/*
  * Requests.  Each returns >= 0 on success or a negative DFU_E_* after
  * reporting (a USB failure is DFU_E_IO, a malformed reply DFU_E_PROTOCOL).
  * dfu_upload returns the byte count; dfu_detach treats a device that drops

@@ -167,13 +167,9 @@ int dfuse_leave(struct dfu_session *s, int set_address, uint32_t addr)
 		if (rc < 0)
 			return rc;
 	}
-	rc = dfu_request(s, DFU_RT_OUT, DFU_DNLOAD, DFUSE_LEAVE_BLOCK, NULL, 0);
-	/* gone-after-leave: it may jump away before it completes the request. */
-	if (rc == USB_ERR_NO_DEVICE || (rc < 0 && s->gone_after_leave)) {
-		log_note("device left DFU mode");
-		log_debug(1, "leave request: %s", usb_errname(rc));
+	rc = dfu_dnload_last(s, DFUSE_LEAVE_BLOCK, "device left DFU mode");
+	if (rc == 1)
 		return 0;
-	}
 	if (rc < 0) {
 		log_error("leave request (zero-length DNLOAD) failed: %s", usb_strerror(rc));
 		log_debug(1, "DNLOAD: %s", usb_errname(rc));
