@@ -11,10 +11,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/syscall.h>
-#endif
 
+#include "compat.h"
 #include "dfu_file.h"
 #include "errors.h"
 #include "log.h"
@@ -169,7 +167,7 @@ int dfu_file_load(const char *name, struct dfu_file *f)
 
 	memset(f, 0, sizeof(*f));
 	f->name = name;
-	fd = is_stdin ? STDIN_FILENO : open(name, O_RDONLY);
+	fd = is_stdin ? STDIN_FILENO : open(name, O_RDONLY | O_BINARY);
 	if (fd < 0) {
 		log_error("cannot open '%s': %s", shown, strerror(errno));
 		return DFU_E_NOINPUT;
@@ -238,7 +236,7 @@ static int dfu_outfile_open_stream(struct dfu_outfile *o, const char *name)
 		o->fd = STDOUT_FILENO;
 		return 0;
 	}
-	o->fd = open(name, O_WRONLY | O_NOCTTY);
+	o->fd = open(name, O_WRONLY | O_NOCTTY | O_BINARY);
 	if (o->fd < 0) {
 		log_error("cannot open '%s' for writing: %s", name, strerror(errno));
 		dfu_outfile_reset(o);
@@ -249,21 +247,17 @@ static int dfu_outfile_open_stream(struct dfu_outfile *o, const char *name)
 
 int dfu_outfile_is_stdout(const struct dfu_outfile *o)
 {
-	struct stat a, b;
-
 	if (!o->stream || o->fd < 0)
 		return 0;
 	if (o->fd == STDOUT_FILENO)
 		return 1;
-	return fstat(o->fd, &a) == 0 && fstat(STDOUT_FILENO, &b) == 0 &&
-	       a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_rdev == b.st_rdev;
+	return compat_same_file(o->fd, STDOUT_FILENO);
 }
 
 int dfu_outfile_open(struct dfu_outfile *o, const char *name)
 {
 	struct stat sb;
 	size_t n = strlen(name);
-	mode_t mask;
 
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
@@ -272,7 +266,7 @@ int dfu_outfile_open(struct dfu_outfile *o, const char *name)
 	    (stat(name, &sb) == 0 && (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode))))
 		return dfu_outfile_open_stream(o, name);
 	/* lstat, so a dangling symlink counts as existing too. */
-	if (lstat(name, &sb) == 0) {
+	if (compat_lstat(name, &sb) == 0) {
 		log_error("'%s' exists; refusing to overwrite", name);
 		log_hint("choose another name or remove the file first");
 		return DFU_E_CANTCREAT;
@@ -291,16 +285,14 @@ int dfu_outfile_open(struct dfu_outfile *o, const char *name)
 	}
 	memcpy(o->tmp_name, name, n);
 	memcpy(o->tmp_name + n, ".XXXXXX", sizeof(".XXXXXX"));
-	o->fd = mkstemp(o->tmp_name);
+	o->fd = compat_mkstemp(o->tmp_name);
 	if (o->fd < 0) {
 		log_error("cannot create '%s': %s", name, strerror(errno));
 		dfu_outfile_reset(o);
 		return DFU_E_CANTCREAT;
 	}
 	/* mkstemp makes 0600; the result should look like any file the user creates. */
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(o->fd, 0666 & ~mask) < 0)
+	if (compat_fchmod(o->fd, compat_new_file_mode()) < 0)
 		log_debug(1, "cannot set the mode of '%s': %s", o->tmp_name, strerror(errno));
 	return 0;
 }
@@ -314,9 +306,9 @@ int dfu_outfile_open_replace(struct dfu_outfile *o, const char *name)
 
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
-	if (lstat(name, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+	if (compat_lstat(name, &sb) == 0 && S_ISLNK(sb.st_mode)) {
 		/* Replacing the link itself would silently detach it from its file. */
-		target = realpath(name, NULL);
+		target = compat_realpath(name);
 		if (!target) {
 			log_error("cannot follow the link '%s': %s", name, strerror(errno));
 			return DFU_E_CANTCREAT;
@@ -346,10 +338,7 @@ int dfu_outfile_open_replace(struct dfu_outfile *o, const char *name)
 		}
 		mode = sb.st_mode & 07777;
 	} else if (errno == ENOENT) {
-		mode_t mask = umask(0);
-
-		umask(mask);
-		mode = 0666 & ~mask;
+		mode = compat_new_file_mode();
 	} else {
 		log_error("cannot create '%s': %s", name, strerror(errno));
 		free(target);
@@ -366,13 +355,13 @@ int dfu_outfile_open_replace(struct dfu_outfile *o, const char *name)
 	}
 	memcpy(o->tmp_name, target, n);
 	memcpy(o->tmp_name + n, ".XXXXXX", sizeof(".XXXXXX"));
-	o->fd = mkstemp(o->tmp_name);
+	o->fd = compat_mkstemp(o->tmp_name);
 	if (o->fd < 0) {
 		log_error("cannot create a temporary file next to '%s': %s", name, strerror(errno));
 		dfu_outfile_reset(o);
 		return DFU_E_CANTCREAT;
 	}
-	if (fchmod(o->fd, mode) < 0)
+	if (compat_fchmod(o->fd, mode) < 0)
 		log_debug(1, "cannot set the mode of '%s': %s", o->tmp_name, strerror(errno));
 	o->replace = 1;
 	return 0;
@@ -412,40 +401,6 @@ int dfu_outfile_write(void *ctx, const unsigned char *data, size_t len)
 	return 0;
 }
 
-/*
- * Move tmp to final without ever replacing an existing file.  Returns 0 or
- * an errno value.  link() is atomic and refuses to replace; where the file
- * system has no hard links, renameat2(RENAME_NOREPLACE) does the same; the
- * last resort is a check followed by rename().
- */
-static int dfu_place(const char *tmp, const char *final)
-{
-	struct stat sb;
-	int e;
-
-	if (link(tmp, final) == 0) {
-		unlink(tmp);
-		return 0;
-	}
-	e = errno;
-	if (e != EPERM && e != ENOTSUP && e != EOPNOTSUPP && e != EXDEV && e != ENOSYS &&
-	    e != EMLINK)
-		return e;
-#if defined(__linux__) && defined(SYS_renameat2)
-	/* 1 is RENAME_NOREPLACE; old C libraries have neither wrapper nor macro. */
-	if (syscall(SYS_renameat2, AT_FDCWD, tmp, AT_FDCWD, final, 1) == 0)
-		return 0;
-	e = errno;
-	if (e != EINVAL && e != ENOSYS && e != ENOTSUP && e != EOPNOTSUPP)
-		return e;
-#endif
-	if (lstat(final, &sb) == 0)
-		return EEXIST;
-	if (rename(tmp, final) < 0)
-		return errno;
-	return 0;
-}
-
 int dfu_outfile_commit(struct dfu_outfile *o)
 {
 	int e;
@@ -461,7 +416,7 @@ int dfu_outfile_commit(struct dfu_outfile *o)
 		return 0;
 	}
 
-	if (fsync(o->fd) < 0 && errno != EINVAL && errno != EROFS) {
+	if (compat_fsync(o->fd) < 0 && errno != EINVAL && errno != EROFS) {
 		log_error("cannot write '%s': %s", o->final_name, strerror(errno));
 		dfu_outfile_abort(o);
 		return DFU_E_CANTCREAT;
@@ -473,10 +428,11 @@ int dfu_outfile_commit(struct dfu_outfile *o)
 		dfu_outfile_abort(o);
 		return DFU_E_CANTCREAT;
 	}
+	/* Never replace a file an upload names; -o in place (replace) does. */
 	if (o->replace)
-		e = rename(o->tmp_name, o->final_name) < 0 ? errno : 0;
+		e = compat_rename_replace(o->tmp_name, o->final_name);
 	else
-		e = dfu_place(o->tmp_name, o->final_name);
+		e = compat_rename_noreplace(o->tmp_name, o->final_name);
 	if (e == EEXIST) {
 		/* Someone created it while we uploaded: keep both, say where ours is. */
 		log_error("'%s' appeared during the upload; refusing to overwrite", o->final_name);

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "compat.h"
 #include "errors.h"
 #include "interrupt.h"
 #include "log.h"
@@ -24,8 +25,7 @@ static void interrupt_handler(int sig)
 {
 	if (atomic_load(&interrupt_sig) == sig) {
 		/* The second Ctrl-C: the user wants out now, cleanup or not. */
-		signal(sig, SIG_DFL);
-		raise(sig);
+		compat_signal_die(sig);
 		return;
 	}
 	atomic_store(&interrupt_sig, sig);
@@ -33,23 +33,14 @@ static void interrupt_handler(int sig)
 
 void interrupt_install(void)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = interrupt_handler;
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a blocking call returns EINTR and the loop looks at the flag. */
-	sa.sa_flags = 0;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	/*
-	 * A closed terminal or a reader that went away (dfu-util ... | head)
-	 * must not kill the program between an erase and its write-back:
-	 * writes to the pipe fail with EPIPE instead, and the run stops at
-	 * the next safe place like for Ctrl-C.
+	 * SIGINT, SIGTERM, and also SIGHUP and SIGPIPE: a closed terminal or
+	 * a reader that went away (dfu-util ... | head) must not kill the
+	 * program between an erase and its write-back: writes to the pipe
+	 * fail with EPIPE instead, and the run stops at the next safe place
+	 * like for Ctrl-C.
 	 */
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGPIPE, &sa, NULL);
+	compat_signals_install(interrupt_handler);
 }
 
 /* The name and the code of a signal we stop on. */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <pthread.h>
 
+#include "compat.h"
 #include "log.h"
 
 static const char *log_progname = "dfu-util";
@@ -236,7 +237,7 @@ void log_board_begin(struct log_device *const *devs, int n)
 	pthread_mutex_lock(&log_lock);
 	board.f = log_report_stream();
 	/* More lines than a usual terminal shows would scroll: whole lines then. */
-	if (!log_sink && n > 0 && n <= LOG_BOARD_MAX && isatty(fileno(board.f))) {
+	if (!log_sink && n > 0 && n <= LOG_BOARD_MAX && compat_is_terminal(board.f)) {
 		board.on = 1;
 		board.drawn = 0;
 		board.n = n;
@@ -633,7 +634,7 @@ void progress_start(const char *label, uint64_t total, uint64_t now_ms)
 	log_flush(stderr);
 	bar->active = 1;
 	bar->f = log_report_stream();
-	bar->tty = !log_sink && isatty(fileno(bar->f));
+	bar->tty = !log_sink && compat_is_terminal(bar->f);
 	bar->label = label;
 	bar->total = total;
 	bar->start_ms = now_ms;

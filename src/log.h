@@ -25,7 +25,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+/* configure selects MinGW's C99 printf (__USE_MINGW_ANSI_STDIO), not msvcrt's */
+#define DFU_PRINTF(a, b) __attribute__((format(gnu_printf, a, b)))
+#elif defined(__GNUC__)
 #define DFU_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define DFU_PRINTF(a, b)

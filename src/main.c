@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "errors.h"
 #include "events.h"
 #include "interrupt.h"
@@ -281,6 +282,7 @@ int main(int argc, char **argv)
 	struct dfu_options o;
 	int ret;
 
+	compat_stdio_init();
 	log_set_progname("dfu-util");
 	/* From here on Ctrl-C stops between requests, and cleanup runs. */
 	interrupt_install();

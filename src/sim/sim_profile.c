@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "number.h"
 #include "sim.h"
 #include "usb.h"

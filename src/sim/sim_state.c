@@ -22,6 +22,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "number.h"
 #include "sim.h"
 #include "sim_state.h"
@@ -57,7 +58,7 @@ static int sim_state_write_file(struct sim_bus *b, const char *path, const void 
 	}
 	ok = fwrite(data, 1, len, f) == len;
 	ok = (fclose(f) == 0) && ok;
-	if (!ok || rename(tmp, path) < 0) {
+	if (!ok || (errno = compat_rename_replace(tmp, path)) != 0) {
 		sim_bus_say(b, USB_REPORT_ERROR, "cannot write simulator state '%s': %s", path,
 			    strerror(errno));
 		unlink(tmp);
@@ -465,7 +466,7 @@ void sim_state_log(struct sim_bus *b, const struct sim_slot *s, const char *req,
 
 int sim_state_make_dir(const char *dir, struct usb_why *why)
 {
-	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
+	if (compat_mkdir(dir) < 0 && errno != EEXIST)
 		return usb_why_set(why, USB_ERR_WRITE, NULL,
 				   "cannot create simulator state directory '%s': %s", dir,
 				   strerror(errno));
@@ -532,7 +533,7 @@ int sim_state_open_log(struct sim_bus *b, struct usb_why *why)
 	char path[4096];
 
 	sim_state_path(path, sizeof(path), b->dir, "requests.log", 0);
-	b->log = fopen(path, "a");
+	b->log = fopen(path, "ab");
 	if (!b->log)
 		return usb_why_set(why, USB_ERR_WRITE, NULL, "cannot write '%s': %s", path,
 				   strerror(errno));

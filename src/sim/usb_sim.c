@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "compat.h"
 #include "sim.h"
 #include "sim_state.h"
 #include "usb.h"
@@ -506,7 +507,7 @@ static int usb_sim_control(struct usb_handle *h, uint8_t bmRequestType, uint8_t 
 		 */
 		if (!b->signal_raised) {
 			b->signal_raised = 1;
-			raise(sig);
+			compat_raise(sig);
 		}
 	}
 	if (r == SIM_STALL)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "dfu_file.h"
 #include "dfu_prefix.h"
 #include "errors.h"
@@ -195,6 +196,7 @@ int main(int argc, char **argv)
 	struct prefix_opts o;
 	int err;
 
+	compat_stdio_init();
 	log_set_progname(prefix_tool.name);
 	memset(&o, 0, sizeof(o));
 	err = tool_parse_options(&prefix_tool, &o, argc, argv);

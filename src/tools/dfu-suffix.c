@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "dfu_file.h"
 #include "errors.h"
 #include "log.h"
@@ -215,6 +216,7 @@ int main(int argc, char **argv)
 	struct suffix_opts o;
 	int err;
 
+	compat_stdio_init();
 	log_set_progname(suffix_tool.name);
 	suffix_init(&o);
 	err = tool_parse_options(&suffix_tool, &o, argc, argv);

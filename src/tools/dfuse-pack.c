@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "dfu_file.h"
 #include "dfuse_file.h"
 #include "elf.h"
@@ -511,6 +512,7 @@ int main(int argc, char **argv)
 	struct pack_opts o;
 	int err;
 
+	compat_stdio_init();
 	log_set_progname(pack_tool.name);
 	pack_init(&o);
 	err = tool_parse_options(&pack_tool, &o, argc, argv);
