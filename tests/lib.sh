@@ -36,7 +36,12 @@
 #   each_case TABLE FUNC    FUNC STATUS ARGS... per line of a table of cases
 #   status_inputs           the input files of the exit-status tables
 #   skip "why", skip_all "why"  one skipped check; the whole script skipped
+#   posix_only N "why"      false, after N skipped results, under Windows
 #   done_testing            print the plan; call last
+#
+# DFU_UTIL, DFU_SUFFIX, DFU_PREFIX and DFUSE_PACK may name wrappers instead
+# of the programs: tests/win/check.sh runs every script with wrappers that
+# start the Windows programs under wine, and sets DFU_TEST_WINDOWS=1.
 
 set -u
 : "${DFU_UTIL:?DFU_UTIL must point at the built dfu-util}"
@@ -384,6 +389,21 @@ skip_all()
 {
 	echo "1..0 # SKIP $*"
 	exit 0
+}
+
+# Checks that mean nothing on Windows (FIFOs, /dev/stdout, file modes,
+# symbolic links, ulimit): if posix_only N "why"; then ...checks...; fi
+# Under DFU_TEST_WINDOWS it counts N skipped results, saying why, and
+# returns 1; elsewhere it returns 0 and the checks run.
+posix_only()
+{
+	local i=0
+	[ -z "${DFU_TEST_WINDOWS:-}" ] && return 0
+	while [ "$i" -lt "$1" ]; do
+		i=$((i + 1))
+		skip "on Windows: $2"
+	done
+	return 1
 }
 
 done_testing()
