@@ -80,12 +80,26 @@ void compat_raise(int sig)
 
 /* ------------------------------------------------------------ streams */
 
+static UINT compat_console_cp;
+
+static void compat_console_restore(void)
+{
+	SetConsoleOutputCP(compat_console_cp);
+}
+
 void compat_stdio_init(void)
 {
 	/* Firmware goes through stdin and stdout (-D -, -U -): no CR LF. */
 	_setmode(_fileno(stdin), _O_BINARY);
 	_setmode(_fileno(stdout), _O_BINARY);
 	_setmode(_fileno(stderr), _O_BINARY);
+	/*
+	 * The manifest makes the program's code page UTF-8; a console shows
+	 * the bytes in its own until told otherwise (and afterwards again).
+	 */
+	compat_console_cp = GetConsoleOutputCP();
+	if (compat_console_cp && compat_console_cp != CP_UTF8 && SetConsoleOutputCP(CP_UTF8))
+		atexit(compat_console_restore);
 }
 
 static HANDLE compat_handle(int fd)
