@@ -100,6 +100,7 @@ done
 # wine's first start sets the prefix up (half a minute); one wineserver
 # stays for the whole run instead of one per program.
 echo "wine: setting up $WINEPREFIX"
+"$work/bin/dfu-util" --version >/dev/null 2>&1
 [ -n "$wineserver" ] && "$wineserver" -p
 v=$("$work/bin/dfu-util" --version 2>&1 | head -n 1)
 case $v in
