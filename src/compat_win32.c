@@ -82,6 +82,19 @@ void compat_raise(int sig)
 
 static UINT compat_console_cp;
 
+#ifndef ENABLE_VIRTUAL_TERMINAL_PROCESSING
+#define ENABLE_VIRTUAL_TERMINAL_PROCESSING 0x0004
+#endif
+
+static void compat_console_vt(int fd)
+{
+	HANDLE h = (HANDLE)_get_osfhandle(fd);
+	DWORD mode;
+
+	if (h != INVALID_HANDLE_VALUE && GetConsoleMode(h, &mode))
+		SetConsoleMode(h, mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING);
+}
+
 static void compat_console_restore(void)
 {
 	SetConsoleOutputCP(compat_console_cp);
@@ -100,6 +113,9 @@ void compat_stdio_init(void)
 	compat_console_cp = GetConsoleOutputCP();
 	if (compat_console_cp && compat_console_cp != CP_UTF8 && SetConsoleOutputCP(CP_UTF8))
 		atexit(compat_console_restore);
+	/* --all redraws its board with ANSI escapes (Windows 10 and later). */
+	compat_console_vt(_fileno(stdout));
+	compat_console_vt(_fileno(stderr));
 }
 
 static HANDLE compat_handle(int fd)
@@ -109,11 +125,16 @@ static HANDLE compat_handle(int fd)
 
 int compat_is_terminal(FILE *f)
 {
-	/* Not isatty(): that is true for NUL and any other character device. */
+	/*
+	 * Not isatty(): that is true for NUL and any other character device.
+	 * A console that cannot take ANSI escapes (before Windows 10) gets
+	 * whole lines, as a file does.
+	 */
 	HANDLE h = compat_handle(_fileno(f));
 	DWORD mode;
 
-	return h != INVALID_HANDLE_VALUE && GetConsoleMode(h, &mode) ? 1 : 0;
+	return h != INVALID_HANDLE_VALUE && GetConsoleMode(h, &mode) &&
+	       (mode & ENABLE_VIRTUAL_TERMINAL_PROCESSING) ? 1 : 0;
 }
 
 int compat_same_file(int fd1, int fd2)
