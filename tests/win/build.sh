@@ -89,10 +89,13 @@ PKG_CONFIG_LIBDIR=$prefix/lib/pkgconfig
 PKG_CONFIG_PATH=
 export PKG_CONFIG_LIBDIR PKG_CONFIG_PATH
 # winpthreads linked in: the programs need no DLL but libusb-1.0.dll
-# (and Windows' own).
+# (and Windows' own).  -Bstatic stays on to the end of the link line, so
+# that the compiler's own libraries, which also use winpthreads and come
+# last, take it from the static archive too (system DLLs are linked
+# through static import libraries either way).
 # shellcheck disable=SC2086 # DFU_MINGW_CONFIGURE is a list of arguments
 "$srcdir/configure" -q --host=$host CC="$cc" PKG_CONFIG=pkg-config --without-cmocka \
-	LIBS="-Wl,-Bstatic -lwinpthread -Wl,-Bdynamic" \
+	LIBS="-Wl,-Bstatic -lwinpthread" \
 	${DFU_MINGW_CONFIGURE---enable-werror} >configure.out 2>&1 || {
 	cat configure.out >&2
 	echo "mingw: configure failed (config.log in $build)" >&2
