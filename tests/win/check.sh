@@ -39,8 +39,8 @@ skip_reason()
 	case $1 in
 	tests/vm.sh)
 		echo "the VM tier drives Linux's own USB stack in QEMU" ;;
-	tests/completion.sh)
-		echo "bash completion is installed for Linux only" ;;
+	tests/completion.sh | tests/zsh-completion.sh)
+		echo "shell completion is installed for Linux only" ;;
 	tests/packaging.sh)
 		echo "checks what make install puts on Linux (udev rule, completion, metainfo)" ;;
 	tests/harness.sh)
