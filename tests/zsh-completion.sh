@@ -8,21 +8,11 @@
 # and TAB pressed.  compadd is wrapped to write down the matches it is
 # given (builtin compadd -A), so the test reads the candidates, not the
 # screen.  Skipped without zsh.
-set -u
-: "${DFU_UTIL:?DFU_UTIL must point at the built dfu-util}"
-: "${TOP_SRCDIR:?TOP_SRCDIR must point at the source tree}"
+. "$TOP_SRCDIR/tests/lib.sh"
 : "${DFU_SUFFIX:?}" "${DFU_PREFIX:?}" "${DFUSE_PACK:?}"
 
-if ! command -v zsh >/dev/null 2>&1; then
-	echo "1..0 # SKIP zsh is not installed (apt-get install zsh)"
-	exit 0
-fi
-if ! zsh -fc 'zmodload zsh/zpty' 2>/dev/null; then
-	echo "1..0 # SKIP zsh has no zsh/zpty module"
-	exit 0
-fi
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/dfu-test.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT INT TERM
+command -v zsh >/dev/null 2>&1 || skip_all "zsh is not installed (apt-get install zsh)"
+zsh -fc 'zmodload zsh/zpty' 2>/dev/null || skip_all "zsh has no zsh/zpty module"
 
 # The programs under their installed names, first in PATH.
 mkdir -p "$scratch/bin" "$scratch/home"
@@ -56,23 +46,16 @@ zpty -d z
 exit 0
 EOF
 
-n=0
-failed=0
 reply=
 complete_line()
 {
 	reply=$(timeout 300 zsh -f "$scratch/complete.zsh" "$scratch" "$TOP_SRCDIR/completion" "$1" 2>&1)
 }
+# result STATUS "what": one check; a failed one shows the candidates.
 result()
 {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		printf '%s\n' "$reply" | sed 's/^/# candidates: /'
-	fi
+	tap_result "$1" "$2"
+	[ "$1" -eq 0 ] || printf '%s\n' "$reply" | sed 's/^/# candidates: /'
 }
 has()	# has WORD...: each WORD is a candidate
 {
@@ -87,8 +70,6 @@ lacks()	# lacks WORD...: no WORD is a candidate
 	done
 	return 0
 }
-
-echo "1..8"
 
 complete_line 'dfu-util --'
 has --download --upload --list --alt --dfuse-address --verify --skip-unchanged --dry-run \
@@ -123,4 +104,4 @@ complete_line 'dfuse-pack --'
 has --build --build-ihex --build-s19 --build-elf --build-uf2 --device --alt-intf --name --dump
 result $? "dfuse-pack: its own options"
 
-[ $failed -eq 0 ]
+done_testing
